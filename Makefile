@@ -1,0 +1,66 @@
+# Kampus: the two commands are `make run` and `make test` (see README.md).
+# Both work on a bare Debian machine: they create .venv, install what is needed
+# (as root, Debian's Chromium and PostgreSQL server when missing) and go.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KAMPUS := $(BIN)/kampus
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-test system-python system-test-deps i18n db seed bench clean
+
+run: install i18n db
+	$(KAMPUS) seed --demo
+	$(KAMPUS) run --host 127.0.0.1 --port 5000
+
+test: install-test system-test-deps i18n
+	$(BIN)/pytest $(PYTEST_ARGS)
+	bash tests/with_postgres.sh $(BIN)/pytest -m db $(PYTEST_ARGS)
+
+system-python:
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip; \
+	  else echo "Please install Python 3.11 with venv (Debian: apt-get install python3-venv)"; exit 1; fi; }
+
+$(BIN)/python: | system-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+install-test: $(VENV)/.installed-test
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(VENV)/.installed $@
+
+# Debian's Chromium for the browser tests and PostgreSQL's server for the db tests.
+system-test-deps:
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "make test needs:$$missing. Install them (Debian: sudo apt-get install$$missing) and run make test again."; exit 1; fi; \
+	fi
+
+i18n: install
+	$(KAMPUS) i18n build
+
+db: install
+	$(KAMPUS) db upgrade
+
+seed: db
+	$(KAMPUS) seed --demo
+
+bench: install-test
+	$(BIN)/python bench/planner.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

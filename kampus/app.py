@@ -1,0 +1,140 @@
+"""Application factory and the ``kampus`` command group.
+
+``create_app`` is built from small named steps so each concern is easy to find.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, url_for
+from flask.cli import FlaskGroup
+
+from kampus import config as config_module
+from kampus.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+BLUEPRINTS = (
+    "kampus.main.views",
+    "kampus.catalogue.views",
+    "kampus.auth.views",
+    "kampus.orgs.views",
+    "kampus.paths.views",
+    "kampus.progress.views",
+    "kampus.admin.views",
+)
+
+
+def create_app(config: dict | type | None = None) -> Flask:
+    """Build the Kampus application.
+
+    ``config`` is a config class or a mapping of overrides (tests pass
+    ``TestConfig`` plus a database URL). The environment picks the class
+    otherwise (``KAMPUS_ENV``). Raises :class:`kampus.config.ConfigError` when
+    the configuration is unsafe for production.
+    """
+    app = Flask(
+        "kampus",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "kampus" / "static"),
+        instance_path=os.environ.get("KAMPUS_INSTANCE_PATH", str(ROOT / "instance")),
+    )
+    configure(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app: Flask, config: dict | type | None) -> None:
+    overrides: dict = {}
+    if isinstance(config, type):
+        cls = config
+    else:
+        cls = config_module.config_class()
+        if isinstance(config, dict) and "ENV_CLASS" in config:
+            cls = config["ENV_CLASS"]
+        overrides = dict(config or {})
+        overrides.pop("ENV_CLASS", None)
+    app.config.from_object(cls)
+    app.config.update(cls.from_environment())
+    app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "kampus.db")
+    cls.check(app.config)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+def register_extensions(app: Flask) -> None:
+    from kampus.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = app.config.get("SESSION_PROTECTION", "strong")
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    # Import models so metadata is complete for migrations and relationships.
+    import kampus.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in BLUEPRINTS:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from kampus.main.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from kampus.security import apply_security_headers
+
+    app.after_request(apply_security_headers)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from kampus import templating
+
+    templating.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from kampus.commands import register
+
+    register(app)
+
+
+def static_url(filename: str) -> str:
+    """URL of a static file with a content fingerprint, so it can be cached for a year."""
+    from flask import current_app
+
+    cache = current_app.extensions.setdefault("kampus_static_hashes", {})
+    digest = cache.get(filename)
+    if digest is None:
+        path = Path(current_app.static_folder) / filename
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "0"
+        cache[filename] = digest
+    return url_for("static", filename=filename, v=digest)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def cli() -> None:
+    """Kampus: the competence campus's management commands."""

@@ -1,0 +1,86 @@
+"""People: the ``users`` table.
+
+An e-mail address is stored lower-cased so that look-ups are case-insensitive
+and unique whatever the person typed. A person invited but not yet signed up
+has no password hash; a deactivated person (``active`` false) cannot sign in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from kampus.db import utcnow
+from kampus.extensions import db
+
+USER_LANGUAGES = ("fi", "sv", "en")
+TARGET_GROUPS = ("management", "teaching", "guidance", "it", "other")
+
+
+def normalise_email(email: str | None) -> str:
+    """The stored form of an address: trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("language IN ('fi','sv','en')", name="language"),
+        CheckConstraint("target_group IN ('management','teaching','guidance','it','other')", name="target_group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    target_group: Mapped[str] = mapped_column(String(20), default="other")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped["Organisation | None"] = relationship(back_populates="users")  # noqa: F821
+
+    @validates("email")
+    def _lower_email(self, key, value):
+        return normalise_email(value)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return bool(self.active)
+
+    @property
+    def has_signed_up(self) -> bool:
+        """False while an invitation is still open (no password chosen yet)."""
+        return self.password_hash is not None
+
+    @property
+    def credential_fingerprint(self) -> str:
+        """Changes whenever the password changes: signed links and sessions carry it, so a
+        password change (or a used invitation) invalidates them."""
+        return hashlib.sha256((self.password_hash or "no-password").encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.credential_fingerprint}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class AnonymousUser(AnonymousUserMixin):
+    """A visitor: no roles, no language of their own."""
+
+    is_manager = False
+    is_admin = False
+    language = None
+    organisation_id = None

@@ -1,0 +1,95 @@
+"""``kampus seed`` and ``kampus catalogue export|import``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from kampus.extensions import db
+
+SEED_DIR = Path(__file__).resolve().parent.parent.parent / "seed"
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Also load demo organisations, people and progress.")
+@click.option("--path", "seed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SEED_DIR,
+              show_default=True, help="The seed folder.")
+@with_appcontext
+def seed_command(demo: bool, seed_dir: Path) -> None:
+    """Load the seed catalogue (idempotent; updates by slug)."""
+    from kampus.seeding import SeedError, seed_catalogue, seed_demo
+
+    try:
+        plan = seed_catalogue(seed_dir)
+        click.echo("catalogue: " + plan.summary())
+        for warning in plan.warnings:
+            click.echo(f"warning: {warning}")
+        if demo:
+            for report in seed_demo(seed_dir):
+                click.echo(report)
+        db.session.commit()
+    except SeedError as exc:
+        db.session.rollback()
+        click.echo(f"seed refused, nothing written:\n{exc}", err=True)
+        sys.exit(1)
+
+
+@click.group("catalogue")
+def catalogue_group() -> None:
+    """Import and export the catalogue as YAML (the seed format)."""
+
+
+@catalogue_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def export_command(file: Path) -> None:
+    """Write the whole catalogue to FILE."""
+    from kampus.catalogue.importer import export_catalogue
+    from kampus.catalogue.loader import dump_catalogue
+
+    data = export_catalogue()
+    file.write_text(dump_catalogue(data), encoding="utf-8")
+    click.echo(f"exported {len(data.themes)} themes, {len(data.modules)} modules, {len(data.prerequisites)} prerequisites to {file}")
+
+
+@catalogue_group.command("import")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and print what would change; write nothing.")
+@with_appcontext
+def import_command(file: Path, dry_run: bool) -> None:
+    """Validate FILE (or a folder of *.yaml) and apply it all or nothing."""
+    from kampus.catalogue.importer import apply_import, plan_import
+    from kampus.catalogue.loader import CatalogueFileError, read_catalogue
+
+    try:
+        data = read_catalogue(file)
+    except CatalogueFileError as exc:
+        _refuse([str(e) for e in exc.errors])
+    plan = plan_import(data, source=file.name)
+    if not plan.ok:
+        _refuse([str(e) for e in plan.errors])
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}")
+    if dry_run:
+        click.echo("dry run, nothing written: " + plan.summary())
+        return
+    apply_import(plan)
+    db.session.commit()
+    click.echo("imported: " + plan.summary())
+
+
+def _refuse(errors: list[str]) -> None:
+    db.session.rollback()
+    click.echo(f"import refused, nothing written ({len(errors)} error(s)):", err=True)
+    for error in errors:
+        click.echo(f"  {error}", err=True)
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(catalogue_group)

@@ -1,0 +1,257 @@
+"""Import and export of the catalogue (also the seed): validate everything
+first, then write all or nothing.
+
+An import is merged into the current catalogue by slug: themes and modules in
+the file are added or updated (a module is never deleted or renamed; retire it
+instead). The prerequisites of every module in the file become exactly those
+the file lists for it; edges to modules not in the file are added. The merged
+catalogue must pass the engine's validation (no unknown module, no cycle)
+before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kampus.catalogue.loader import CatalogueData, LoadError
+from kampus.catalogue.models import Module, Prerequisite, Question, Section, Theme
+from kampus.catalogue.services import bump_version
+from kampus.extensions import db
+from kampus.graph import validate
+
+
+@dataclass
+class ImportPlan:
+    data: CatalogueData
+    source: str
+    errors: list[LoadError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    added: dict = field(default_factory=lambda: {"themes": 0, "modules": 0, "prerequisites": 0})
+    updated: dict = field(default_factory=lambda: {"themes": 0, "modules": 0})
+    unchanged: dict = field(default_factory=lambda: {"themes": 0, "modules": 0, "prerequisites": 0})
+    removed: dict = field(default_factory=lambda: {"prerequisites": 0})
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changes(self) -> int:
+        return sum(self.added.values()) + sum(self.updated.values()) + sum(self.removed.values())
+
+    def summary(self) -> str:
+        return (
+            f"added: {self.added['themes']} themes, {self.added['modules']} modules, {self.added['prerequisites']} prerequisites; "
+            f"updated: {self.updated['themes']} themes, {self.updated['modules']} modules; "
+            f"removed: {self.removed['prerequisites']} prerequisites; "
+            f"unchanged: {self.unchanged['themes']} themes, {self.unchanged['modules']} modules, "
+            f"{self.unchanged['prerequisites']} prerequisites"
+        )
+
+
+# --- export ------------------------------------------------------------------
+
+def theme_record(theme: Theme) -> dict:
+    return {"slug": theme.slug, "position": theme.position, "title": dict(theme.title), "description": dict(theme.description or {})}
+
+
+def module_record(module: Module, theme_slug: str) -> dict:
+    return {
+        "slug": module.slug,
+        "theme": theme_slug,
+        "position": module.position,
+        "title": dict(module.title),
+        "summary": dict(module.summary or {}),
+        "level": module.level,
+        "minutes": module.minutes,
+        "target_groups": list(module.target_groups or []),
+        "status": module.status,
+        "competences": list(module.competences or []),
+        "sections": [{"title": s.title, "body": s.body} for s in module.sections],
+        "self_check": (
+            {
+                "pass_mark": module.pass_mark,
+                "questions": [
+                    {"prompt": q.prompt, "choices": list(q.choices), "correct": list(q.correct), "explanation": q.explanation}
+                    for q in module.questions
+                ],
+            }
+            if module.questions or module.pass_mark
+            else None
+        ),
+        "reflection": module.reflection,
+    }
+
+
+def export_catalogue() -> CatalogueData:
+    """The whole catalogue (every status) in the import format."""
+    themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
+    slug_of_theme = {t.id: t.slug for t in themes}
+    modules = db.session.scalars(
+        select(Module)
+        .options(selectinload(Module.sections), selectinload(Module.questions))
+        .join(Theme)
+        .order_by(Theme.position, Module.position, Module.slug)
+    ).all()
+    slug_of_module = {m.id: m.slug for m in modules}
+    edges = db.session.scalars(select(Prerequisite)).all()
+    prerequisites = sorted(
+        ({"before": slug_of_module[e.before_id], "after": slug_of_module[e.after_id], "kind": e.kind} for e in edges),
+        key=lambda e: (e["after"], e["before"]),
+    )
+    return CatalogueData(
+        themes=[theme_record(t) for t in themes],
+        modules=[module_record(m, slug_of_theme[m.theme_id]) for m in modules],
+        prerequisites=prerequisites,
+    )
+
+
+# --- import --------------------------------------------------------------------
+
+def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
+    """Compare ``data`` with the catalogue and validate the merged result; writes nothing."""
+    plan = ImportPlan(data=data, source=source)
+    current = export_catalogue()
+    themes_now = {t["slug"]: t for t in current.themes}
+    modules_now = {m["slug"]: m for m in current.modules}
+
+    for theme in data.themes:
+        _count(plan, "themes", themes_now.get(theme["slug"]), theme)
+    theme_slugs = set(themes_now) | {t["slug"] for t in data.themes}
+    for module in data.modules:
+        where = data.sources.get(("module", module["slug"]), source)
+        if module["theme"] not in theme_slugs:
+            plan.errors.append(LoadError(where, module["slug"], "theme", f"unknown theme {module['theme']!r}"))
+        before = modules_now.get(module["slug"])
+        _count(plan, "modules", before, module)
+
+    merged_modules = dict(modules_now)
+    merged_modules.update({m["slug"]: m for m in data.modules})
+    in_file = {m["slug"] for m in data.modules}
+    kept = [e for e in current.prerequisites if e["after"] not in in_file]
+    file_pairs = {(e["before"], e["after"]): e["kind"] for e in data.prerequisites}
+    current_pairs = {(e["before"], e["after"]): e["kind"] for e in current.prerequisites}
+    merged_edges = kept + [e for e in data.prerequisites if (e["before"], e["after"]) not in {(k["before"], k["after"]) for k in kept}]
+    for pair, kind in file_pairs.items():
+        if pair not in current_pairs:
+            plan.added["prerequisites"] += 1
+        elif current_pairs[pair] != kind:
+            plan.added["prerequisites"] += 1
+            plan.removed["prerequisites"] += 1
+        else:
+            plan.unchanged["prerequisites"] += 1
+    plan.removed["prerequisites"] += sum(
+        1 for e in current.prerequisites if e["after"] in in_file and (e["before"], e["after"]) not in file_pairs
+    )
+
+    theme_position = {t["slug"]: t["position"] for t in current.themes}
+    theme_position.update({t["slug"]: t["position"] for t in data.themes})
+    engine_modules = [
+        {
+            "slug": m["slug"],
+            "theme": m["theme"],
+            "theme_position": theme_position.get(m["theme"], 0),
+            "position": m["position"],
+            "level": m["level"],
+            "minutes": m["minutes"],
+            "status": m["status"],
+        }
+        for m in merged_modules.values()
+    ]
+    report = validate(engine_modules, merged_edges)
+    for finding in report.errors:
+        plan.errors.append(LoadError(_edge_source(data, finding, source), finding.subject or "-", "prerequisites", finding.message))
+    plan.warnings = [f.message for f in report.warnings]
+    return plan
+
+
+def _edge_source(data: CatalogueData, finding, default: str) -> str:
+    return data.sources.get(("prerequisites", finding.subject), default)
+
+
+def _count(plan: ImportPlan, key: str, before: dict | None, after: dict) -> None:
+    if before is None:
+        plan.added[key] += 1
+    elif before != after:
+        plan.updated[key] += 1
+    else:
+        plan.unchanged[key] += 1
+
+
+def apply_import(plan: ImportPlan) -> ImportPlan:
+    """Write a valid plan (flush, no commit); raises ValueError for a plan with errors."""
+    if not plan.ok:
+        raise ValueError("refusing to apply an import with errors")
+    if plan.changes == 0:
+        return plan
+    data = plan.data
+    themes = {t.slug: t for t in db.session.scalars(select(Theme))}
+    for record in data.themes:
+        theme = themes.get(record["slug"]) or Theme(slug=record["slug"])
+        theme.position, theme.title, theme.description = record["position"], record["title"], record["description"]
+        db.session.add(theme)
+        themes[theme.slug] = theme
+    db.session.flush()
+
+    modules = {
+        m.slug: m
+        for m in db.session.scalars(select(Module).options(selectinload(Module.sections), selectinload(Module.questions)))
+    }
+    current = {m["slug"]: m for m in export_catalogue().modules} if data.modules else {}
+    for record in data.modules:
+        if current.get(record["slug"]) == record:
+            continue
+        module = modules.get(record["slug"]) or Module(slug=record["slug"])
+        _fill_module(module, record, themes[record["theme"]])
+        db.session.add(module)
+        modules[module.slug] = module
+    db.session.flush()
+
+    in_file = {m["slug"] for m in data.modules}
+    existing = {
+        (e.before_id, e.after_id): e for e in db.session.scalars(select(Prerequisite))
+    }
+    wanted = {}
+    for e in data.prerequisites:
+        wanted[(modules[e["before"]].id, modules[e["after"]].id)] = e["kind"]
+    in_file_ids = {modules[s].id for s in in_file}
+    for pair, edge in existing.items():
+        if pair[1] in in_file_ids and pair not in wanted:
+            db.session.delete(edge)
+    for pair, kind in wanted.items():
+        edge = existing.get(pair)
+        if edge is None:
+            db.session.add(Prerequisite(before_id=pair[0], after_id=pair[1], kind=kind))
+        elif edge.kind != kind:
+            edge.kind = kind
+    db.session.flush()
+    bump_version()
+    return plan
+
+
+def _fill_module(module: Module, record: dict, theme: Theme) -> None:
+    module.theme = theme
+    module.position = record["position"]
+    module.title = record["title"]
+    module.summary = record["summary"]
+    module.level = record["level"]
+    module.minutes = record["minutes"]
+    module.target_groups = record["target_groups"]
+    module.competences = record["competences"]
+    module.status = record["status"]
+    module.reflection = record["reflection"]
+    sections = [Section(position=i, title=s["title"], body=s["body"]) for i, s in enumerate(record["sections"], start=1)]
+    if [(s.title, s.body) for s in module.sections] != [(s.title, s.body) for s in sections]:
+        module.sections = sections
+    check = record["self_check"]
+    module.pass_mark = check["pass_mark"] if check else None
+    questions = [
+        Question(position=i, prompt=q["prompt"], choices=q["choices"], correct=q["correct"], explanation=q["explanation"])
+        for i, q in enumerate(check["questions"] if check else [], start=1)
+    ]
+    old = [(q.prompt, q.choices, q.correct, q.explanation) for q in module.questions]
+    if old != [(q.prompt, q.choices, q.correct, q.explanation) for q in questions]:
+        module.questions = questions

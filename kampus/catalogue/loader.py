@@ -1,0 +1,313 @@
+"""Reading catalogue YAML (the seed, import and export format) into checked data.
+
+Pure parsing and field validation: no database. Every problem is reported with
+the file, the item (a slug, or an edge ``a → b``) and the field, so an author
+can find and fix it. Graph-level checks (unknown modules, cycles) happen in
+:mod:`kampus.catalogue.importer`, which knows the current catalogue too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kampus.catalogue.models import KINDS, LEVELS, STATUSES, TARGET_GROUPS
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TRANSLATED = ("fi", "sv", "en")
+
+
+@dataclass(frozen=True)
+class LoadError:
+    file: str
+    item: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item}: {self.field}: {self.message}"
+
+
+@dataclass
+class CatalogueData:
+    """Normalised catalogue content: plain dicts in the export format."""
+
+    themes: list[dict] = field(default_factory=list)
+    modules: list[dict] = field(default_factory=list)
+    prerequisites: list[dict] = field(default_factory=list)
+    sources: dict = field(default_factory=dict)  # ("module", slug) -> file name, for messages
+
+
+class CatalogueFileError(Exception):
+    """The files could not be read as a catalogue; ``errors`` lists every problem."""
+
+    def __init__(self, errors: list[LoadError]):
+        super().__init__("\n".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def catalogue_files(path: Path) -> list[Path]:
+    """A file, or every ``*.yaml`` file of a folder (sorted), for the catalogue."""
+    path = Path(path)
+    if path.is_dir():
+        return sorted(p for p in path.glob("*.yaml") if p.is_file())
+    return [path]
+
+
+def read_catalogue(path: Path) -> CatalogueData:
+    """Read and check a catalogue file or folder. Raises :class:`CatalogueFileError`."""
+    files = catalogue_files(path)
+    if not files:
+        raise CatalogueFileError([LoadError(str(path), "-", "-", "no YAML files found")])
+    data = CatalogueData()
+    errors: list[LoadError] = []
+    for file in files:
+        try:
+            text = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            errors.append(LoadError(file.name, "-", "-", f"cannot read the file as UTF-8 text ({exc})"))
+            continue
+        parse_text(text, file.name, data, errors)
+    if errors:
+        raise CatalogueFileError(errors)
+    return data
+
+
+def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError]) -> None:
+    """Parse one YAML document into ``data``, appending problems to ``errors``."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        errors.append(LoadError(name, "-", "-", f"malformed YAML at {where}: {getattr(exc, 'problem', exc)}"))
+        return
+    if document is None:
+        return
+    if not isinstance(document, dict):
+        errors.append(LoadError(name, "-", "-", "the file must be a mapping with the keys themes, modules, prerequisites"))
+        return
+    unknown = set(document) - {"themes", "modules", "prerequisites"}
+    for key in sorted(unknown):
+        errors.append(LoadError(name, "-", key, "unknown top-level key (expected themes, modules, prerequisites)"))
+    for key, reader, target in (
+        ("themes", _theme, data.themes),
+        ("modules", _module, data.modules),
+        ("prerequisites", _prerequisite, data.prerequisites),
+    ):
+        items = document.get(key) or []
+        if not isinstance(items, list):
+            errors.append(LoadError(name, "-", key, "must be a list"))
+            continue
+        for index, raw in enumerate(items, start=1):
+            item_errors: list[LoadError] = []
+            item = reader(raw, name, index, item_errors)
+            errors.extend(item_errors)
+            if item is not None and not item_errors:
+                target.append(item)
+                if key != "prerequisites":
+                    data.sources[(key[:-1], item["slug"])] = name
+    _duplicates(data, name, errors)
+
+
+def _duplicates(data: CatalogueData, name: str, errors: list[LoadError]) -> None:
+    for kind, items in (("theme", data.themes), ("module", data.modules)):
+        seen = set()
+        for item in items:
+            if item["slug"] in seen:
+                errors.append(LoadError(name, item["slug"], "slug", f"the {kind} slug appears twice"))
+            seen.add(item["slug"])
+
+
+def _translated(raw: dict, key: str, item: str, file: str, errors: list[LoadError], *, required: bool) -> dict:
+    value = raw.get(key)
+    if value is None:
+        value = {}
+    if isinstance(value, str):
+        value = {"fi": value}
+    if not isinstance(value, dict):
+        errors.append(LoadError(file, item, key, "must be a mapping of languages {fi, sv, en}"))
+        return {}
+    result = {}
+    for lang, text in value.items():
+        if lang not in TRANSLATED:
+            errors.append(LoadError(file, item, f"{key}.{lang}", "unknown language (use fi, sv or en)"))
+        elif text is not None and not isinstance(text, str):
+            errors.append(LoadError(file, item, f"{key}.{lang}", "must be text"))
+        elif text and text.strip():
+            result[lang] = text.strip()
+    if required and not result.get("fi"):
+        errors.append(LoadError(file, item, f"{key}.fi", "the Finnish text is required"))
+    return result
+
+
+def _slug(raw: dict, file: str, kind: str, index: int, errors: list[LoadError]) -> str | None:
+    slug = raw.get("slug")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        errors.append(
+            LoadError(file, f"{kind} #{index}", "slug", "required: lower-case letters, digits and hyphens, e.g. digital-pedagogy")
+        )
+        return None
+    return slug
+
+
+def _int(raw: dict, key: str, item: str, file: str, errors, *, minimum: int, maximum: int | None = None, default=None):
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
+        bound = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+        errors.append(LoadError(file, item, key, f"must be a whole number {bound}"))
+        return None
+    return value
+
+
+def _theme(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
+    if not isinstance(raw, dict):
+        errors.append(LoadError(file, f"theme #{index}", "-", "must be a mapping"))
+        return None
+    slug = _slug(raw, file, "theme", index, errors) or f"theme #{index}"
+    return {
+        "slug": slug,
+        "position": _int(raw, "position", slug, file, errors, minimum=1),
+        "title": _translated(raw, "title", slug, file, errors, required=True),
+        "description": _translated(raw, "description", slug, file, errors, required=False),
+    }
+
+
+def _module(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
+    if not isinstance(raw, dict):
+        errors.append(LoadError(file, f"module #{index}", "-", "must be a mapping"))
+        return None
+    slug = _slug(raw, file, "module", index, errors) or f"module #{index}"
+    theme = raw.get("theme")
+    if not isinstance(theme, str) or not SLUG.match(theme):
+        errors.append(LoadError(file, slug, "theme", "required: the slug of the module's theme"))
+    level = raw.get("level")
+    if level not in LEVELS:
+        errors.append(LoadError(file, slug, "level", f"must be one of {', '.join(LEVELS)} (got {level!r})"))
+    status = raw.get("status", "draft")
+    if status not in STATUSES:
+        errors.append(LoadError(file, slug, "status", f"must be one of {', '.join(STATUSES)} (got {status!r})"))
+    groups = raw.get("target_groups") or []
+    if not isinstance(groups, list) or any(g not in TARGET_GROUPS for g in groups):
+        errors.append(LoadError(file, slug, "target_groups", f"must be a list of {', '.join(TARGET_GROUPS)}"))
+        groups = []
+    competences = raw.get("competences") or []
+    if not isinstance(competences, list):
+        errors.append(LoadError(file, slug, "competences", "must be a list such as ['1.3', '2.2']"))
+        competences = []
+    reflection = raw.get("reflection")
+    if reflection is not None and not isinstance(reflection, str):
+        errors.append(LoadError(file, slug, "reflection", "must be text"))
+    return {
+        "slug": slug,
+        "theme": theme,
+        "position": _int(raw, "position", slug, file, errors, minimum=1),
+        "title": _translated(raw, "title", slug, file, errors, required=True),
+        "summary": _translated(raw, "summary", slug, file, errors, required=False),
+        "level": level,
+        "minutes": _int(raw, "minutes", slug, file, errors, minimum=1, maximum=100_000),
+        "target_groups": sorted(set(groups), key=TARGET_GROUPS.index),
+        "status": status,
+        "competences": [str(c) for c in competences],
+        "sections": _sections(raw.get("sections"), slug, file, errors),
+        "self_check": _self_check(raw.get("self_check"), slug, file, errors),
+        "reflection": reflection.strip() if isinstance(reflection, str) and reflection.strip() else None,
+    }
+
+
+def _sections(raw, slug: str, file: str, errors: list[LoadError]) -> list[dict]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        errors.append(LoadError(file, slug, "sections", "must be a list of {title, body}"))
+        return []
+    sections = []
+    for i, section in enumerate(raw, start=1):
+        where = f"sections[{i}]"
+        if not isinstance(section, dict):
+            errors.append(LoadError(file, slug, where, "must be a mapping {title, body}"))
+            continue
+        title, body = section.get("title"), section.get("body")
+        if not isinstance(title, str) or not title.strip():
+            errors.append(LoadError(file, slug, f"{where}.title", "required text"))
+        if not isinstance(body, str) or not body.strip():
+            errors.append(LoadError(file, slug, f"{where}.body", "required Markdown text"))
+        if isinstance(title, str) and isinstance(body, str):
+            sections.append({"title": title.strip(), "body": body.strip() + "\n"})
+    return sections
+
+
+def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        errors.append(LoadError(file, slug, "self_check", "must be a mapping {pass_mark, questions}"))
+        return None
+    pass_mark = _int(raw, "pass_mark", slug, file, errors, minimum=1, maximum=100, default=70)
+    questions = []
+    raw_questions = raw.get("questions") or []
+    if not isinstance(raw_questions, list) or not raw_questions:
+        errors.append(LoadError(file, slug, "self_check.questions", "must be a non-empty list"))
+        raw_questions = []
+    for i, q in enumerate(raw_questions, start=1):
+        where = f"self_check.questions[{i}]"
+        if not isinstance(q, dict):
+            errors.append(LoadError(file, slug, where, "must be a mapping {prompt, choices, correct, explanation}"))
+            continue
+        prompt, choices, correct = q.get("prompt"), q.get("choices"), q.get("correct")
+        explanation = q.get("explanation") or ""
+        ok = True
+        if not isinstance(prompt, str) or not prompt.strip():
+            errors.append(LoadError(file, slug, f"{where}.prompt", "required text"))
+            ok = False
+        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, (str, int, float)) for c in choices):
+            errors.append(LoadError(file, slug, f"{where}.choices", "must be a list of at least two choices"))
+            ok = False
+        if isinstance(correct, int) and not isinstance(correct, bool):
+            correct = [correct]
+        if (
+            not isinstance(correct, list)
+            or not correct
+            or not ok
+            or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(choices) for c in correct)
+        ):
+            if ok:
+                errors.append(LoadError(file, slug, f"{where}.correct", "must list the indexes (from 0) of the right choices"))
+            ok = False
+        if not isinstance(explanation, str):
+            errors.append(LoadError(file, slug, f"{where}.explanation", "must be text"))
+            ok = False
+        if ok:
+            questions.append(
+                {
+                    "prompt": prompt.strip(),
+                    "choices": [str(c) for c in choices],
+                    "correct": sorted(set(correct)),
+                    "explanation": explanation.strip(),
+                }
+            )
+    return {"pass_mark": pass_mark, "questions": questions}
+
+
+def _prerequisite(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
+    if not isinstance(raw, dict):
+        errors.append(LoadError(file, f"prerequisite #{index}", "-", "must be a mapping {before, after, kind}"))
+        return None
+    before, after = raw.get("before"), raw.get("after")
+    item = f"{before} → {after}"
+    for key, value in (("before", before), ("after", after)):
+        if not isinstance(value, str) or not SLUG.match(value):
+            errors.append(LoadError(file, item, key, "required: a module slug"))
+    kind = raw.get("kind", "required")
+    if kind not in KINDS:
+        errors.append(LoadError(file, item, "kind", f"must be required or recommended (got {kind!r})"))
+    return {"before": before, "after": after, "kind": kind}
+
+
+def dump_catalogue(data: CatalogueData) -> str:
+    """The catalogue as YAML text in the seed format."""
+    document = {"themes": data.themes, "modules": data.modules, "prerequisites": data.prerequisites}
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,126 @@
+"""Catalogue tables: themes, modules, material sections, self-check questions,
+prerequisites and the catalogue version counter.
+
+Translated texts are ``{fi, sv, en}`` JSON maps (Finnish required). A
+prerequisite is a row with two foreign keys and a unique pair, never JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kampus.db import utcnow
+from kampus.extensions import db
+
+LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
+STATUSES = ("draft", "published", "retired")
+KINDS = ("required", "recommended")
+TARGET_GROUPS = ("management", "teaching", "guidance", "it")
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[dict] = mapped_column(JSON)
+    description: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    modules: Mapped[list["Module"]] = relationship(back_populates="theme", order_by="Module.position")
+
+    def __repr__(self) -> str:
+        return f"<Theme {self.slug}>"
+
+
+class Module(db.Model):
+    __tablename__ = "modules"
+    __table_args__ = (
+        CheckConstraint("level IN ('A1','A2','B1','B2','C1','C2')", name="level"),
+        CheckConstraint("status IN ('draft','published','retired')", name="status"),
+        CheckConstraint("minutes > 0", name="minutes_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[dict] = mapped_column(JSON)
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    level: Mapped[str] = mapped_column(String(2))
+    minutes: Mapped[int] = mapped_column(Integer)
+    target_groups: Mapped[list] = mapped_column(JSON, default=list)
+    competences: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    reflection: Mapped[str | None] = mapped_column(Text)
+    pass_mark: Mapped[int | None] = mapped_column(Integer)
+    edit_version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    theme: Mapped[Theme] = relationship(back_populates="modules")
+    sections: Mapped[list["Section"]] = relationship(
+        back_populates="module", order_by="Section.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list["Question"]] = relationship(
+        back_populates="module", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": edit_version}
+
+    def __repr__(self) -> str:
+        return f"<Module {self.slug}>"
+
+
+class Section(db.Model):
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+
+    module: Mapped[Module] = relationship(back_populates="sections")
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    prompt: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list] = mapped_column(JSON)
+    correct: Mapped[list] = mapped_column(JSON)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+
+    module: Mapped[Module] = relationship(back_populates="questions")
+
+
+class Prerequisite(db.Model):
+    __tablename__ = "prerequisites"
+    __table_args__ = (
+        UniqueConstraint("before_id", "after_id"),
+        CheckConstraint("before_id <> after_id", name="not_self"),
+        CheckConstraint("kind IN ('required','recommended')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    before_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    after_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="required")
+
+    before: Mapped[Module] = relationship(foreign_keys=[before_id])
+    after: Mapped[Module] = relationship(foreign_keys=[after_id])
+
+
+class CatalogueState(db.Model):
+    """One row: the catalogue version, raised by every change to content."""
+
+    __tablename__ = "catalogue_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)

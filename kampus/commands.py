@@ -1,0 +1,37 @@
+"""The project's own ``kampus`` commands, registered on the app's CLI group."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+FEATURE_COMMANDS = ("kampus.catalogue.cli", "kampus.orgs.cli", "kampus.progress.cli")
+
+
+@click.group("i18n")
+def i18n_group() -> None:
+    """Translation catalogues."""
+
+
+@i18n_group.command("build")
+def i18n_build() -> None:
+    """Compile every feature's messages.yaml into gettext catalogues."""
+    from kampus.i18n import build_catalogues
+
+    counts = build_catalogues()
+    click.echo("translations: " + ", ".join(f"{lang} {count}" for lang, count in counts.items()))
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(i18n_group)
+    for name in FEATURE_COMMANDS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        module.register(app)

@@ -1,0 +1,326 @@
+"""A learner's ordered path, derived from their goals, the graph and their progress.
+
+The path is never stored: :func:`plan` recomputes it on demand, so content edits
+never lose progress and a completed module stays completed whatever edges are
+added later.
+
+The rules (DESIGN.md, "Planning"):
+
+* **Needed set**: every goal not satisfied, plus every module reached backwards
+  from one over ``required`` edges through unsatisfied modules only. The walk
+  stops at a satisfied module. ``recommended`` edges never add modules. A
+  retired module is never needed: it counts as satisfied and is reported in
+  ``Plan.warnings``.
+* **Order**: Kahn's algorithm over the needed modules and the edges between them
+  (both kinds), always taking the ready module with the smallest key
+  ``(not in progress, theme position, level, position, slug)``; the same order
+  ``networkx.lexicographical_topological_sort`` gives with that key.
+* **Status** of a step: ``locked`` when a required prerequisite is unsatisfied
+  (even if the module was started), else ``in_progress`` when started, else
+  ``available``.
+
+Performance: a plan touches only the needed modules and their edges (no copy of
+the graph, no subgraph view), reading networkx's own adjacency dicts directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from kampus.errors import CycleError, DomainError, UnknownModule
+from kampus.graph.prereqs import LEVELS
+
+LOCKED = "locked"
+IN_PROGRESS = "in_progress"
+AVAILABLE = "available"
+
+_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+_UNKNOWN_LEVEL_RANK = len(LEVELS)
+
+
+class PlanError(DomainError):
+    """A planning request that cannot be answered, e.g. no weekly time to plan with."""
+
+
+@dataclass(slots=True)
+class Step:
+    """One module of a path, in order.
+
+    ``status`` is ``locked``, ``in_progress`` or ``available``; ``blocked_by`` lists
+    the unsatisfied required prerequisites (sorted; empty unless locked);
+    ``week`` is the week (from 1) in which the step's first minute falls, or None
+    when no weekly time was given.
+    """
+
+    slug: str
+    status: str
+    blocked_by: list[str]
+    minutes: int
+    week: int | None = None
+
+
+@dataclass
+class Plan:
+    """A learner's ordered path and what it means in time.
+
+    ``finish`` needs ``start`` and ``minutes_per_week``; ``on_track`` needs
+    ``finish`` and ``due``; ``minutes_per_week_needed`` needs ``start`` and
+    ``due``. Each is None when it cannot be computed.
+    """
+
+    steps: list[Step]
+    total_minutes: int = 0
+    finish: dt.date | None = None
+    on_track: bool | None = None
+    minutes_per_week_needed: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def slugs(self) -> list[str]:
+        """The module slugs of the path, in order."""
+        return [step.slug for step in self.steps]
+
+    @property
+    def next_available(self) -> Step | None:
+        """The first step the learner can work on now (in progress or available), if any."""
+        for step in self.steps:
+            if step.status != LOCKED:
+                return step
+        return None
+
+
+def plan(
+    graph: nx.DiGraph,
+    goals: Iterable[str],
+    satisfied: Iterable[str],
+    *,
+    in_progress: Iterable[str] = (),
+    minutes_per_week: int | None = None,
+    start: dt.date | None = None,
+    due: dt.date | None = None,
+) -> Plan:
+    """Plan the path to ``goals`` for a learner who has ``satisfied`` some modules.
+
+    ``graph`` is the catalogue from :func:`~kampus.graph.prereqs.build_graph`;
+    ``goals`` are module slugs; ``satisfied`` the slugs completed or recognised;
+    ``in_progress`` the slugs started. Slugs in ``satisfied`` or ``in_progress``
+    that the graph does not know are ignored (a module may have been removed).
+
+    Returns a :class:`Plan`. Raises :class:`~kampus.errors.UnknownModule` for a
+    goal the graph does not know, :class:`PlanError` for a ``minutes_per_week``
+    of zero or less, and :class:`~kampus.errors.CycleError` if the needed
+    modules contain a loop (the catalogue must be acyclic; validation refuses
+    loops before they reach here).
+    """
+    if minutes_per_week is not None and minutes_per_week <= 0:
+        raise PlanError(
+            f"the weekly time must be at least one minute (got {minutes_per_week})",
+            field="minutes_per_week",
+        )
+    goals = list(goals)
+    satisfied = _as_set(satisfied)
+    in_progress = _as_set(in_progress)
+    # networkx's own adjacency dicts, read only: views cost more than the work.
+    nodes = graph._node
+    pred = graph._pred
+    level_rank = _LEVEL_RANK.get
+
+    # One walk back from the goals finds the needed set and, on the way, every
+    # needed module's record: a list that is the module's sort key up to the slug
+    # (slugs are unique, so comparisons never look further) and then the module's
+    # minutes, its followers inside the needed set (records), its required
+    # prerequisites inside the needed set (slugs: what blocks it) and its count of
+    # unplaced predecessors for Kahn's algorithm:
+    #   [not in progress, theme position, level rank, position, slug,
+    #    minutes, followers, blockers, indegree]
+    # Every unsatisfied, unretired required prerequisite of a needed module is
+    # needed too, so required edges are settled during the walk; a recommended
+    # edge counts only if its start turns out to be needed, known after the walk.
+    record_of: dict[str, list] = {}
+    stack: list[list] = []
+    retired_goals: list[str] = []
+    retired_prerequisites: set[str] = set()
+    for goal in goals:
+        attributes = nodes.get(goal)
+        if attributes is None:
+            raise UnknownModule(goal, field="goals")
+        if goal in satisfied or goal in record_of:
+            continue
+        if attributes["status"] == "retired":
+            retired_goals.append(goal)
+            continue
+        record = record_of[goal] = [
+            goal not in in_progress,
+            attributes["theme_position"],
+            level_rank(attributes["level"], _UNKNOWN_LEVEL_RANK),
+            attributes["position"],
+            goal,
+            attributes["minutes"] or 0,
+            [],
+            None,
+            0,
+        ]
+        stack.append(record)
+
+    recommended: list[tuple[str, list]] = []
+    while stack:
+        record = stack.pop()
+        blockers = []
+        for before, edge in pred[record[4]].items():
+            if edge["kind"] != "required":
+                recommended.append((before, record))
+                continue
+            if before in satisfied:
+                continue
+            earlier = record_of.get(before)
+            if earlier is None:
+                attributes = nodes[before]
+                if attributes["status"] == "retired":
+                    retired_prerequisites.add(before)
+                    continue
+                earlier = record_of[before] = [
+                    before not in in_progress,
+                    attributes["theme_position"],
+                    level_rank(attributes["level"], _UNKNOWN_LEVEL_RANK),
+                    attributes["position"],
+                    before,
+                    attributes["minutes"] or 0,
+                    [record],
+                    None,
+                    0,
+                ]
+                stack.append(earlier)
+            else:
+                earlier[6].append(record)
+            blockers.append(before)
+        record[7] = blockers
+        record[8] = len(blockers)
+    for before, record in recommended:
+        earlier = record_of.get(before)
+        if earlier is not None:
+            earlier[6].append(record)
+            record[8] += 1
+
+    # Kahn's algorithm, always taking the ready module with the smallest key.
+    ready = [record for record in record_of.values() if not record[8]]
+    heapq.heapify(ready)
+    pop, push = heapq.heappop, heapq.heappush
+    steps: list[Step] = []
+    elapsed = 0
+    while ready:
+        record = pop(ready)
+        slug = record[4]
+        minutes = record[5]
+        blockers = record[7]
+        if blockers:
+            blockers.sort()
+            status = LOCKED
+        else:
+            status = IN_PROGRESS if slug in in_progress else AVAILABLE
+        week = None if minutes_per_week is None else 1 + elapsed // minutes_per_week
+        steps.append(Step(slug, status, blockers, minutes, week))
+        elapsed += minutes
+        for later in record[6]:
+            later[8] -= 1
+            if not later[8]:
+                push(ready, later)
+    if len(steps) != len(record_of):
+        left = set(record_of).difference(step.slug for step in steps)
+        raise CycleError(_any_cycle(graph, left))
+
+    result = Plan(steps=steps, total_minutes=elapsed)
+    if start is not None and minutes_per_week is not None:
+        weeks = -(-elapsed // minutes_per_week)
+        result.finish = start + dt.timedelta(days=7 * weeks)
+        if due is not None:
+            result.on_track = result.finish <= due
+    if start is not None and due is not None:
+        weeks_available = max(1, -(-(due - start).days // 7))
+        result.minutes_per_week_needed = -(-elapsed // weeks_available)
+    if retired_goals or retired_prerequisites:
+        result.warnings = _retired_warnings(retired_goals, retired_prerequisites)
+    return result
+
+
+def unsatisfied_prerequisites(graph: nx.DiGraph, slug: str, satisfied: Iterable[str]) -> list[str]:
+    """The required prerequisites of ``slug`` not yet satisfied, sorted: what locks it.
+
+    Retired prerequisites count as satisfied. An empty list means the module is
+    open. Raises :class:`~kampus.errors.UnknownModule` for an unknown slug.
+    """
+    if slug not in graph:
+        raise UnknownModule(slug)
+    satisfied = _as_set(satisfied)
+    nodes = graph._node
+    return sorted(
+        before
+        for before, edge in graph._pred[slug].items()
+        if edge["kind"] == "required"
+        and before not in satisfied
+        and nodes[before]["status"] != "retired"
+    )
+
+
+def is_locked(graph: nx.DiGraph, slug: str, satisfied: Iterable[str]) -> bool:
+    """True when ``slug`` has a required prerequisite not yet satisfied (retired counts as satisfied)."""
+    return bool(unsatisfied_prerequisites(graph, slug, satisfied))
+
+
+def order_key(graph: nx.DiGraph, in_progress: Iterable[str] = ()):
+    """The ordering key of :func:`plan`, for ``networkx.lexicographical_topological_sort``.
+
+    ``(not in progress, theme position, level, position, slug)``: in-progress
+    modules first, then by theme, level, position within the theme and slug.
+    """
+    in_progress = _as_set(in_progress)
+    nodes = graph._node
+    return lambda slug: _sort_key(nodes[slug], slug, in_progress)
+
+
+def _sort_key(attributes: dict, slug: str, in_progress: Collection[str]) -> tuple:
+    return (
+        slug not in in_progress,
+        attributes["theme_position"],
+        _LEVEL_RANK.get(attributes["level"], _UNKNOWN_LEVEL_RANK),
+        attributes["position"],
+        slug,
+    )
+
+
+def _as_set(slugs: Iterable[str]) -> Collection[str]:
+    return slugs if isinstance(slugs, (set, frozenset, dict)) else set(slugs)
+
+
+def _retired_warnings(retired_goals: list[str], retired_prerequisites: set[str]) -> list[str]:
+    warnings = [
+        f"goal {slug} is retired, so it is left out of the path" for slug in sorted(retired_goals)
+    ]
+    warnings.extend(
+        f"module {slug} is retired: it is treated as done, so nothing on the path waits for it"
+        for slug in sorted(retired_prerequisites)
+    )
+    return warnings
+
+
+def _any_cycle(graph: nx.DiGraph, among: set[str]) -> list[str]:
+    cycle = nx.find_cycle(graph.subgraph(among))
+    return [before for before, _after in cycle] + [cycle[0][0]]
+
+
+__all__ = [
+    "AVAILABLE",
+    "IN_PROGRESS",
+    "LOCKED",
+    "Plan",
+    "PlanError",
+    "Step",
+    "is_locked",
+    "order_key",
+    "plan",
+    "unsatisfied_prerequisites",
+]

@@ -1,0 +1,114 @@
+"""Languages: which one a request gets, and building the message catalogues.
+
+Source strings are English. Each feature keeps its Finnish and Swedish
+translations beside its code in ``messages.yaml`` (``"msgid": {fi: …, sv: …}``;
+for plurals a list ``[singular, plural]``), so that features never edit one
+shared file. :func:`build_catalogues` merges them into gettext catalogues
+(``kampus/translations/<lang>/LC_MESSAGES/messages.po`` and ``.mo``), which is
+what Flask-Babel reads; ``make`` runs it (``kampus i18n build``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+LANGUAGES = ("fi", "sv", "en")
+LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+PACKAGE = Path(__file__).resolve().parent
+TRANSLATIONS = PACKAGE / "translations"
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the switcher's choice, else Accept-Language, else Finnish."""
+    from flask import request, session
+    from flask_login import current_user
+
+    language = getattr(current_user, "language", None) if current_user else None
+    if language in LANGUAGES:
+        return language
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "fi"
+
+
+def select_timezone() -> str:
+    return "Europe/Helsinki"
+
+
+def translation_sources() -> list[Path]:
+    """Every feature's ``messages.yaml``, in a stable order."""
+    return sorted(PACKAGE.rglob("messages.yaml"))
+
+
+def load_translations() -> dict[str, dict]:
+    """Merge all sources: msgid -> {lang: str | [singular, plural]}. Raises ValueError on conflicts."""
+    merged: dict[str, dict] = {}
+    for path in translation_sources():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for msgid, values in data.items():
+            if not isinstance(values, dict):
+                raise ValueError(f"{path}: {msgid!r} needs a mapping of languages")
+            previous = merged.get(msgid)
+            if previous is not None and previous != values:
+                raise ValueError(f"{path}: {msgid!r} is translated differently elsewhere")
+            merged[msgid] = values
+    return merged
+
+
+def build_catalogues(target: Path = TRANSLATIONS) -> dict[str, int]:
+    """Write messages.po and messages.mo for every language; return the entry count per language."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    translations = load_translations()
+    counts = {}
+    for lang in LANGUAGES:
+        catalog = Catalog(locale=lang, domain="messages", project="kampus", charset="utf-8")
+        for msgid, values in translations.items():
+            plural_id = None
+            value = values.get(lang)
+            if isinstance(values.get("fi"), list) or isinstance(values.get("en"), list):
+                english = values.get("en") or [msgid, msgid]
+                plural_id = english[1]
+                msg_key = (msgid, plural_id)
+                if lang == "en":
+                    value = english
+                catalog.add(msg_key, tuple(value) if value else ("", ""))
+            else:
+                if lang == "en":
+                    value = values.get("en") or ""
+                catalog.add(msgid, value or "")
+        folder = target / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "messages.po", "wb") as handle:
+            write_po(handle, catalog, width=0)
+        with open(folder / "messages.mo", "wb") as handle:
+            write_mo(handle, catalog)
+        counts[lang] = len(catalog)
+    return counts
+
+
+def extract_msgids(root: Path | None = None) -> set[str]:
+    """Every translatable string in the code and templates (what Babel's extractor finds)."""
+    from babel.messages.extract import extract_from_dir
+
+    root = root or PACKAGE.parent
+    found: set[str] = set()
+    from babel.messages.extract import DEFAULT_KEYWORDS
+
+    keywords = dict(DEFAULT_KEYWORDS, lazy_gettext=None, _l=None, lazy_ngettext=(1, 2))
+    for _, _, message, _, _ in extract_from_dir(str(PACKAGE), [("**.py", "python")], keywords=keywords):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    jinja_map = [("**.html", "jinja2"), ("**.svg", "jinja2"), ("**.txt", "jinja2")]
+    # Babel skips folders starting with "_" by default; ours (_macros) hold strings too.
+    def visible(path: str) -> bool:
+        return not Path(path).name.startswith(".")
+
+    templates = extract_from_dir(str(root / "templates"), jinja_map, directory_filter=visible)
+    for _, _, message, _, _ in templates:
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return {m for m in found if m}

@@ -1,0 +1,62 @@
+"""Public pages: landing, accessibility statement, language switcher, health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import text
+
+from kampus.extensions import db
+from kampus.i18n import LANGUAGES
+from kampus.main.forms import AccessibilityFeedbackForm
+from kampus.main.models import AccessibilityFeedback
+from kampus.security import safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def landing():
+    from kampus.catalogue.services import theme_overview
+
+    return render_template("main/landing.html", themes=theme_overview())
+
+
+@bp.route("/accessibility", methods=["GET", "POST"])
+def accessibility():
+    """The accessibility statement and its feedback form (stored for the maintainers to answer)."""
+    form = AccessibilityFeedbackForm()
+    if form.validate_on_submit():
+        db.session.add(
+            AccessibilityFeedback(message=form.message.data.strip(), page=form.page.data or None, email=form.email.data or None)
+        )
+        db.session.commit()
+        flash(_("Thank you. Your feedback was received; we answer within 14 days."), "success")
+        return redirect(url_for("main.accessibility"))
+    return render_template(
+        "main/accessibility.html", form=form, feedback_email=current_app.config["FEEDBACK_EMAIL"]
+    )
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language (session; the signed-in user's setting too) and go back."""
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated and hasattr(current_user, "language"):
+            current_user.language = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("main.landing")))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any database failure means "not healthy"
+        db.session.rollback()
+        current_app.logger.exception("health check: database unreachable")
+        return jsonify(status="error", db="error"), 503
+    return jsonify(status="ok", db="ok")

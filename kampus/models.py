@@ -1,0 +1,6 @@
+"""Imports every feature's models so the metadata is complete (migrations, relationships)."""
+
+from kampus.auth import models as auth_models  # noqa: F401
+from kampus.catalogue import models as catalogue_models  # noqa: F401
+from kampus.main import models as main_models  # noqa: F401
+from kampus.orgs import models as orgs_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""Orgs feature."""

@@ -1,0 +1,83 @@
+"""Organisations, their roles in the network per theme, teams and team memberships."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kampus.db import utcnow
+from kampus.extensions import db
+
+THEME_ROLES = ("lead", "developer", "participant")
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="organisation")  # noqa: F821
+    teams: Mapped[list["Team"]] = relationship(
+        back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"
+    )
+    theme_roles: Mapped[list["OrganisationThemeRole"]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+class OrganisationThemeRole(db.Model):
+    """The organisation's role in the network for one theme (at most one per theme)."""
+
+    __tablename__ = "organisation_theme_roles"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "theme_id"),
+        CheckConstraint("role IN ('lead','developer','participant')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(12))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="theme_roles")
+    theme: Mapped["Theme"] = relationship()  # noqa: F821
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="teams")
+    memberships: Mapped[list["TeamMembership"]] = relationship(back_populates="team", cascade="all, delete-orphan")
+    members: Mapped[list["User"]] = relationship(  # noqa: F821
+        secondary="team_memberships", viewonly=True, order_by="User.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"
+
+
+class TeamMembership(db.Model):
+    __tablename__ = "team_memberships"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    team: Mapped[Team] = relationship(back_populates="memberships")
+    user: Mapped["User"] = relationship()  # noqa: F821

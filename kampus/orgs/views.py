@@ -1,0 +1,5 @@
+"""Orgs pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("orgs", __name__)

@@ -1,0 +1,5 @@
+"""Paths pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("paths", __name__)

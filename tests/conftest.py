@@ -1,0 +1,326 @@
+"""Shared fixtures: apps on real databases built by the migrations, a live
+server with Debian's Chromium for browser tests, an axe helper, and a SQL query
+counter.
+
+Databases: each test gets a fresh copy of a template database that was built
+once per session by ``upgrade`` (never ``create_all``) and, for most kinds, the
+seed catalogue. SQLite by default; when ``KAMPUS_TEST_POSTGRES_URL`` names a
+PostgreSQL server (``make test`` starts a throwaway cluster), the same fixtures
+use PostgreSQL databases cloned from templates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from kampus.app import create_app
+from kampus.config import TestConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("KAMPUS_TEST_POSTGRES_URL")
+CHROMIUM = os.environ.get("KAMPUS_CHROMIUM", "/usr/bin/chromium")
+_counter = itertools.count(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that use a database fixture are marked ``db`` (they run again on PostgreSQL)."""
+    db_fixtures = {"app", "empty_app", "demo_app", "client", "runner", "make_app", "live_server", "db_url"}
+    for item in items:
+        if db_fixtures & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+        if "page" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
+def config_for(url: str, **overrides) -> dict:
+    values = {"ENV_CLASS": TestConfig, "SQLALCHEMY_DATABASE_URI": url}
+    values.update(overrides)
+    return values
+
+
+def _prepare(url: str, kind: str) -> None:
+    """Migrate an empty database to head and load what ``kind`` asks for."""
+    from flask_migrate import upgrade
+
+    app = create_app(config_for(url))
+    with app.app_context():
+        upgrade()
+        from kampus import seeding
+
+        if kind in ("catalogue", "demo"):
+            seeding.seed_catalogue(ROOT / "seed")
+        if kind == "demo":
+            seeding.seed_demo(ROOT / "seed")
+        from kampus.extensions import db
+
+        db.session.commit()
+        db.engine.dispose()
+
+
+class SqliteDatabases:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.templates: dict[str, Path] = {}
+
+    def url_for_path(self, path: Path) -> str:
+        return f"sqlite:///{path}"
+
+    def template(self, kind: str) -> Path:
+        if kind not in self.templates:
+            path = self.folder / f"template-{kind}.db"
+            _prepare(self.url_for_path(path), kind)
+            self.templates[kind] = path
+        return self.templates[kind]
+
+    def fresh(self, kind: str) -> str:
+        if kind == "none":
+            return self.url_for_path(self.folder / f"t{next(_counter)}.db")
+        path = self.folder / f"t{next(_counter)}.db"
+        shutil.copyfile(self.template(kind), path)
+        return self.url_for_path(path)
+
+    def drop(self, url: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            Path(url.removeprefix("sqlite:///")).unlink()
+
+
+class PostgresDatabases:
+    def __init__(self, server_url: str):
+        self.server_url = server_url.rsplit("/", 1)[0]
+        self.templates: dict[str, str] = {}
+        self.prefix = f"kt{os.getpid()}"
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        dsn = re.sub(r"^postgresql\+psycopg", "postgresql", self.server_url) + "/postgres"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def template(self, kind: str) -> str:
+        if kind not in self.templates:
+            name = f"{self.prefix}_tmpl_{kind}"
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            self._admin(f'CREATE DATABASE "{name}"')
+            _prepare(f"{self.server_url}/{name}", kind)
+            self.templates[kind] = name
+        return self.templates[kind]
+
+    def fresh(self, kind: str) -> str:
+        name = f"{self.prefix}_{next(_counter)}"
+        if kind == "none":
+            self._admin(f'CREATE DATABASE "{name}"')
+        else:
+            self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}"')
+        return f"{self.server_url}/{name}"
+
+    def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        for name in self.templates.values():
+            self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    from kampus.i18n import build_catalogues
+
+    build_catalogues()
+    if POSTGRES_URL:
+        dbs = PostgresDatabases(POSTGRES_URL)
+        yield dbs
+        dbs.close()
+    else:
+        yield SqliteDatabases(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture
+def make_app(databases):
+    """Factory: ``make_app(kind="catalogue", **config)`` → an app on a fresh database of that kind."""
+    made = []
+
+    def factory(kind: str = "catalogue", **overrides):
+        url = databases.fresh(kind)
+        app = create_app(config_for(url, **overrides))
+        from kampus.catalogue.services import GRAPH_CACHE
+        from kampus.extensions import limiter
+
+        GRAPH_CACHE.clear()
+        with app.app_context():
+            limiter.reset()
+        made.append((app, url))
+        return app
+
+    yield factory
+    from kampus.extensions import db
+
+    for app, url in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        databases.drop(url)
+
+
+@pytest.fixture
+def app(make_app):
+    """An app on a fresh database holding the seed catalogue."""
+    app = make_app("catalogue")
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def empty_app(make_app):
+    """An app on a freshly migrated database with nothing in it."""
+    app = make_app("empty")
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def demo_app(make_app):
+    """An app on a fresh database with the catalogue and the demo organisations."""
+    app = make_app("demo")
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def db_url(databases):
+    """A fresh, completely empty database (no tables): for migration tests."""
+    url = databases.fresh("none")
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries():
+    """``with count_queries(app) as counter: ...`` then ``counter.count``."""
+    from kampus.extensions import db
+
+    @contextlib.contextmanager
+    def counting(app):
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "no csrf_token in page"
+    return match.group(1)
+
+
+# --- browser -------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_server(databases):
+    """Kampus served over real HTTP on 127.0.0.1 (a free port) on a database with the demo data."""
+    from werkzeug.serving import make_server
+
+    url = databases.fresh("demo")
+    app = create_app(config_for(url, RATELIMIT_ENABLED=False))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.app_for_tests = app
+    yield server
+    server.shutdown()
+    from kampus.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    databases.drop(url)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return f"http://127.0.0.1:{live_server.server_port}"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # The CSP (rightly) refuses injected scripts: axe needs the bypass in tests only.
+    return {**browser_context_args, "bypass_csp": True, "locale": "fi-FI"}
+
+
+AXE_PATH = None
+
+
+def _axe_source() -> str:
+    import axe_playwright_python
+
+    return str(Path(axe_playwright_python.__file__).parent / "axe.min.js")
+
+
+def check_axe(page) -> None:
+    """Fail listing every axe-core violation (WCAG 2.0/2.1 A and AA, best practice) on the current page."""
+    page.add_script_tag(path=_axe_source())
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag', values:
+            ['wcag2a','wcag2aa','wcag21a','wcag21aa','best-practice']}})"""
+    )
+    violations = result["violations"]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in violations
+    )
+    assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n{report}"
+
+
+@pytest.fixture
+def axe():
+    return check_axe
