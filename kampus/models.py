@@ -4,3 +4,5 @@ from kampus.auth import models as auth_models  # noqa: F401
 from kampus.catalogue import models as catalogue_models  # noqa: F401
 from kampus.main import models as main_models  # noqa: F401
 from kampus.orgs import models as orgs_models  # noqa: F401
+from kampus.paths import models as paths_models  # noqa: F401
+from kampus.progress import models as progress_models  # noqa: F401

@@ -19,7 +19,12 @@ def localized(value, lang: str | None = None) -> str:
 def register(app: Flask) -> None:
     from kampus.app import static_url
 
-    app.jinja_env.globals.update(static_url=static_url, LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES)
+    from flask_babel import format_date, format_datetime
+
+    app.jinja_env.globals.update(
+        static_url=static_url, LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
+        format_date=format_date, format_datetime=format_datetime,
+    )
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from kampus.app import create_app
@@ -39,6 +40,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.db)
         if "page" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with fresh per-request state.
+
+    The ``app`` fixture keeps an app context pushed for the whole test (so the
+    test can use ``db.session``); Flask then reuses it for each request, and
+    with it ``g``, where Flask-WTF, Flask-Login and Flask-Babel cache the CSRF
+    token, the user and the locale. In production every request has its own
+    context, so here each request forgets what the previous one cached.
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        if has_app_context():
+            for name in ("csrf_token", "_login_user", "_flask_babel"):
+                g.pop(name, None)
+        return super().open(*args, **kwargs)
 
 
 def config_for(url: str, **overrides) -> dict:
@@ -153,6 +173,7 @@ def make_app(databases):
     def factory(kind: str = "catalogue", **overrides):
         url = databases.fresh(kind)
         app = create_app(config_for(url, **overrides))
+        app.test_client_class = FreshRequestClient
         from kampus.catalogue.services import GRAPH_CACHE
         from kampus.extensions import limiter
 

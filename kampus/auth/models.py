@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped["Organisation | None"] = relationship(back_populates="users")  # noqa: F821
+    team_memberships: Mapped[list["TeamMembership"]] = relationship(  # noqa: F821
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     @validates("email")
     def _lower_email(self, key, value):

@@ -1,12 +1,238 @@
-"""Auth pages (placeholder until accounts exist)."""
+"""Signing in and out, the account page, invitation and password-reset links.
 
-from flask import Blueprint
+Sign-in attempts are rate limited per address and per account e-mail
+(``LOGIN_RATE_LIMIT``); only failed attempts count, so a school whose staff all
+sign in from one address at eight o'clock is not locked out. When the limit is
+reached the sign-in page itself says so (status 429).
+"""
 
-from kampus.extensions import login_manager
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+
+from kampus.auth import services, tokens
+from kampus.auth.access import home_url, require_login
+from kampus.auth.forms import (
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    SetPasswordForm,
+    show_domain_error,
+)
+from kampus.auth.models import AnonymousUser, User, normalise_email
+from kampus.errors import DomainError
+from kampus.extensions import db, limiter, login_manager
+from kampus.security import safe_next
 
 bp = Blueprint("auth", __name__)
 
+login_manager.anonymous_user = AnonymousUser
+login_manager.login_message = _l("Please sign in to see this page.")
+login_manager.login_message_category = "info"
+
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return None
+def load_user(user_id: str) -> User | None:
+    """Sessions and remember-me cookies carry ``id:fingerprint``; a password change or a
+    deactivation ends every session of that person."""
+    identifier, _sep, fingerprint = (user_id or "").partition(":")
+    if not identifier.isdigit():
+        return None
+    user = db.session.get(User, int(identifier))
+    if user is None or not user.active or fingerprint != user.credential_fingerprint:
+        return None
+    return user
+
+
+def login_rate_limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute")
+
+
+def login_email_key() -> str:
+    return "login-email:" + normalise_email(request.form.get("email"))[:254]
+
+
+def failed_attempt(response) -> bool:
+    """A sign-in that did not succeed (success redirects)."""
+    return response.status_code != 302
+
+
+def wrong_credentials_message() -> str:
+    return _("The e-mail address or password is not correct.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, key_func=get_remote_address, methods=["POST"], deduct_when=failed_attempt)
+@limiter.limit(login_rate_limit, key_func=login_email_key, methods=["POST"], deduct_when=failed_attempt, scope="login-email")
+def login():
+    next_url = request.args.get("next")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(next_url, home_url()))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(wrong_credentials_message())
+        elif not user.active:
+            form.email.errors.append(_("This account has been deactivated. Ask your organisation's manager."))
+        else:
+            db.session.commit()  # a rehashed password
+            lang = session.get("lang")
+            session.clear()  # a fresh session on sign-in (no fixation)
+            if lang:
+                session["lang"] = lang
+            login_user(user, remember=bool(form.remember.data))
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
+            return redirect(safe_next(next_url, home_url()))
+    form.password.data = ""
+    return render_template("auth/login.html", form=form, next_url=next_url)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(error):
+    """The sign-in page with the reason, rather than a bare 429."""
+    if request.endpoint != "auth.login":
+        return render_template("errors/error.html", code=429, title=_("Too many attempts"),
+                               message=_("Too many attempts in a short time. Wait a minute and try again.")), 429
+    form = LoginForm()
+    form.password.data = ""
+    return render_template(
+        "auth/login.html",
+        form=form,
+        next_url=request.args.get("next"),
+        blocked_message=_("Too many failed sign-in attempts. Wait a minute and try again."),
+    ), 429
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("main.landing"))
+
+
+# --- the account page ----------------------------------------------------------
+
+def _account_page(user: User, profile: ProfileForm | None = None, password: PasswordChangeForm | None = None, status=200):
+    profile = profile or ProfileForm(formdata=None, obj=user)
+    password = password or PasswordChangeForm(formdata=None)
+    return render_template("auth/account.html", user=user, profile=profile, password_form=password), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    user = require_login()
+    if request.method == "GET":
+        return _account_page(user)
+    form = ProfileForm()
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                user, name=form.name.data, language=form.language.data, target_group=form.target_group.data
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            session["lang"] = user.language
+            db.session.commit()
+            flash(_("Your details were saved."), "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(user, profile=form)
+
+
+@bp.post("/account/password")
+def change_password():
+    user = require_login()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)  # the session carries the new fingerprint; other sessions end
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("auth.account"))
+    return _account_page(user, password=form)
+
+
+# --- links sent by e-mail --------------------------------------------------------
+
+def _link_refused(error: Exception):
+    if isinstance(error, tokens.LinkExpired):
+        title, message = _("The link has expired"), _(
+            "Links are valid for seven days. Ask your organisation's manager for a new invitation, "
+            "or request a new password link."
+        )
+    else:
+        title, message = _("The link does not work"), _(
+            "The link is incomplete or it has already been used. Check that you copied the whole address, "
+            "or ask for a new link."
+        )
+    return render_template("auth/link_refused.html", title=title, message=message), 400
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        user = tokens.read_token(tokens.INVITATION, token)
+    except (tokens.LinkExpired, tokens.LinkInvalid) as error:
+        return _link_refused(error)
+    form = InvitationForm(data={"name": user.name} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(user, name=form.name.data, password=form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your account is ready. Sign in with your e-mail address and the password you chose."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/invitation.html", form=form, user=user, token=token)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, key_func=get_remote_address, methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        user = services.find_user_by_email(form.email.data)
+        if user is not None and user.active and user.has_signed_up:
+            services.send_password_reset(user)
+        # The same answer whether or not the address has an account.
+        flash(_("If the address has an account, a link to choose a new password is on its way. "
+                "Without a mail server the link goes to the service's log: ask an administrator."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        user = tokens.read_token(tokens.PASSWORD_RESET, token)
+    except (tokens.LinkExpired, tokens.LinkInvalid) as error:
+        return _link_refused(error)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password was changed. Sign in with the new password."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form, token=token)

@@ -66,12 +66,17 @@ def import_command(file: Path, dry_run: bool) -> None:
     from kampus.catalogue.loader import CatalogueFileError, read_catalogue
 
     try:
-        data = read_catalogue(file)
+        data, errors = read_catalogue(file), []
     except CatalogueFileError as exc:
-        _refuse([str(e) for e in exc.errors])
+        if exc.data is None:  # a file is no catalogue at all: its edges are unknown
+            _refuse([str(e) for e in exc.errors])
+        data, errors = exc.data, list(exc.errors)
     plan = plan_import(data, source=file.name)
-    if not plan.ok:
-        _refuse([str(e) for e in plan.errors])
+    # Report the graph's problems too, but not twice what a field error said already.
+    reported = {(e.file, e.item, e.field) for e in errors}
+    errors += [e for e in plan.errors if (e.file, e.item, e.field) not in reported]
+    if errors:
+        _refuse([str(e) for e in errors])
     for warning in plan.warnings:
         click.echo(f"warning: {warning}")
     if dry_run:

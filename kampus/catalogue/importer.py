@@ -11,6 +11,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -20,7 +21,8 @@ from kampus.catalogue.loader import CatalogueData, LoadError
 from kampus.catalogue.models import Module, Prerequisite, Question, Section, Theme
 from kampus.catalogue.services import bump_version
 from kampus.extensions import db
-from kampus.graph import validate
+from kampus.graph import Finding, validate
+from kampus.graph.prereqs import ARROW, edge_name
 
 
 @dataclass
@@ -112,29 +114,37 @@ def export_catalogue() -> CatalogueData:
 # --- import --------------------------------------------------------------------
 
 def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
-    """Compare ``data`` with the catalogue and validate the merged result; writes nothing."""
+    """Compare ``data`` with the catalogue and validate the merged result; writes nothing.
+
+    Every problem is a :class:`LoadError` naming the file (``data.sources``, else
+    ``source``), the item (a slug, or an edge ``a → b``) and the field.
+    """
     plan = ImportPlan(data=data, source=source)
     current = export_catalogue()
     themes_now = {t["slug"]: t for t in current.themes}
     modules_now = {m["slug"]: m for m in current.modules}
+    rejected = {slug for kind, slug in data.rejected if kind == "module"}
 
     for theme in data.themes:
         _count(plan, "themes", themes_now.get(theme["slug"]), theme)
-    theme_slugs = set(themes_now) | {t["slug"] for t in data.themes}
+    theme_slugs = set(themes_now) | {t["slug"] for t in data.themes} | {s for k, s in data.rejected if k == "theme"}
     for module in data.modules:
-        where = data.sources.get(("module", module["slug"]), source)
         if module["theme"] not in theme_slugs:
-            plan.errors.append(LoadError(where, module["slug"], "theme", f"unknown theme {module['theme']!r}"))
-        before = modules_now.get(module["slug"])
-        _count(plan, "modules", before, module)
+            plan.errors.append(LoadError(
+                data.sources.get(("module", module["slug"]), source), module["slug"], "theme",
+                f"unknown theme {module['theme']!r}; add it to themes or use an existing theme's slug",
+            ))
+        _count(plan, "modules", modules_now.get(module["slug"]), module)
 
     merged_modules = dict(modules_now)
     merged_modules.update({m["slug"]: m for m in data.modules})
     in_file = {m["slug"] for m in data.modules}
-    kept = [e for e in current.prerequisites if e["after"] not in in_file]
     file_pairs = {(e["before"], e["after"]): e["kind"] for e in data.prerequisites}
     current_pairs = {(e["before"], e["after"]): e["kind"] for e in current.prerequisites}
-    merged_edges = kept + [e for e in data.prerequisites if (e["before"], e["after"]) not in {(k["before"], k["after"]) for k in kept}]
+    # The file's edges replace those of its modules; its edges into other modules are
+    # added (or change the kind of the edge already there).
+    kept = [e for e in current.prerequisites if e["after"] not in in_file and (e["before"], e["after"]) not in file_pairs]
+    merged_edges = kept + list(data.prerequisites)
     for pair, kind in file_pairs.items():
         if pair not in current_pairs:
             plan.added["prerequisites"] += 1
@@ -161,15 +171,44 @@ def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
         }
         for m in merged_modules.values()
     ]
+    # Refused modules still count as modules here: their own errors are reported already.
+    engine_modules += [
+        {"slug": slug, "theme": None, "theme_position": 0, "position": 0, "level": None, "minutes": 0, "status": "draft"}
+        for slug in sorted(rejected - set(merged_modules))
+    ]
     report = validate(engine_modules, merged_edges)
     for finding in report.errors:
-        plan.errors.append(LoadError(_edge_source(data, finding, source), finding.subject or "-", "prerequisites", finding.message))
+        plan.errors.append(_graph_error(data, finding, source))
     plan.warnings = [f.message for f in report.warnings]
     return plan
 
 
-def _edge_source(data: CatalogueData, finding, default: str) -> str:
-    return data.sources.get(("prerequisites", finding.subject), default)
+UNKNOWN_END = re.compile(r"unknown module: (\S+);")
+
+
+def _graph_error(data: CatalogueData, finding: Finding, default: str) -> LoadError:
+    """A validation finding as a :class:`LoadError` naming the file and the edge to fix.
+
+    A cycle is blamed on its first edge that comes from the file (the catalogue
+    itself is acyclic, so the file closed the loop); an unknown module on the end
+    (``before`` or ``after``) that names it.
+    """
+    item, where = finding.subject or "-", "prerequisites"
+    if finding.code == "cycle":
+        loop = finding.message.removeprefix("cycle: ").split(ARROW)
+        edges = [edge_name(a, b) for a, b in zip(loop, loop[1:])]
+        item = next((e for e in edges if ("prerequisite", e) in data.sources), item)
+    elif finding.code == "unknown_module":
+        match = UNKNOWN_END.search(finding.message)
+        before, _, after = item.partition(ARROW)
+        if match and match.group(1) == before:
+            where = "before"
+        elif match and match.group(1) == after:
+            where = "after"
+    elif finding.code == "duplicate_module":
+        where = "slug"
+    file = data.sources.get(("prerequisite", item)) or data.sources.get(("module", item), default)
+    return LoadError(file, item, where, finding.message)
 
 
 def _count(plan: ImportPlan, key: str, before: dict | None, after: dict) -> None:

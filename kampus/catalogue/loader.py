@@ -38,15 +38,26 @@ class CatalogueData:
     themes: list[dict] = field(default_factory=list)
     modules: list[dict] = field(default_factory=list)
     prerequisites: list[dict] = field(default_factory=list)
-    sources: dict = field(default_factory=dict)  # ("module", slug) -> file name, for messages
+    #: ("theme" | "module", slug) or ("prerequisite", "a → b") -> file name, for messages.
+    sources: dict = field(default_factory=dict)
+    #: Themes and modules read with a slug but refused for a field error:
+    #: ("theme" | "module", slug) -> file name. The graph checks still count them, so
+    #: that an edge to one of them is not also reported as an edge to an unknown module.
+    rejected: dict = field(default_factory=dict)
 
 
 class CatalogueFileError(Exception):
-    """The files could not be read as a catalogue; ``errors`` lists every problem."""
+    """The files could not be read as a catalogue; ``errors`` lists every problem.
 
-    def __init__(self, errors: list[LoadError]):
+    ``data`` holds what was read correctly, so that the graph checks can still run
+    and report their problems too; it is None when a file could not be parsed at
+    all (then nothing reliable is known about its modules and edges).
+    """
+
+    def __init__(self, errors: list[LoadError], data: CatalogueData | None = None):
         super().__init__("\n".join(str(e) for e in errors))
         self.errors = errors
+        self.data = data
 
 
 def catalogue_files(path: Path) -> list[Path]:
@@ -64,32 +75,38 @@ def read_catalogue(path: Path) -> CatalogueData:
         raise CatalogueFileError([LoadError(str(path), "-", "-", "no YAML files found")])
     data = CatalogueData()
     errors: list[LoadError] = []
+    parsed = True
     for file in files:
         try:
             text = file.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             errors.append(LoadError(file.name, "-", "-", f"cannot read the file as UTF-8 text ({exc})"))
+            parsed = False
             continue
-        parse_text(text, file.name, data, errors)
+        parsed = parse_text(text, file.name, data, errors) and parsed
     if errors:
-        raise CatalogueFileError(errors)
+        raise CatalogueFileError(errors, data if parsed else None)
     return data
 
 
-def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError]) -> None:
-    """Parse one YAML document into ``data``, appending problems to ``errors``."""
+def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError]) -> bool:
+    """Parse one YAML document into ``data``, appending problems to ``errors``.
+
+    Returns False when the text is no catalogue at all (malformed YAML, not a
+    mapping); True otherwise, even if some items were refused.
+    """
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        errors.append(LoadError(name, "-", "-", f"malformed YAML at {where}: {getattr(exc, 'problem', exc)}"))
-        return
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "an unknown line"
+        errors.append(LoadError(name, "-", "-", f"malformed YAML at {where}: {getattr(exc, 'problem', None) or exc}"))
+        return False
     if document is None:
-        return
+        return True
     if not isinstance(document, dict):
         errors.append(LoadError(name, "-", "-", "the file must be a mapping with the keys themes, modules, prerequisites"))
-        return
+        return False
     unknown = set(document) - {"themes", "modules", "prerequisites"}
     for key in sorted(unknown):
         errors.append(LoadError(name, "-", key, "unknown top-level key (expected themes, modules, prerequisites)"))
@@ -105,21 +122,24 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
         for index, raw in enumerate(items, start=1):
             item_errors: list[LoadError] = []
             item = reader(raw, name, index, item_errors)
+            if item is not None and key != "prerequisites" and SLUG.match(item["slug"]):
+                source = (key[:-1], item["slug"])
+                earlier = data.sources.get(source) or data.rejected.get(source)
+                if earlier:
+                    item_errors.append(LoadError(
+                        name, item["slug"], "slug",
+                        f"the {key[:-1]} slug appears twice (also in {earlier}); a slug names one {key[:-1]}",
+                    ))
+                elif item_errors:
+                    data.rejected[source] = name
+                else:
+                    data.sources[source] = name
             errors.extend(item_errors)
             if item is not None and not item_errors:
                 target.append(item)
-                if key != "prerequisites":
-                    data.sources[(key[:-1], item["slug"])] = name
-    _duplicates(data, name, errors)
-
-
-def _duplicates(data: CatalogueData, name: str, errors: list[LoadError]) -> None:
-    for kind, items in (("theme", data.themes), ("module", data.modules)):
-        seen = set()
-        for item in items:
-            if item["slug"] in seen:
-                errors.append(LoadError(name, item["slug"], "slug", f"the {kind} slug appears twice"))
-            seen.add(item["slug"])
+                if key == "prerequisites":
+                    data.sources.setdefault(("prerequisite", f"{item['before']} → {item['after']}"), name)
+    return True
 
 
 def _translated(raw: dict, key: str, item: str, file: str, errors: list[LoadError], *, required: bool) -> dict:

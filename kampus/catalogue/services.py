@@ -237,7 +237,12 @@ def can_see_drafts() -> bool:
 def learner_statuses(graph: nx.DiGraph, slugs) -> dict[str, str]:
     """The signed-in learner's status of each module (empty for anonymous visitors).
 
-    Filled in by the progress feature: ``completed``, ``recognised``,
-    ``in_progress``, ``available`` or ``locked``.
+    ``completed``, ``recognised``, ``in_progress``, ``available`` or ``locked``.
     """
-    return {}
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return {}
+    from kampus.progress.services import module_statuses
+
+    return module_statuses(current_user.id, slugs)

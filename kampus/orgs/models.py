@@ -80,4 +80,4 @@ class TeamMembership(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team] = relationship(back_populates="memberships")
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="team_memberships")  # noqa: F821

@@ -1,5 +1,263 @@
-"""Orgs pages."""
+"""Manager pages under ``/org``: overview, staff (invite, CSV import,
+deactivate), teams.
 
-from flask import Blueprint
+Every view starts with :func:`require_manager`, which returns the manager's
+own organisation; every team and person is then loaded through it, so ids of
+another organisation, in the URL or in a form field, give 404.
+"""
 
-bp = Blueprint("orgs", __name__)
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from kampus.auth.access import require_manager
+from kampus.auth.forms import show_domain_error
+from kampus.auth.mail import mail_configured
+from kampus.errors import DomainError
+from kampus.extensions import db
+from kampus.orgs import services
+from kampus.orgs.forms import AddMemberForm, ImportConfirmForm, ImportUploadForm, InviteForm, TeamNameForm
+from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
+
+bp = Blueprint("orgs", __name__, url_prefix="/org")
+
+
+def flash_link(sent, *, what: str) -> None:
+    """Tell the manager where the link went: by e-mail, or shown here when mail is not configured."""
+    if sent.mailed:
+        flash(_("%(what)s sent by e-mail to %(email)s.", what=what, email=sent.user.email), "success")
+    else:
+        flash(
+            _("No mail server is configured, so give this link to %(email)s yourself (valid for seven days): %(url)s",
+              email=sent.user.email, url=sent.url),
+            "link",
+        )
+
+
+@bp.get("")
+def overview():
+    organisation = require_manager()
+    summary = services.organisation_summary(organisation)
+    return render_template("orgs/overview.html", organisation=organisation, summary=summary)
+
+
+# --- staff ------------------------------------------------------------------------------
+
+@bp.get("/staff")
+def staff():
+    organisation = require_manager()
+    search = request.args.get("q", "").strip()[:200]
+    status = request.args.get("status", "active")
+    if status not in services.STATUS_FILTERS:
+        status = "active"
+    people = services.staff_list(organisation, search=search, status=status)
+    return render_template("orgs/staff.html", organisation=organisation, people=people, search=search, status=status)
+
+
+def _team_choices(organisation) -> list[tuple[str, str]]:
+    return [("", _("No team"))] + [(str(t.id), t.name) for t, _n in services.teams_with_counts(organisation)]
+
+
+@bp.route("/staff/invite", methods=["GET", "POST"])
+def invite():
+    organisation = require_manager()
+    form = InviteForm()
+    form.team.choices = _team_choices(organisation)
+    if form.validate_on_submit():
+        team = services.get_team(organisation, form.team.data) if form.team.data else None
+        try:
+            sent = services.invite_staff(
+                organisation, email=form.email.data, name=form.name.data or "", team=team, inviter=_me()
+            )
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(email)s was invited.", email=sent.user.email), "success")
+            flash_link(sent, what=_("The invitation"))
+            return redirect(url_for("orgs.staff"))
+    return render_template("orgs/invite.html", organisation=organisation, form=form)
+
+
+@bp.post("/staff/<int:user_id>/deactivate")
+def deactivate(user_id: int):
+    organisation = require_manager()
+    person = services.get_staff_member(organisation, user_id)
+    try:
+        services.set_active(organisation, person, False, acting=_me())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("orgs.staff"))
+    db.session.commit()
+    flash(_("%(name)s can no longer sign in.", name=person.display_name), "success")
+    return redirect(url_for("orgs.staff"))
+
+
+@bp.post("/staff/<int:user_id>/reactivate")
+def reactivate(user_id: int):
+    organisation = require_manager()
+    person = services.get_staff_member(organisation, user_id)
+    services.set_active(organisation, person, True, acting=_me())
+    db.session.commit()
+    flash(_("%(name)s can sign in again.", name=person.display_name), "success")
+    return redirect(url_for("orgs.staff", status="all"))
+
+
+@bp.post("/staff/<int:user_id>/link")
+def send_link(user_id: int):
+    """A fresh invitation (not signed up yet) or password link (signed up) for one person."""
+    organisation = require_manager()
+    person = services.get_staff_member(organisation, user_id)
+    try:
+        sent = services.resend_invitation(organisation, person, inviter=_me())
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("orgs.staff"))
+    what = _("The password link") if person.has_signed_up else _("The invitation")
+    flash_link(sent, what=what)
+    return redirect(url_for("orgs.staff"))
+
+
+# --- CSV import ---------------------------------------------------------------------------
+
+@bp.route("/staff/import", methods=["GET", "POST"])
+def import_staff():
+    """Upload a file and see the preview; nothing is written here."""
+    organisation = require_manager()
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        data = form.file.data.read(MAX_BYTES + 1)
+        preview = read_staff_csv(data, organisation)
+        confirm = ImportConfirmForm(formdata=None, data={"payload": base64.b64encode(data).decode("ascii")})
+        return render_template("orgs/import_preview.html", organisation=organisation, preview=preview, confirm=confirm)
+    return render_template("orgs/import.html", organisation=organisation, form=form)
+
+
+@bp.post("/staff/import/confirm")
+def import_staff_confirm():
+    """Check the same file again (the database may have moved) and write all valid rows at once."""
+    organisation = require_manager()
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        data = base64.b64decode(form.payload.data.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        abort(400)
+    preview = read_staff_csv(data, organisation)
+    if not preview.can_import:
+        return render_template("orgs/import_preview.html", organisation=organisation, preview=preview, confirm=None)
+    result = apply_staff_import(organisation, preview)
+    db.session.commit()
+    links = [services.auth_services.send_invitation(user, inviter=_me()) for user in result.created]
+    flash(
+        ngettext("%(num)d new person was added.", "%(num)d new people were added.", len(result.created))
+        + " "
+        + ngettext("%(num)d team membership was added.", "%(num)d team memberships were added.",
+                   result.memberships_added),
+        "success",
+    )
+    if links and not all(s.mailed for s in links):
+        flash(
+            _("No mail server is configured: the invitation links were written to the service's log. "
+              "You can also show a person's link from the staff list."),
+            "info",
+        )
+    return redirect(url_for("orgs.staff"))
+
+
+# --- teams ------------------------------------------------------------------------------
+
+@bp.route("/teams", methods=["GET", "POST"])
+def teams():
+    organisation = require_manager()
+    form = TeamNameForm()
+    if form.validate_on_submit():
+        try:
+            team = services.create_team(organisation, form.name.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The team %(name)s was created.", name=team.name), "success")
+            return redirect(url_for("orgs.team", team_id=team.id))
+    return render_template(
+        "orgs/teams.html", organisation=organisation, teams=services.teams_with_counts(organisation), form=form
+    )
+
+
+def _team_page(organisation, team, rename_form=None, add_form=None):
+    members = team.members
+    member_ids = {m.id for m in members}
+    candidates = [p for p in services.staff_list(organisation, status="active") if p.id not in member_ids]
+    rename_form = rename_form or TeamNameForm(formdata=None, obj=team)
+    add_form = add_form or AddMemberForm(formdata=None)
+    add_form.user_id.choices = [("", _("Choose a person"))] + [
+        (str(p.id), f"{p.display_name} ({p.email})") for p in candidates
+    ]
+    return render_template(
+        "orgs/team.html", organisation=organisation, team=team, members=members,
+        rename_form=rename_form, add_form=add_form, candidates=candidates,
+    )
+
+
+@bp.get("/teams/<int:team_id>")
+def team(team_id: int):
+    organisation = require_manager()
+    return _team_page(organisation, services.get_team(organisation, team_id))
+
+
+@bp.post("/teams/<int:team_id>/rename")
+def rename_team(team_id: int):
+    organisation = require_manager()
+    team = services.get_team(organisation, team_id)
+    form = TeamNameForm()
+    if form.validate_on_submit():
+        try:
+            services.rename_team(organisation, team, form.name.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The team was renamed %(name)s.", name=team.name), "success")
+            return redirect(url_for("orgs.team", team_id=team.id))
+    return _team_page(organisation, team, rename_form=form)
+
+
+@bp.post("/teams/<int:team_id>/members")
+def add_member(team_id: int):
+    organisation = require_manager()
+    team = services.get_team(organisation, team_id)
+    form = AddMemberForm()
+    if form.validate_on_submit():
+        person = services.get_staff_member(organisation, form.user_id.data)
+        added = services.add_member(organisation, team, person)
+        db.session.commit()
+        if added:
+            flash(_("%(name)s joined the team.", name=person.display_name), "success")
+        else:
+            flash(_("%(name)s was already in the team.", name=person.display_name), "info")
+        return redirect(url_for("orgs.team", team_id=team.id))
+    return _team_page(organisation, team, add_form=form)
+
+
+@bp.post("/teams/<int:team_id>/members/<int:user_id>/remove")
+def remove_member(team_id: int, user_id: int):
+    organisation = require_manager()
+    team = services.get_team(organisation, team_id)
+    person = services.get_staff_member(organisation, user_id)
+    if services.remove_member(organisation, team, person):
+        db.session.commit()
+        flash(_("%(name)s left the team.", name=person.display_name), "success")
+    return redirect(url_for("orgs.team", team_id=team.id))
+
+
+def _me():
+    from flask_login import current_user
+
+    return current_user._get_current_object()

@@ -1,5 +1,176 @@
-"""Paths pages."""
+"""The learner's pages: dashboard, self-assessment, building a path and the path page."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from kampus.catalogue.drawing import draw
+from kampus.catalogue.services import catalogue_graph, theme_overview
+from kampus.catalogue.views import status_labels
+from kampus.errors import DomainError
+from kampus.extensions import db
+from kampus.graph import LEVELS
+from kampus.paths import services
+from kampus.paths.forms import EmptyForm, PathForm
+from kampus.progress import assessment
+from kampus.progress.services import module_statuses, recent_events
+from kampus.templating import localized
 
 bp = Blueprint("paths", __name__)
+
+
+def level_descriptions() -> dict[str, str]:
+    """The DigCompEdu levels in plain words."""
+    return {
+        "A1": _("A1 Newcomer: I have little experience of this and want to start from the basics."),
+        "A2": _("A2 Explorer: I have tried things out and use some tools now and then."),
+        "B1": _("B1 Integrator: I use this in my work regularly and in several ways."),
+        "B2": _("B2 Expert: I use this confidently, purposefully and critically, and develop my practice."),
+        "C1": _("C1 Leader: I guide colleagues and develop the practices of my work community."),
+        "C2": _("C2 Pioneer: I innovate and develop the field beyond my own organisation."),
+    }
+
+
+def event_labels() -> dict[str, str]:
+    return {
+        "started": _("Started"),
+        "attempted": _("Took the self-check"),
+        "passed": _("Passed the self-check"),
+        "completed": _("Completed"),
+        "recognised": _("Recognised"),
+        "rated": _("Rated"),
+        "reflected": _("Wrote a reflection"),
+        "assessed": _("Self-assessment"),
+    }
+
+
+@bp.get("/me")
+@login_required
+def dashboard():
+    planned = services.dashboard(current_user.id)
+    return render_template(
+        "paths/dashboard.html",
+        planned=planned,
+        assessed=assessment.has_assessed(current_user.id),
+        events=recent_events(current_user.id),
+        event_labels=event_labels(),
+    )
+
+
+@bp.route("/me/assessment", methods=["GET", "POST"])
+@login_required
+def self_assessment():
+    themes = [item.theme for item in theme_overview()]
+    form = EmptyForm()
+    chosen = assessment.current_levels(current_user.id)
+    error = None
+    if form.validate_on_submit():
+        chosen = {t.slug: request.form.get(f"level-{t.slug}", "") for t in themes}
+        try:
+            assessment.save_levels(current_user.id, chosen)
+        except DomainError as exc:
+            db.session.rollback()
+            error = exc.message
+        else:
+            db.session.commit()
+            flash(_("Your self-assessment was saved. Check the proposed recognitions below."), "success")
+            return redirect(url_for("paths.self_assessment") + "#proposals")
+    return render_template(
+        "paths/assessment.html", form=form, themes=themes, chosen=chosen, levels=LEVELS,
+        descriptions=level_descriptions(), proposals=assessment.proposals(current_user.id), error=error,
+    ), (400 if error else 200)
+
+
+@bp.post("/me/assessment/confirm")
+@login_required
+def confirm_recognitions():
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("paths.self_assessment"))
+    try:
+        count = assessment.confirm(current_user.id, request.form.getlist("modules"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("paths.self_assessment"))
+    db.session.commit()
+    flash(_("%(num)d modules were recognised.", num=count), "success")
+    return redirect(url_for("paths.dashboard"))
+
+
+def _fill_choices(form: PathForm) -> dict:
+    overview = theme_overview()
+    graph = catalogue_graph()
+    form.themes.choices = [(item.theme.slug, localized(item.theme.title)) for item in overview]
+    grouped = {}
+    from kampus.catalogue.services import modules_by_slug
+
+    published = [s for s, d in graph.nodes(data=True) if d.get("status") == "published"]
+    rows = modules_by_slug(published)
+    for item in overview:
+        grouped[item.theme.slug] = sorted(
+            (m for m in rows.values() if m.theme_id == item.theme.id), key=lambda m: m.position
+        )
+    form.modules.choices = [(m.slug, localized(m.title)) for ms in grouped.values() for m in ms]
+    return {"overview": overview, "grouped": grouped}
+
+
+@bp.route("/paths/new", methods=["GET", "POST"])
+@login_required
+def new_path():
+    form = PathForm()
+    if request.method == "GET" and request.args.get("theme"):
+        form.themes.data = [request.args["theme"]]
+    if request.method == "GET" and request.args.get("module"):
+        form.modules.data = [request.args["module"]]
+    context = _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            path = services.create_path(
+                current_user.id, title=form.title.data, module_slugs=form.modules.data or [],
+                theme_slugs=form.themes.data or [], minutes_per_week=form.minutes_per_week.data, due=form.due.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "title").errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your path was created."), "success")
+            return redirect(url_for("paths.show", path_id=path.id))
+    status = 400 if form.errors else 200
+    return render_template("paths/new.html", form=form, **context), status
+
+
+@bp.get("/paths/<int:path_id>")
+@login_required
+def show(path_id: int):
+    path = services.get_path(current_user.id, path_id)
+    planned = services.plan_path(path)
+    graph = catalogue_graph()
+    slugs = planned.plan.slugs
+    statuses = {step.slug: step.status for step in planned.plan.steps}
+    drawing = draw(
+        graph, slugs,
+        titles={s: localized(m.title) for s, m in planned.modules.items()},
+        href=lambda s: url_for("progress.study", slug=s),
+        meta={s: f"{m.level} · {m.minutes} min" for s, m in planned.modules.items()},
+        statuses=statuses, status_labels=status_labels(),
+    ) if slugs else None
+    return render_template(
+        "paths/show.html", planned=planned, drawing=drawing, status_labels=status_labels(), delete_form=EmptyForm(),
+        goal_statuses=module_statuses(current_user.id, [g for g in planned.goals if g not in statuses]),
+    )
+
+
+@bp.post("/paths/<int:path_id>/delete")
+@login_required
+def delete(path_id: int):
+    form = EmptyForm()
+    if form.validate_on_submit():
+        services.delete_path(current_user.id, path_id)
+        db.session.commit()
+        flash(_("The path was removed. Your progress is kept."), "success")
+    return redirect(url_for("paths.dashboard"))

@@ -1,0 +1,173 @@
+"""Account services: creating people, signing in, passwords, invitation and
+reset links. Services flush; views and commands commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kampus.auth import tokens
+from kampus.auth.mail import send_mail
+from kampus.auth.models import TARGET_GROUPS, USER_LANGUAGES, User, normalise_email
+from kampus.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
+from kampus.errors import DomainError
+from kampus.extensions import db
+
+
+def find_user_by_email(email: str | None) -> User | None:
+    """The person with this address, whatever its case; None when there is none."""
+    address = normalise_email(email)
+    if not address:
+        return None
+    return db.session.scalar(select(User).where(User.email == address))
+
+
+def check_password_rules(password: str, field: str = "password") -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("Choose a password of at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), field=field
+        )
+
+
+def create_user(
+    email: str,
+    *,
+    name: str = "",
+    password: str | None = None,
+    password_hash: str | None = None,
+    organisation=None,
+    is_manager: bool = False,
+    is_admin: bool = False,
+    language: str = "fi",
+    target_group: str = "other",
+) -> User:
+    """Add a person. Without a password they are *invited*: they choose one through the link.
+
+    Raises DomainError (field ``email``) when the address is taken or malformed.
+    """
+    address = normalise_email(email)
+    if "@" not in address or address.startswith("@") or address.endswith("@") or " " in address:
+        raise DomainError(_("Enter an e-mail address like name@example.fi."), field="email")
+    if find_user_by_email(address) is not None:
+        raise DomainError(_("%(email)s already has an account.", email=address), field="email")
+    if is_manager and organisation is None:
+        raise DomainError(_("A manager needs an organisation."), field="organisation")
+    if password is not None:
+        check_password_rules(password)
+        password_hash = hash_password(password)
+    user = User(
+        email=address,
+        name=(name or "").strip(),
+        password_hash=password_hash,
+        organisation=organisation,
+        is_manager=is_manager,
+        is_admin=is_admin,
+        language=language if language in USER_LANGUAGES else "fi",
+        target_group=target_group if target_group in TARGET_GROUPS else "other",
+        active=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The person whose e-mail and password these are, else None (same answer for both mistakes).
+
+    An inactive person is returned too: the caller says why they cannot sign in.
+    """
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password or ""):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str, field: str = "password") -> None:
+    check_password_rules(password, field)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change a password after checking the current one. Raises DomainError beside the field at fault."""
+    if not verify_password(user.password_hash, current_password or ""):
+        raise DomainError(_("The current password is not correct."), field="current_password")
+    set_password(user, new_password, field="new_password")
+
+
+def update_profile(user: User, *, name: str, language: str, target_group: str) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Enter your name."), field="name")
+    if language not in USER_LANGUAGES:
+        raise DomainError(_("Choose a language from the list."), field="language")
+    if target_group not in TARGET_GROUPS:
+        raise DomainError(_("Choose a group from the list."), field="target_group")
+    user.name, user.language, user.target_group = name, language, target_group
+    db.session.flush()
+
+
+def accept_invitation(user: User, *, name: str, password: str) -> None:
+    """The invitee chooses their name and password; the invitation link stops working."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Enter your name."), field="name")
+    user.name = name
+    set_password(user, password)
+
+
+def deactivate(user: User, *, acting: User) -> None:
+    if user.id == acting.id:
+        raise DomainError(_("You cannot deactivate your own account."))
+    user.active = False
+    db.session.flush()
+
+
+def reactivate(user: User) -> None:
+    user.active = True
+    db.session.flush()
+
+
+# --- links -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SentLink:
+    """A link made for someone: ``mailed`` tells whether it went by e-mail."""
+
+    user: User
+    url: str
+    mailed: bool
+
+
+def invitation_url(user: User) -> str:
+    return url_for("auth.accept_invitation", token=tokens.make_token(tokens.INVITATION, user), _external=True)
+
+
+def reset_url(user: User) -> str:
+    return url_for("auth.reset_password", token=tokens.make_token(tokens.PASSWORD_RESET, user), _external=True)
+
+
+def send_invitation(user: User, *, inviter: User | None = None) -> SentLink:
+    """Make an invitation link for ``user`` and mail it (or log it when mail is not configured)."""
+    url = invitation_url(user)
+    organisation = user.organisation.name if user.organisation else ""
+    with force_locale(user.language):
+        subject = _("Invitation to Kampus")
+        body = render_template("emails/invitation.txt", user=user, url=url, inviter=inviter, organisation=organisation)
+    return SentLink(user, url, send_mail(user.email, subject, body))
+
+
+def send_password_reset(user: User) -> SentLink:
+    url = reset_url(user)
+    with force_locale(user.language):
+        subject = _("Choose a new Kampus password")
+        body = render_template("emails/password_reset.txt", user=user, url=url)
+    return SentLink(user, url, send_mail(user.email, subject, body))

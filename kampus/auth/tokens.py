@@ -1,0 +1,60 @@
+"""Signed, expiring links: invitations and password resets.
+
+A token carries the user's id and their credential fingerprint (derived from
+the password hash), signed with ``SECRET_KEY`` and a salt per purpose. Once the
+password is set or changed the fingerprint moves, so a used link stops working.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from kampus.auth.models import User
+from kampus.extensions import db
+
+INVITATION = "kampus-invitation"
+PASSWORD_RESET = "kampus-password-reset"
+PURPOSES = (INVITATION, PASSWORD_RESET)
+DEFAULT_MAX_AGE = 7 * 24 * 3600  # seven days
+
+
+class LinkExpired(Exception):
+    """The link was genuine but is older than its lifetime."""
+
+
+class LinkInvalid(Exception):
+    """The link was tampered with, already used, or names nobody."""
+
+
+def serializer(purpose: str) -> URLSafeTimedSerializer:
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown link purpose {purpose!r}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
+
+
+def payload_for(user: User) -> dict:
+    return {"u": user.id, "f": user.credential_fingerprint}
+
+
+def make_token(purpose: str, user: User) -> str:
+    return serializer(purpose).dumps(payload_for(user))
+
+
+def read_token(purpose: str, token: str) -> User:
+    """The user the link is for. Raises :class:`LinkExpired` or :class:`LinkInvalid`."""
+    max_age = current_app.config.get("SIGNED_LINK_MAX_AGE", DEFAULT_MAX_AGE)
+    try:
+        data = serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkExpired() from exc
+    except BadSignature as exc:
+        raise LinkInvalid() from exc
+    if not isinstance(data, dict):
+        raise LinkInvalid()
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or not user.active or data.get("f") != user.credential_fingerprint:
+        raise LinkInvalid()
+    if purpose == INVITATION and user.has_signed_up:
+        raise LinkInvalid()
+    return user

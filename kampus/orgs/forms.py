@@ -1,0 +1,67 @@
+"""Forms of the manager and administrator pages.
+
+Fields that carry ids of teams or people are not validated against a list of
+choices here: the view loads them through the manager's organisation, so an id
+from elsewhere gives 404 rather than a form error.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter the person's e-mail address.")),
+            Email(_l("Enter an e-mail address like name@example.fi.")),
+            Length(max=254),
+        ],
+    )
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
+    team = SelectField(_l("Team (optional)"), choices=[], validate_choice=False)
+
+
+class TeamNameForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(_l("Enter a name for the team.")), Length(max=120)])
+
+
+class AddMemberForm(FlaskForm):
+    user_id = SelectField(_l("Person"), choices=[], validate_choice=False,
+                          validators=[DataRequired(_l("Choose a person."))])
+
+
+class ImportUploadForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+
+
+class ImportConfirmForm(FlaskForm):
+    payload = HiddenField(validators=[DataRequired()])
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
+    slug = StringField(
+        _l("Short name"), validators=[DataRequired(_l("Enter a short name.")), Length(max=80)]
+    )
+
+
+class OrganisationNameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
+
+
+class AppointManagerForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter the person's e-mail address.")),
+            Email(_l("Enter an e-mail address like name@example.fi.")),
+            Length(max=254),
+        ],
+    )
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])

@@ -1,0 +1,323 @@
+"""Organisation services: organisations and their theme roles, staff, teams,
+managers. Every function that takes ids takes the organisation too and loads
+through it, so one organisation's manager can never reach another's rows.
+Services flush; views and commands commit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from kampus.auth import services as auth_services
+from kampus.auth.models import User, normalise_email
+from kampus.errors import DomainError, NotFound
+from kampus.extensions import db
+from kampus.orgs.models import THEME_ROLES, Organisation, OrganisationThemeRole, Team, TeamMembership
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+# --- organisations -------------------------------------------------------------
+
+def get_organisation_by_slug(slug: str) -> Organisation:
+    organisation = db.session.scalar(select(Organisation).where(Organisation.slug == (slug or "").strip()))
+    if organisation is None:
+        raise NotFound(f"no organisation {slug}")
+    return organisation
+
+
+def get_organisation(organisation_id: int) -> Organisation:
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound(f"no organisation {organisation_id}")
+    return organisation
+
+
+def create_organisation(slug: str, name: str) -> Organisation:
+    """Add an organisation. Raises DomainError beside ``slug`` or ``name``."""
+    slug, name = (slug or "").strip(), (name or "").strip()
+    if not SLUG_PATTERN.match(slug) or len(slug) > 80:
+        raise DomainError(
+            _("Use lower-case letters a–z, digits and hyphens in the short name, e.g. jarvilaakso."), field="slug"
+        )
+    if not name:
+        raise DomainError(_("Enter the organisation's name."), field="name")
+    if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)) is not None:
+        raise DomainError(_("The short name %(slug)s is already in use.", slug=slug), field="slug")
+    organisation = Organisation(slug=slug, name=name)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def rename_organisation(organisation: Organisation, name: str) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Enter the organisation's name."), field="name")
+    organisation.name = name
+    db.session.flush()
+
+
+def set_theme_roles(organisation: Organisation, roles: dict[int, str | None]) -> None:
+    """Set the organisation's role per theme id (None or "" removes it)."""
+    from kampus.catalogue.models import Theme
+
+    known = set(db.session.scalars(select(Theme.id)))
+    current = {r.theme_id: r for r in organisation.theme_roles}
+    for theme_id, role in roles.items():
+        if theme_id not in known:
+            raise NotFound(f"no theme {theme_id}")
+        if role and role not in THEME_ROLES:
+            raise DomainError(_("Choose a role from the list."), field=f"theme_{theme_id}")
+        existing = current.get(theme_id)
+        if not role:
+            if existing is not None:
+                organisation.theme_roles.remove(existing)
+        elif existing is None:
+            organisation.theme_roles.append(OrganisationThemeRole(theme_id=theme_id, role=role))
+        else:
+            existing.role = role
+    db.session.flush()
+
+
+@dataclass(frozen=True)
+class OrganisationSummary:
+    organisation: Organisation
+    staff: int
+    managers: int
+    teams: int
+
+
+def organisation_summaries() -> list[OrganisationSummary]:
+    """Every organisation with its head counts (two grouped queries)."""
+    staff = dict(
+        db.session.execute(select(User.organisation_id, func.count(User.id)).group_by(User.organisation_id)).all()
+    )
+    managers = dict(
+        db.session.execute(
+            select(User.organisation_id, func.count(User.id)).where(User.is_manager).group_by(User.organisation_id)
+        ).all()
+    )
+    teams = dict(db.session.execute(select(Team.organisation_id, func.count(Team.id)).group_by(Team.organisation_id)).all())
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return [
+        OrganisationSummary(o, staff.get(o.id, 0), managers.get(o.id, 0), teams.get(o.id, 0)) for o in organisations
+    ]
+
+
+def organisation_summary(organisation: Organisation) -> OrganisationSummary:
+    def count(query) -> int:
+        return db.session.scalar(query) or 0
+
+    return OrganisationSummary(
+        organisation,
+        count(select(func.count(User.id)).where(User.organisation_id == organisation.id, User.active)),
+        count(select(func.count(User.id)).where(User.organisation_id == organisation.id, User.is_manager)),
+        count(select(func.count(Team.id)).where(Team.organisation_id == organisation.id)),
+    )
+
+
+# --- staff -----------------------------------------------------------------------
+
+STATUS_FILTERS = ("active", "inactive", "all")
+
+
+def get_staff_member(organisation: Organisation, user_id) -> User:
+    """A person of this organisation; NotFound for anyone else's (or nonsense) id."""
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        raise NotFound("no such person") from None
+    user = db.session.scalar(select(User).where(User.id == user_id, User.organisation_id == organisation.id))
+    if user is None:
+        raise NotFound("no such person")
+    return user
+
+
+def staff_list(organisation: Organisation, *, search: str = "", status: str = "active") -> list[User]:
+    """People of the organisation matching ``search`` (name or e-mail) and ``status``, with their teams."""
+    query = (
+        select(User)
+        .where(User.organisation_id == organisation.id)
+        .options(selectinload(User.team_memberships).selectinload(TeamMembership.team))
+        .order_by(func.lower(User.name), User.email)
+    )
+    if status == "active":
+        query = query.where(User.active)
+    elif status == "inactive":
+        query = query.where(~User.active)
+    search = (search or "").strip().lower()
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
+    return list(db.session.scalars(query))
+
+
+def invite_staff(organisation: Organisation, *, email: str, name: str = "", team: Team | None = None,
+                 inviter: User | None = None):
+    """Add an invited person to the organisation (and the team) and send them the link.
+
+    Returns :class:`kampus.auth.services.SentLink`. Raises DomainError beside ``email``.
+    """
+    if team is not None and team.organisation_id != organisation.id:
+        raise NotFound("no such team")
+    user = auth_services.create_user(email, name=name, organisation=organisation)
+    if team is not None:
+        add_member(organisation, team, user)
+    return auth_services.send_invitation(user, inviter=inviter)
+
+
+def resend_invitation(organisation: Organisation, user: User, *, inviter: User | None = None):
+    """A new link for someone who has not signed up yet; a password link for someone who has."""
+    if user.organisation_id != organisation.id:
+        raise NotFound("no such person")
+    if not user.active:
+        raise DomainError(_("Reactivate the account first."))
+    if user.has_signed_up:
+        return auth_services.send_password_reset(user)
+    return auth_services.send_invitation(user, inviter=inviter)
+
+
+def set_active(organisation: Organisation, user: User, active: bool, *, acting: User) -> None:
+    if user.organisation_id != organisation.id:
+        raise NotFound("no such person")
+    if active:
+        auth_services.reactivate(user)
+    else:
+        auth_services.deactivate(user, acting=acting)
+
+
+# --- teams -------------------------------------------------------------------------
+
+def get_team(organisation: Organisation, team_id) -> Team:
+    """A team of this organisation; NotFound for another organisation's (or nonsense) id."""
+    try:
+        team_id = int(team_id)
+    except (TypeError, ValueError):
+        raise NotFound("no such team") from None
+    team = db.session.scalar(select(Team).where(Team.id == team_id, Team.organisation_id == organisation.id))
+    if team is None:
+        raise NotFound("no such team")
+    return team
+
+
+def teams_with_counts(organisation: Organisation) -> list[tuple[Team, int]]:
+    count = func.count(TeamMembership.id)
+    rows = db.session.execute(
+        select(Team, count)
+        .outerjoin(TeamMembership, TeamMembership.team_id == Team.id)
+        .where(Team.organisation_id == organisation.id)
+        .group_by(Team.id)
+        .order_by(func.lower(Team.name))
+    ).all()
+    return [(team, n) for team, n in rows]
+
+
+def _check_team_name(organisation: Organisation, name: str, team: Team | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Enter a name for the team."), field="name")
+    if len(name) > 120:
+        raise DomainError(_("At most 120 characters."), field="name")
+    clash = db.session.scalar(
+        select(Team.id).where(Team.organisation_id == organisation.id, func.lower(Team.name) == name.lower())
+    )
+    if clash is not None and (team is None or clash != team.id):
+        raise DomainError(_("Your organisation already has a team called %(name)s.", name=name), field="name")
+    return name
+
+
+def create_team(organisation: Organisation, name: str) -> Team:
+    team = Team(organisation=organisation, name=_check_team_name(organisation, name))
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def rename_team(organisation: Organisation, team: Team, name: str) -> None:
+    if team.organisation_id != organisation.id:
+        raise NotFound("no such team")
+    team.name = _check_team_name(organisation, name, team)
+    db.session.flush()
+
+
+def add_member(organisation: Organisation, team: Team, user: User) -> bool:
+    """Put ``user`` in ``team``; False when they already were (nothing changes)."""
+    if team.organisation_id != organisation.id or user.organisation_id != organisation.id:
+        raise NotFound("no such team or person")
+    exists = db.session.scalar(
+        select(TeamMembership.id).where(TeamMembership.team_id == team.id, TeamMembership.user_id == user.id)
+    )
+    if exists is not None:
+        return False
+    db.session.add(TeamMembership(team=team, user=user))
+    db.session.flush()
+    return True
+
+
+def remove_member(organisation: Organisation, team: Team, user: User) -> bool:
+    if team.organisation_id != organisation.id or user.organisation_id != organisation.id:
+        raise NotFound("no such team or person")
+    membership = db.session.scalar(
+        select(TeamMembership).where(TeamMembership.team_id == team.id, TeamMembership.user_id == user.id)
+    )
+    if membership is None:
+        return False
+    db.session.delete(membership)
+    db.session.flush()
+    return True
+
+
+# --- managers (administrators appoint them) ------------------------------------------
+
+def appoint_manager(organisation: Organisation, *, email: str, name: str = "", inviter: User | None = None):
+    """Make the person with ``email`` a manager of ``organisation``; invite them when new.
+
+    Returns the invitation (:class:`SentLink`) for a new person, else None.
+    Raises DomainError beside ``email`` when they belong to another organisation.
+    """
+    address = normalise_email(email)
+    user = auth_services.find_user_by_email(address)
+    if user is None:
+        user = auth_services.create_user(address, name=name, organisation=organisation, is_manager=True)
+        return auth_services.send_invitation(user, inviter=inviter)
+    if user.organisation_id != organisation.id:
+        raise DomainError(
+            _("%(email)s belongs to another organisation; a manager manages their own organisation.", email=address),
+            field="email",
+        )
+    user.is_manager = True
+    db.session.flush()
+    return None
+
+
+def remove_manager(organisation: Organisation, user: User) -> None:
+    if user.organisation_id != organisation.id:
+        raise NotFound("no such person")
+    user.is_manager = False
+    db.session.flush()
+
+
+def managers_of(organisation: Organisation) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.organisation_id == organisation.id, User.is_manager).order_by(User.name)
+        )
+    )
+
+
+def all_users(*, search: str = "", organisation_id: int | None = None, limit: int = 500) -> list[User]:
+    """People across organisations (administrators' list), with their organisation."""
+    query = select(User).options(selectinload(User.organisation)).order_by(func.lower(User.name), User.email)
+    if organisation_id:
+        query = query.where(User.organisation_id == organisation_id)
+    search = (search or "").strip().lower()
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
+    return list(db.session.scalars(query.limit(limit)))

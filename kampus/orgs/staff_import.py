@@ -1,0 +1,176 @@
+"""Importing staff from CSV: read and check every row first (the preview), then
+write all valid rows at once.
+
+The file has the columns ``name,email,team`` (Finnish and Swedish headings
+are understood too), UTF-8 with or without a byte-order mark, separated by
+commas or semicolons (Excel in Finland saves with semicolons). Importing the
+same file twice changes nothing the second time: people already in the
+organisation are matched by e-mail, memberships by team and person.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kampus.auth import services as auth_services
+from kampus.auth.models import User, normalise_email
+from kampus.extensions import db
+from kampus.orgs import services
+from kampus.orgs.models import Organisation, Team
+
+MAX_ROWS = 2000
+MAX_BYTES = 1024 * 1024
+COLUMN_NAMES = {
+    "name": "name", "nimi": "name", "namn": "name",
+    "email": "email", "e-mail": "email", "sähköposti": "email", "e-post": "email",
+    "team": "team", "tiimi": "team",
+}
+
+
+@dataclass
+class ImportRow:
+    line: int
+    name: str = ""
+    email: str = ""
+    team: str = ""
+    errors: list[str] = field(default_factory=list)
+    existing: bool = False  # already a member of this organisation
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def valid_rows(self) -> list[ImportRow]:
+        return [] if self.file_errors else [r for r in self.rows if r.ok]
+
+    @property
+    def error_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if not r.ok]
+
+    @property
+    def can_import(self) -> bool:
+        return bool(self.valid_rows)
+
+
+@dataclass
+class ImportResult:
+    created: list[User]
+    memberships_added: int
+    already_present: int
+
+
+def _decode_lines(data: bytes) -> list[tuple[int, str | None]]:
+    """(line number, text or None when the line is not UTF-8)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = []
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            lines.append((number, raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            lines.append((number, None))
+    return lines
+
+
+def _delimiter(header: str) -> str:
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
+    """Check every row against the file itself and the database; writes nothing."""
+    preview = ImportPreview()
+    if len(data) > MAX_BYTES:
+        preview.file_errors.append(_("The file is larger than 1 MB. Split it into smaller files."))
+        return preview
+    lines = [(n, text) for n, text in _decode_lines(data) if text is None or text.strip()]
+    if not lines:
+        preview.file_errors.append(_("The file is empty."))
+        return preview
+    header_line, header = lines[0]
+    if header is None:
+        preview.file_errors.append(_("The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again."))
+        return preview
+    delimiter = _delimiter(header)
+    columns = [COLUMN_NAMES.get(c.strip().lower()) for c in next(csv.reader([header], delimiter=delimiter))]
+    if "email" not in columns:
+        preview.file_errors.append(
+            _("The first row must name the columns: name,email,team (the team column may be left empty).")
+        )
+        return preview
+    if len(lines) - 1 > MAX_ROWS:
+        preview.file_errors.append(_("At most %(num)d people per file.", num=MAX_ROWS))
+        return preview
+
+    teams = {t.name.lower(): t for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))}
+    rows: list[ImportRow] = []
+    for number, text in lines[1:]:
+        row = ImportRow(line=number)
+        rows.append(row)
+        if text is None:
+            row.errors.append(_("This row is not UTF-8 text. Save the file as \"CSV UTF-8\" and try again."))
+            continue
+        values = next(csv.reader([text], delimiter=delimiter), [])
+        for column, value in zip(columns, values):
+            if column:
+                setattr(row, column, value.strip())
+        row.email = normalise_email(row.email)
+
+    addresses = {r.email for r in rows if r.email}
+    existing = {
+        u.email: u for u in db.session.scalars(select(User).where(User.email.in_(addresses)))
+    } if addresses else {}
+    first_seen: dict[str, int] = {}
+    for row in rows:
+        if row.errors:
+            continue
+        if not row.email:
+            row.errors.append(_("The e-mail address is missing."))
+        else:
+            try:
+                validate_email(row.email, check_deliverability=False)
+            except EmailNotValidError:
+                row.errors.append(_("%(email)s is not an e-mail address.", email=row.email))
+        if row.email and row.email in first_seen:
+            row.errors.append(_("The same e-mail address is on row %(line)d.", line=first_seen[row.email]))
+        elif row.email:
+            first_seen[row.email] = row.line
+        user = existing.get(row.email)
+        if user is not None:
+            if user.organisation_id != organisation.id:
+                row.errors.append(_("%(email)s already has an account in another organisation.", email=row.email))
+            else:
+                row.existing = True
+        if len(row.name) > 200:
+            row.errors.append(_("The name is longer than 200 characters."))
+        if row.team and row.team.lower() not in teams:
+            row.errors.append(_("There is no team called %(team)s. Create it on the Teams page first.", team=row.team))
+    preview.rows = rows
+    return preview
+
+
+def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> ImportResult:
+    """Write every valid row of a preview: new people (invited) and team memberships. Flushes only."""
+    teams = {t.name.lower(): t for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))}
+    created, added, present = [], 0, 0
+    for row in preview.valid_rows:
+        user = auth_services.find_user_by_email(row.email)
+        if user is None:
+            user = auth_services.create_user(row.email, name=row.name, organisation=organisation)
+            created.append(user)
+        else:
+            present += 1
+        if row.team:
+            added += services.add_member(organisation, teams[row.team.lower()], user)
+    return ImportResult(created, added, present)

@@ -1,0 +1,152 @@
+"""Development paths: building a personal path from goals, and planning it.
+
+The ordered path is never stored: :func:`plan_path` asks the engine every time,
+from the path's goals, the live graph (cached per catalogue version) and the
+learner's progress.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kampus.catalogue.models import Module, Theme
+from kampus.catalogue.services import catalogue_graph, modules_by_slug
+from kampus.errors import DomainError, NotFound
+from kampus.extensions import db
+from kampus.graph import Plan, plan
+from kampus.graph.coverage import Coverage, coverage
+from kampus.paths.models import Path, PathGoal
+from kampus.progress.services import LearnerState, learner_state
+
+MAX_MINUTES_PER_WEEK = 40 * 60
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def create_path(
+    user_id: int,
+    *,
+    title: str,
+    module_slugs: list[str],
+    theme_slugs: list[str],
+    minutes_per_week: int | None = None,
+    due: dt.date | None = None,
+    start: dt.date | None = None,
+) -> Path:
+    """Create a personal path toward the chosen modules and whole themes.
+
+    Raises :class:`DomainError` (with the form field) when no goal is chosen, a
+    goal is unknown or unpublished, the weekly time is not positive or the
+    target date is in the past.
+    """
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the path a name."), field="title")
+    if not module_slugs and not theme_slugs:
+        raise DomainError(_("Choose at least one theme or module as the goal."), field="themes")
+    if minutes_per_week is not None and not 0 < minutes_per_week <= MAX_MINUTES_PER_WEEK:
+        raise DomainError(_("Weekly time must be between 1 and 2,400 minutes."), field="minutes_per_week")
+    start = start or today()
+    if due is not None and due < start:
+        raise DomainError(_("The target date cannot be in the past."), field="due")
+    modules = db.session.scalars(
+        select(Module).where(Module.slug.in_(module_slugs), Module.status == "published")
+    ).all() if module_slugs else []
+    if len(modules) != len(set(module_slugs)):
+        raise DomainError(_("Choose modules from the list."), field="modules")
+    themes = db.session.scalars(select(Theme).where(Theme.slug.in_(theme_slugs))).all() if theme_slugs else []
+    if len(themes) != len(set(theme_slugs)):
+        raise DomainError(_("Choose themes from the list."), field="themes")
+    path = Path(user_id=user_id, title=title, minutes_per_week=minutes_per_week, start=start, due=due)
+    path.goals = [PathGoal(module=m) for m in modules] + [PathGoal(theme=t) for t in themes]
+    db.session.add(path)
+    db.session.flush()
+    return path
+
+
+def get_path(user_id: int, path_id: int) -> Path:
+    """The learner's own path; :class:`NotFound` for anyone else's (never reveal it exists)."""
+    path = db.session.scalar(
+        select(Path).where(Path.id == path_id, Path.user_id == user_id)
+        .options(selectinload(Path.goals).selectinload(PathGoal.module), selectinload(Path.goals).selectinload(PathGoal.theme))
+    )
+    if path is None:
+        raise NotFound(f"no path {path_id}")
+    return path
+
+
+def user_paths(user_id: int) -> list[Path]:
+    return list(
+        db.session.scalars(
+            select(Path).where(Path.user_id == user_id).order_by(Path.created_at, Path.id)
+            .options(selectinload(Path.goals).selectinload(PathGoal.module), selectinload(Path.goals).selectinload(PathGoal.theme))
+        )
+    )
+
+
+def delete_path(user_id: int, path_id: int) -> None:
+    """Remove a personal path; the learner's progress is untouched."""
+    db.session.delete(get_path(user_id, path_id))
+    db.session.flush()
+
+
+def goal_slugs(path: Path) -> list[str]:
+    """The path's goals as module slugs: chosen modules, and every published module of a chosen theme."""
+    graph = catalogue_graph()
+    slugs = [g.module.slug for g in path.goals if g.module is not None]
+    theme_slugs = {g.theme.slug for g in path.goals if g.theme is not None}
+    if theme_slugs:
+        slugs.extend(
+            s for s, d in graph.nodes(data=True) if d.get("theme") in theme_slugs and d.get("status") == "published"
+        )
+    return [s for s in dict.fromkeys(slugs) if s in graph]
+
+
+@dataclass
+class PlannedPath:
+    """A path with its plan, its progress and the modules its steps name."""
+
+    path: Path
+    goals: list[str]
+    plan: Plan
+    coverage: Coverage
+    modules: dict[str, Module]
+
+    @property
+    def next_step(self):
+        return self.plan.next_available
+
+
+def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bool = True) -> PlannedPath:
+    """Plan ``path`` for its learner now (``state`` may be given to share one progress query)."""
+    graph = catalogue_graph()
+    state = state or learner_state(path.user_id)
+    goals = goal_slugs(path)
+    result = plan(
+        graph, goals, state.satisfied, in_progress=state.in_progress,
+        minutes_per_week=path.minutes_per_week, start=path.start, due=path.due,
+    )
+    modules = {}
+    if load_modules:
+        names = set(result.slugs) | {b for step in result.steps for b in step.blocked_by}
+        modules = modules_by_slug(names)
+    return PlannedPath(path, goals, result, coverage(graph, goals, state.satisfied, result), modules)
+
+
+def dashboard(user_id: int) -> list[PlannedPath]:
+    """Every path of the learner planned, sharing one progress query and one module query."""
+    state = learner_state(user_id)
+    planned = [plan_path(p, state, load_modules=False) for p in user_paths(user_id)]
+    names = {step.slug for pp in planned for step in pp.plan.steps[:1]}
+    names |= {pp.next_step.slug for pp in planned if pp.next_step}
+    modules = modules_by_slug(names)
+    for pp in planned:
+        pp.modules = modules
+    return planned
