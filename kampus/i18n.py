@@ -22,9 +22,11 @@ TRANSLATIONS = PACKAGE / "translations"
 
 def select_locale() -> str:
     """The signed-in user's language, else the switcher's choice, else Accept-Language, else Finnish."""
-    from flask import request, session
+    from flask import has_request_context, request, session
     from flask_login import current_user
 
+    if not has_request_context():  # commands and services run outside a request
+        return "fi"
     language = getattr(current_user, "language", None) if current_user else None
     if language in LANGUAGES:
         return language

@@ -56,7 +56,7 @@ class FreshRequestClient(FlaskClient):
         from flask import g, has_app_context
 
         if has_app_context():
-            for name in ("csrf_token", "_login_user", "_flask_babel"):
+            for name in ("csrf_token", "_login_user", "_flask_babel", "kampus_graph"):
                 g.pop(name, None)
         return super().open(*args, **kwargs)
 
@@ -345,3 +345,29 @@ def check_axe(page) -> None:
 @pytest.fixture
 def axe():
     return check_axe
+
+
+# --- accounts --------------------------------------------------------------------
+
+@pytest.fixture
+def world(app):
+    """Organisations A and B with managers, learners and teams, plus an administrator
+    (see :class:`tests.factories.World`). Everyone's password is ``factories.PASSWORD``."""
+    from tests.factories import make_world
+
+    return make_world()
+
+
+def snapshot_database() -> dict[str, list[tuple]]:
+    """Every row of every table (sorted): compare before and after to prove nothing changed."""
+    from sqlalchemy import select
+
+    from kampus.extensions import db
+
+    db.session.expire_all()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table)).all()
+        state[table.name] = sorted((tuple(str(v) for v in row) for row in rows))
+    db.session.rollback()
+    return state

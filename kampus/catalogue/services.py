@@ -138,8 +138,14 @@ def engine_rows() -> tuple[list[dict], list[dict]]:
 def catalogue_graph() -> nx.DiGraph:
     """The whole catalogue as the engine's graph, rebuilt only when the catalogue version moved.
 
-    The returned graph is shared: treat it as read-only.
+    The returned graph is shared: treat it as read-only. Within one request the
+    version is read once (the graph is kept in ``g``), so a page asks for it as
+    often as it likes at the cost of one query.
     """
+    from flask import g, has_request_context
+
+    if has_request_context() and "kampus_graph" in g:
+        return g.kampus_graph
     key = str(db.engine.url)
     version = current_version()
     graph = GRAPH_CACHE.get(key, version)
@@ -148,6 +154,8 @@ def catalogue_graph() -> nx.DiGraph:
         graph = build_graph(modules, prerequisites)
         graph.graph["version"] = version
         GRAPH_CACHE.put(key, version, graph)
+    if has_request_context():
+        g.kampus_graph = graph
     return graph
 
 
