@@ -69,6 +69,7 @@ IMPORT_CSV = "name,email,team\nUusi Opettaja,uusi.opettaja@example.fi,Tiimi A\n"
 ROUTES: list[Route] = [
     # --- accounts
     Route("GET", "/login", {**everyone(302), "anonymous": 200}),
+    Route("POST", "/login", everyone(200), data=lambda ids: {"email": "learner.a@example.fi", "password": "väärä"}),
     Route("POST", "/logout", everyone(302)),
     Route("GET", "/account", signed_in(200)),
     Route("POST", "/account", signed_in(302),
@@ -83,6 +84,7 @@ ROUTES: list[Route] = [
     Route("GET", "/invitation/not-a-token", everyone(400)),
     Route("POST", "/invitation/not-a-token", everyone(400), data=lambda ids: {"name": "X", "password": "x" * 12}),
     Route("GET", "/password/reset/not-a-token", everyone(400)),
+    Route("POST", "/password/reset/not-a-token", everyone(400), data=lambda ids: {"password": "x" * 12}),
     # --- manager pages (ids are organisation A's)
     Route("GET", "/org", managers(200, 200)),
     Route("GET", "/org/staff", managers(200, 200)),
@@ -92,10 +94,11 @@ ROUTES: list[Route] = [
           data=lambda ids: {"email": "uusi@example.fi", "name": "Uusi", "team": str(ids["team_a"])},
           writes=frozenset({"manager_a"})),
     Route("GET", "/org/staff/import", managers(200, 200)),
-    Route("POST", "/org/staff/import", managers(200, 200), data=_csv(IMPORT_CSV)),
+    # B's manager sees their own upload echoed back (with errors), nothing of A's.
+    Route("POST", "/org/staff/import", managers(200, 200), data=_csv(IMPORT_CSV), hidden_from=frozenset()),
     Route("POST", "/org/staff/import/confirm", managers(302, 200),
           data=lambda ids: {"payload": base64.b64encode(IMPORT_CSV.encode()).decode()},
-          writes=frozenset({"manager_a"})),
+          writes=frozenset({"manager_a"}), hidden_from=frozenset()),
     Route("POST", "/org/staff/{learner_a}/deactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{learner_a}/reactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{invited_a}/link", managers(302)),
