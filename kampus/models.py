@@ -1,6 +1,8 @@
 """Imports every feature's models so the metadata is complete (migrations, relationships)."""
 
+from kampus.assignments import models as assignments_models  # noqa: F401
 from kampus.auth import models as auth_models  # noqa: F401
+from kampus.authoring import models as authoring_models  # noqa: F401
 from kampus.catalogue import models as catalogue_models  # noqa: F401
 from kampus.main import models as main_models  # noqa: F401
 from kampus.orgs import models as orgs_models  # noqa: F401

@@ -60,3 +60,18 @@ def coverage(graph: nx.DiGraph, goals: Iterable[str], satisfied: Iterable[str], 
         done_minutes=sum(graph.nodes[s].get("minutes", 0) for s in done),
         needed_minutes=plan.total_minutes,
     )
+
+
+#: Deadline states of an assigned path, from the planner's deadline fields.
+DONE, ON_TRACK, AT_RISK, OVERDUE = "done", "on_track", "at_risk", "overdue"
+
+
+def deadline_state(plan: Plan, today, due) -> str:
+    """``done`` when nothing is needed; ``overdue`` when the due date has passed with
+    steps left; ``on_track`` when the plan (made with a weekly pace and ``start``
+    = today) finishes by the due date; else ``at_risk``."""
+    if not plan.steps:
+        return DONE
+    if due < today:
+        return OVERDUE
+    return ON_TRACK if plan.on_track else AT_RISK

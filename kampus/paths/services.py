@@ -111,21 +111,39 @@ def goal_slugs(path: Path) -> list[str]:
 
 @dataclass
 class PlannedPath:
-    """A path with its plan, its progress and the modules its steps name."""
+    """A personal or assigned path with its plan, its progress and the modules its steps name.
 
-    path: Path
+    ``key`` is unique on a page (``p3`` for personal path 3, ``a5`` for assignment 5).
+    """
+
+    key: str
+    title: str
+    url: str
     goals: list[str]
     plan: Plan
     coverage: Coverage
     modules: dict[str, Module]
+    due: dt.date | None = None
+    minutes_per_week: int | None = None
+    note: str = ""
+    path: Path | None = None
+    assignment: object | None = None
+    state: str | None = None
 
     @property
     def next_step(self):
         return self.plan.next_available
 
 
+def _step_modules(result: Plan) -> dict[str, Module]:
+    names = set(result.slugs) | {b for step in result.steps for b in step.blocked_by}
+    return modules_by_slug(names)
+
+
 def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bool = True) -> PlannedPath:
     """Plan ``path`` for its learner now (``state`` may be given to share one progress query)."""
+    from flask import url_for
+
     graph = catalogue_graph()
     state = state or learner_state(path.user_id)
     goals = goal_slugs(path)
@@ -133,19 +151,37 @@ def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bo
         graph, goals, state.satisfied, in_progress=state.in_progress,
         minutes_per_week=path.minutes_per_week, start=path.start, due=path.due,
     )
-    modules = {}
-    if load_modules:
-        names = set(result.slugs) | {b for step in result.steps for b in step.blocked_by}
-        modules = modules_by_slug(names)
-    return PlannedPath(path, goals, result, coverage(graph, goals, state.satisfied, result), modules)
+    return PlannedPath(
+        key=f"p{path.id}", title=path.title, url=url_for("paths.show", path_id=path.id), goals=goals, plan=result,
+        coverage=coverage(graph, goals, state.satisfied, result), modules=_step_modules(result) if load_modules else {},
+        due=path.due, minutes_per_week=path.minutes_per_week, path=path,
+    )
+
+
+def plan_assigned(assignment, state: LearnerState, *, load_modules: bool = True) -> PlannedPath:
+    """An assignment as the learner sees it: a path personalised by their own progress."""
+    from flask import url_for
+
+    from kampus.assignments.services import plan_assignment
+    from kampus.templating import localized
+
+    planned = plan_assignment(assignment, state)
+    return PlannedPath(
+        key=f"a{assignment.id}", title=localized(assignment.template.title),
+        url=url_for("paths.assigned", assignment_id=assignment.id), goals=planned.goals, plan=planned.plan,
+        coverage=planned.coverage, modules=_step_modules(planned.plan) if load_modules else {},
+        due=assignment.due, note=assignment.note, assignment=assignment, state=planned.state,
+    )
 
 
 def dashboard(user_id: int) -> list[PlannedPath]:
-    """Every path of the learner planned, sharing one progress query and one module query."""
+    """Every assigned and personal path of the learner planned, sharing one progress query and one module query."""
+    from kampus.assignments.services import user_assignments
+
     state = learner_state(user_id)
-    planned = [plan_path(p, state, load_modules=False) for p in user_paths(user_id)]
-    names = {step.slug for pp in planned for step in pp.plan.steps[:1]}
-    names |= {pp.next_step.slug for pp in planned if pp.next_step}
+    planned = [plan_assigned(a, state, load_modules=False) for a in user_assignments(user_id)]
+    planned += [plan_path(p, state, load_modules=False) for p in user_paths(user_id)]
+    names = {pp.next_step.slug for pp in planned if pp.next_step}
     modules = modules_by_slug(names)
     for pp in planned:
         pp.modules = modules

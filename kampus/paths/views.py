@@ -15,7 +15,7 @@ from kampus.graph import LEVELS
 from kampus.paths import services
 from kampus.paths.forms import EmptyForm, PathForm
 from kampus.progress import assessment
-from kampus.progress.services import module_statuses, recent_events
+from kampus.progress.services import recent_events
 from kampus.templating import localized
 
 bp = Blueprint("paths", __name__)
@@ -56,6 +56,7 @@ def dashboard():
         assessed=assessment.has_assessed(current_user.id),
         events=recent_events(current_user.id),
         event_labels=event_labels(),
+        deadline_labels=deadline_labels(),
     )
 
 
@@ -144,11 +145,7 @@ def new_path():
     return render_template("paths/new.html", form=form, **context), status
 
 
-@bp.get("/paths/<int:path_id>")
-@login_required
-def show(path_id: int):
-    path = services.get_path(current_user.id, path_id)
-    planned = services.plan_path(path)
+def _render_path(planned):
     graph = catalogue_graph()
     slugs = planned.plan.slugs
     statuses = {step.slug: step.status for step in planned.plan.steps}
@@ -161,8 +158,37 @@ def show(path_id: int):
     ) if slugs else None
     return render_template(
         "paths/show.html", planned=planned, drawing=drawing, status_labels=status_labels(), delete_form=EmptyForm(),
-        goal_statuses=module_statuses(current_user.id, [g for g in planned.goals if g not in statuses]),
+        deadline_labels=deadline_labels(),
     )
+
+
+@bp.get("/paths/<int:path_id>")
+@login_required
+def show(path_id: int):
+    return _render_path(services.plan_path(services.get_path(current_user.id, path_id)))
+
+
+@bp.get("/me/assignments/<int:assignment_id>")
+@login_required
+def assigned(assignment_id: int):
+    """An assigned path as the learner sees it; only the people it is assigned to may open it."""
+    from kampus.assignments.services import user_assignments
+    from kampus.errors import NotFound
+    from kampus.progress.services import learner_state
+
+    found = next((a for a in user_assignments(current_user.id) if a.id == assignment_id), None)
+    if found is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    return _render_path(services.plan_assigned(found, learner_state(current_user.id)))
+
+
+def deadline_labels() -> dict[str, str]:
+    return {
+        "done": _("Done"),
+        "on_track": _("On track"),
+        "at_risk": _("At risk"),
+        "overdue": _("Overdue"),
+    }
 
 
 @bp.post("/paths/<int:path_id>/delete")

@@ -69,7 +69,8 @@ IMPORT_CSV = "name,email,team\nUusi Opettaja,uusi.opettaja@example.fi,Tiimi A\n"
 ROUTES: list[Route] = [
     # --- accounts
     Route("GET", "/login", {**everyone(302), "anonymous": 200}),
-    Route("POST", "/login", everyone(200), data=lambda ids: {"email": "learner.a@example.fi", "password": "väärä"}),
+    Route("POST", "/login", everyone(200), data=lambda ids: {"email": "learner.a@example.fi", "password": "väärä"},
+          hidden_from=frozenset()),  # the typed address is echoed back
     Route("POST", "/logout", everyone(302)),
     Route("GET", "/account", signed_in(200)),
     Route("POST", "/account", signed_in(302),

@@ -1,0 +1,200 @@
+"""Path templates and assignments: who has which assigned path, and planning it.
+
+Services take the acting manager's organisation explicitly and load every
+object scoped to it, so an id from another organisation is simply not found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
+from kampus.auth.models import User
+from kampus.catalogue.models import Module, Theme
+from kampus.catalogue.services import catalogue_graph
+from kampus.db import utcnow
+from kampus.errors import DomainError, NotFound
+from kampus.extensions import db
+from kampus.graph import plan
+from kampus.graph.coverage import coverage, deadline_state
+from kampus.orgs.models import Team, TeamMembership
+from kampus.progress.services import LearnerState
+
+#: The weekly pace a deadline state assumes: two hours a week beside the day job.
+SUSTAINABLE_MINUTES_PER_WEEK = 120
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+# --- templates ---------------------------------------------------------------
+
+def _template_options():
+    return (
+        selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
+        selectinload(PathTemplate.goals).selectinload(TemplateGoal.theme),
+    )
+
+
+def templates_for(organisation_id: int | None) -> list[PathTemplate]:
+    """Network-wide templates and, for a manager, their organisation's own."""
+    query = select(PathTemplate).options(*_template_options()).order_by(PathTemplate.organisation_id.is_not(None), PathTemplate.id)
+    if organisation_id is None:
+        query = query.where(PathTemplate.organisation_id.is_(None))
+    else:
+        query = query.where(or_(PathTemplate.organisation_id.is_(None), PathTemplate.organisation_id == organisation_id))
+    return list(db.session.scalars(query))
+
+
+def get_template(template_id: int, organisation_id: int | None) -> PathTemplate:
+    template = db.session.scalar(select(PathTemplate).where(PathTemplate.id == template_id).options(*_template_options()))
+    if template is None or template.organisation_id not in (None, organisation_id):
+        raise NotFound(f"no template {template_id}")
+    return template
+
+
+def set_template_goals(template: PathTemplate, module_slugs: list[str], theme_slugs: list[str]) -> None:
+    if not module_slugs and not theme_slugs:
+        raise DomainError(_("Choose at least one theme or module as the goal."), field="themes")
+    modules = list(db.session.scalars(select(Module).where(Module.slug.in_(module_slugs)))) if module_slugs else []
+    themes = list(db.session.scalars(select(Theme).where(Theme.slug.in_(theme_slugs)))) if theme_slugs else []
+    if len(modules) != len(set(module_slugs)) or len(themes) != len(set(theme_slugs)):
+        raise DomainError(_("Choose goals from the list."), field="modules")
+    template.goals = [TemplateGoal(module=m) for m in modules] + [TemplateGoal(theme=t) for t in themes]
+
+
+def save_template(template: PathTemplate | None, *, organisation_id: int | None, title: dict, description: dict,
+                  target_group: str | None, module_slugs: list[str], theme_slugs: list[str]) -> PathTemplate:
+    """Create (``template`` None) or update a template of ``organisation_id`` (None: network-wide)."""
+    if not (title.get("fi") or "").strip():
+        raise DomainError(_("Give the template a Finnish name."), field="title_fi")
+    if template is None:
+        template = PathTemplate(organisation_id=organisation_id)
+        db.session.add(template)
+    elif template.organisation_id != organisation_id:
+        raise NotFound(f"no template {template.id}")
+    template.title = {k: v.strip() for k, v in title.items() if v and v.strip()}
+    template.description = {k: v.strip() for k, v in description.items() if v and v.strip()}
+    template.target_group = target_group or None
+    set_template_goals(template, module_slugs, theme_slugs)
+    db.session.flush()
+    return template
+
+
+def template_goal_slugs(template: PathTemplate, graph=None) -> list[str]:
+    """The template's goals as module slugs (a theme goal means its published modules now)."""
+    graph = graph if graph is not None else catalogue_graph()
+    slugs = [g.module.slug for g in template.goals if g.module is not None]
+    themes = {g.theme.slug for g in template.goals if g.theme is not None}
+    if themes:
+        slugs.extend(s for s, d in graph.nodes(data=True) if d.get("theme") in themes and d.get("status") == "published")
+    return [s for s in dict.fromkeys(slugs) if s in graph]
+
+
+# --- assignments ---------------------------------------------------------------
+
+def assign(organisation_id: int, acting_user_id: int, *, template_id: int, team_id: int | None,
+           user_ids: list[int], due: dt.date, note: str = "") -> Assignment:
+    """Give a template to a team or to named people of the organisation, due on ``due``."""
+    template = get_template(template_id, organisation_id)
+    if due < today():
+        raise DomainError(_("The due date cannot be in the past."), field="due")
+    if team_id is None and not user_ids:
+        raise DomainError(_("Choose a team or at least one person."), field="team")
+    team = None
+    if team_id is not None:
+        team = db.session.scalar(select(Team).where(Team.id == team_id, Team.organisation_id == organisation_id))
+        if team is None:
+            raise NotFound(f"no team {team_id}")
+    people = []
+    if user_ids:
+        people = list(db.session.scalars(
+            select(User).where(User.id.in_(user_ids), User.organisation_id == organisation_id)
+        ))
+        if len(people) != len(set(user_ids)):
+            raise NotFound("a chosen person is not in this organisation")
+    assignment = Assignment(
+        organisation_id=organisation_id, template=template, team=team, start=today(), due=due,
+        note=(note or "").strip(), created_by_id=acting_user_id,
+    )
+    assignment.people = [AssignmentPerson(user=p) for p in people]
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def get_assignment(assignment_id: int, organisation_id: int) -> Assignment:
+    assignment = db.session.scalar(
+        select(Assignment).where(Assignment.id == assignment_id, Assignment.organisation_id == organisation_id)
+        .options(selectinload(Assignment.template), selectinload(Assignment.team),
+                 selectinload(Assignment.people).selectinload(AssignmentPerson.user))
+    )
+    if assignment is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    return assignment
+
+
+def extend(assignment: Assignment, due: dt.date) -> None:
+    if due < today():
+        raise DomainError(_("The due date cannot be in the past."), field="due")
+    assignment.due = due
+    db.session.flush()
+
+
+def withdraw(assignment: Assignment) -> None:
+    """Withdraw the assignment; everyone's progress stays as it is."""
+    if assignment.withdrawn_at is None:
+        assignment.withdrawn_at = utcnow()
+    db.session.flush()
+
+
+def organisation_assignments(organisation_id: int, *, include_withdrawn: bool = False) -> list[Assignment]:
+    query = (
+        select(Assignment).where(Assignment.organisation_id == organisation_id)
+        .options(selectinload(Assignment.template).options(*_template_options()), selectinload(Assignment.team),
+                 selectinload(Assignment.people).selectinload(AssignmentPerson.user))
+        .order_by(Assignment.due, Assignment.id)
+    )
+    if not include_withdrawn:
+        query = query.where(Assignment.withdrawn_at.is_(None))
+    return list(db.session.scalars(query))
+
+
+def user_assignments(user_id: int) -> list[Assignment]:
+    """The active assignments a person has: through a team they are in now, or by name."""
+    team_ids = select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)
+    named = select(AssignmentPerson.assignment_id).where(AssignmentPerson.user_id == user_id)
+    return list(db.session.scalars(
+        select(Assignment)
+        .where(Assignment.withdrawn_at.is_(None), or_(Assignment.team_id.in_(team_ids), Assignment.id.in_(named)))
+        .options(selectinload(Assignment.template).options(*_template_options()))
+        .order_by(Assignment.due, Assignment.id)
+    ))
+
+
+@dataclass
+class AssignedPlan:
+    """One person's plan of one assignment, with its progress and deadline state."""
+
+    assignment: Assignment
+    goals: list[str]
+    plan: object
+    coverage: object
+    state: str
+
+
+def plan_assignment(assignment: Assignment, state: LearnerState, graph=None, *, on: dt.date | None = None) -> AssignedPlan:
+    """Plan ``assignment`` for a learner in ``state``, at the sustainable pace from today."""
+    graph = graph if graph is not None else catalogue_graph()
+    on = on or today()
+    goals = template_goal_slugs(assignment.template, graph)
+    result = plan(graph, goals, state.satisfied, in_progress=state.in_progress,
+                  minutes_per_week=SUSTAINABLE_MINUTES_PER_WEEK, start=on, due=assignment.due)
+    return AssignedPlan(assignment, goals, result, coverage(graph, goals, state.satisfied, result),
+                        deadline_state(result, on, assignment.due))

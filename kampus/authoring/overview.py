@@ -1,0 +1,90 @@
+"""The content overview: every module with its translations, self-check,
+ratings and comments, and the whole graph's validation findings.
+
+A fixed number of queries whatever the catalogue's size: modules with their
+themes, question counts, section counts and ratings are each one grouped query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from kampus.catalogue.models import Module, Question, Section, Theme
+from kampus.catalogue.services import engine_rows
+from kampus.extensions import db
+from kampus.graph import Report, validate
+
+LANGUAGES = ("sv", "en")
+
+
+@dataclass
+class ModuleRow:
+    module: Module
+    questions: int
+    sections: int
+    rating: float | None
+    ratings: int
+    comments: int
+    missing: list[str]  # languages whose title or summary is missing
+
+
+@dataclass
+class ThemeBlock:
+    theme: Theme
+    modules: list[ModuleRow]
+
+
+def _counts(model) -> dict[int, int]:
+    return dict(db.session.execute(select(model.module_id, func.count(model.id)).group_by(model.module_id)).all())
+
+
+def content_overview() -> list[ThemeBlock]:
+    """Themes in order, each with all its modules (every status) and their figures."""
+    from kampus.progress.models import Feedback
+
+    themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.slug)).all()
+    modules = db.session.scalars(select(Module).order_by(Module.position, Module.slug)).all()
+    questions, sections = _counts(Question), _counts(Section)
+    has_comment = func.length(func.trim(Feedback.comment)) > 0
+    ratings = {
+        module_id: (avg, n, comments)
+        for module_id, avg, n, comments in db.session.execute(
+            select(Feedback.module_id, func.avg(Feedback.rating), func.count(Feedback.id),
+                   func.count(Feedback.id).filter(has_comment))
+            .group_by(Feedback.module_id)
+        )
+    }
+    by_theme: dict[int, list[ModuleRow]] = {t.id: [] for t in themes}
+    for module in modules:
+        avg, n, comments = ratings.get(module.id, (None, 0, 0))
+        missing = [
+            lang for lang in LANGUAGES
+            if not (module.title or {}).get(lang) or not (module.summary or {}).get(lang)
+        ]
+        by_theme.setdefault(module.theme_id, []).append(ModuleRow(
+            module, questions.get(module.id, 0), sections.get(module.id, 0),
+            round(float(avg), 1) if avg is not None else None, n, comments, missing,
+        ))
+    return [ThemeBlock(t, by_theme.get(t.id, [])) for t in themes]
+
+
+def graph_report() -> Report:
+    """The whole catalogue's validation (errors and warnings)."""
+    modules, edges = engine_rows()
+    return validate(modules, edges)
+
+
+def latest_comments(limit: int = 20, module_id: int | None = None) -> list[tuple]:
+    """The newest non-empty comments: (feedback, module slug, module title)."""
+    from kampus.progress.models import Feedback
+
+    query = (
+        select(Feedback, Module.slug, Module.title).join(Module, Feedback.module_id == Module.id)
+        .where(func.length(func.trim(Feedback.comment)) > 0)
+        .order_by(Feedback.updated_at.desc(), Feedback.id.desc()).limit(limit)
+    )
+    if module_id is not None:
+        query = query.where(Feedback.module_id == module_id)
+    return list(db.session.execute(query).all())

@@ -1,0 +1,207 @@
+"""The prerequisite editor's services: check a change, show its impact, apply it.
+
+A change is one edge ``before → after`` added (or its kind changed) or
+removed. :func:`preview` asks the engine whether the change is allowed (a cycle
+is refused, named in order), what validation would warn about afterwards, and
+what it would change for learners (:func:`kampus.graph.impact`); nothing is
+written. :func:`apply` writes it, refusing if the catalogue moved since the
+preview, so that what the author confirmed is what happens.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kampus.authoring import audit
+from kampus.catalogue.models import KINDS, Module, Prerequisite, Theme
+from kampus.catalogue.services import bump_version, catalogue_graph, current_version, engine_rows
+from kampus.errors import Conflict, CycleError, DomainError, UnknownModule
+from kampus.extensions import db
+from kampus.graph import Finding, LearnerState, check_edge, impact, validate
+from kampus.graph.prereqs import edge_name
+
+ACTIONS = ("add", "remove")
+
+
+@dataclass(frozen=True)
+class EdgeChange:
+    """Add (or re-kind) the edge ``before → after``, or remove it."""
+
+    action: str
+    before: str
+    after: str
+    kind: str = "required"
+
+    @property
+    def name(self) -> str:
+        return edge_name(self.before, self.after)
+
+
+@dataclass
+class ChangePreview:
+    change: EdgeChange
+    version: int
+    previous_kind: str | None
+    learners_changed: int
+    paths_changed: int
+    newly_locked: dict[str, int]  # slug -> number of learners
+    warnings: list[Finding] = field(default_factory=list)
+    path_keys: list = field(default_factory=list)  # (user_id, path_id) whose plans change
+
+    @property
+    def learners_newly_locked(self) -> int:
+        return sum(self.newly_locked.values())
+
+
+def graph_with(graph: nx.DiGraph, change: EdgeChange) -> nx.DiGraph:
+    """A copy of ``graph`` with the change made."""
+    after = graph.copy()
+    if change.action == "add":
+        after.add_edge(change.before, change.after, kind=change.kind)
+    elif after.has_edge(change.before, change.after):
+        after.remove_edge(change.before, change.after)
+    return after
+
+
+def check(graph: nx.DiGraph, change: EdgeChange) -> str | None:
+    """Refuse a change the catalogue cannot take; returns the edge's current kind (None if new).
+
+    Raises :class:`DomainError` with the field ``before``: a cycle is named in
+    order (``a → b → c → a``).
+    """
+    if change.action not in ACTIONS or change.kind not in KINDS:
+        raise DomainError(_("Choose whether the prerequisite is required or recommended."), field="kind")
+    current = graph.edges[change.before, change.after]["kind"] if graph.has_edge(change.before, change.after) else None
+    if change.action == "remove":
+        if current is None:
+            raise DomainError(_("There is no such prerequisite (any more)."), field="before")
+        return current
+    if change.before == change.after:
+        raise DomainError(_("A module cannot be its own prerequisite."), field="before")
+    try:
+        check_edge(graph, change.before, change.after)
+    except CycleError as error:
+        raise DomainError(
+            _("This prerequisite would close a loop: %(cycle)s. A module cannot come before itself; "
+              "remove a prerequisite of the loop first or choose another module.", cycle=" → ".join(error.cycle)),
+            field="before",
+        ) from None
+    except UnknownModule:
+        raise DomainError(_("Choose a module from the list."), field="before") from None
+    if current == change.kind:
+        raise DomainError(_("This prerequisite exists already."), field="before")
+    return current
+
+
+def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tuple, LearnerState]:
+    """Every learner's every path as the engine's state, keyed ``(user_id, path_id)`` (two queries).
+
+    Goals are the path's modules plus the published modules of its whole-theme
+    goals (on either graph, as :func:`kampus.paths.services.goal_slugs` does on
+    the live one). A learner with modules in progress but no path gets the key
+    ``(user_id, None)`` with no goals, so that newly locked modules count them too.
+    """
+    from kampus.paths.models import Path, PathGoal
+    from kampus.progress.models import SATISFIED, Progress
+
+    satisfied, in_progress = defaultdict(set), defaultdict(set)
+    for user_id, slug, status in db.session.execute(
+        select(Progress.user_id, Module.slug, Progress.status).join(Module, Progress.module_id == Module.id)
+    ):
+        (satisfied if status in SATISFIED else in_progress)[user_id].add(slug)
+
+    theme_modules = defaultdict(list)
+    for graph in (graph_before, graph_after):
+        for slug, data in graph.nodes(data=True):
+            if data.get("status") == "published" and slug not in theme_modules[data.get("theme")]:
+                theme_modules[data.get("theme")].append(slug)
+
+    goals: dict[tuple, list[str]] = defaultdict(list)
+    for user_id, path_id, module_slug, theme_slug in db.session.execute(
+        select(Path.user_id, Path.id, Module.slug, Theme.slug)
+        .join(PathGoal, PathGoal.path_id == Path.id)
+        .outerjoin(Module, PathGoal.module_id == Module.id)
+        .outerjoin(Theme, PathGoal.theme_id == Theme.id)
+        .order_by(Path.id, PathGoal.id)
+    ):
+        key = (user_id, path_id)
+        goals[key].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
+    with_paths = {user_id for user_id, _path in goals}
+    for user_id in in_progress:
+        if user_id not in with_paths:
+            goals[(user_id, None)] = []
+    return {
+        key: LearnerState(list(dict.fromkeys(slugs)), frozenset(satisfied[key[0]]), frozenset(in_progress[key[0]]))
+        for key, slugs in goals.items()
+    }
+
+
+def preview(change: EdgeChange) -> ChangePreview:
+    """Check the change and compute what it would do; writes nothing. Raises :class:`DomainError`."""
+    graph = catalogue_graph()
+    previous = check(graph, change)
+    after = graph_with(graph, change)
+    result = impact(graph, after, learner_states(graph, after))
+    locked = {slug: len({user_id for user_id, _path in keys}) for slug, keys in result.newly_locked.items()}
+    return ChangePreview(
+        change=change,
+        version=graph.graph.get("version", current_version()),
+        previous_kind=previous,
+        learners_changed=len({user_id for user_id, _path in result.changed}),
+        paths_changed=len([key for key in result.changed if key[1] is not None]),
+        newly_locked=locked,
+        warnings=warnings_about(change),
+        path_keys=list(result.changed),
+    )
+
+
+def warnings_about(change: EdgeChange) -> list[Finding]:
+    """Validation warnings after the change that involve its modules, or that the change creates."""
+    modules, edges = engine_rows()
+    before = {f.message for f in validate(modules, edges).warnings}
+    edges = [e for e in edges if (e["before"], e["after"]) != (change.before, change.after)]
+    if change.action == "add":
+        edges.append({"before": change.before, "after": change.after, "kind": change.kind})
+    ends = {change.before, change.after}
+    return [
+        f for f in validate(modules, edges).warnings
+        if f.message not in before or ends & set((f.subject or "").split(" → "))
+    ]
+
+
+def module_warnings(slug: str) -> list[Finding]:
+    """The whole catalogue's validation findings that name ``slug`` (errors first)."""
+    modules, edges = engine_rows()
+    report = validate(modules, edges)
+    return [f for f in report.errors + report.warnings if slug in (f.subject or "").split(" → ")]
+
+
+def apply(actor, change: EdgeChange, *, version: int) -> Prerequisite | None:
+    """Write a previewed change. Raises :class:`Conflict` when the catalogue moved since the preview."""
+    if version != current_version():
+        raise Conflict(_("The catalogue changed after you looked at the impact. Check the impact again."))
+    graph = catalogue_graph()
+    previous = check(graph, change)
+    ids = dict(db.session.execute(select(Module.slug, Module.id).where(Module.slug.in_([change.before, change.after]))).all())
+    edge = db.session.scalar(
+        select(Prerequisite).where(Prerequisite.before_id == ids[change.before], Prerequisite.after_id == ids[change.after])
+    )
+    if change.action == "remove":
+        db.session.delete(edge)
+        action, changes, result = "prerequisite.remove", {change.name: {"before": previous, "after": None}}, None
+    elif edge is None:
+        result = Prerequisite(before_id=ids[change.before], after_id=ids[change.after], kind=change.kind)
+        db.session.add(result)
+        action, changes = "prerequisite.add", {change.name: {"before": None, "after": change.kind}}
+    else:
+        edge.kind, result = change.kind, edge
+        action, changes = "prerequisite.change", {change.name: {"before": previous, "after": change.kind}}
+    db.session.flush()
+    audit.record(actor, action, module_slug=change.after, changes=changes)
+    bump_version()
+    return result
