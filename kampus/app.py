@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "kampus.paths.views",
     "kampus.progress.views",
     "kampus.admin.views",
+    "kampus.assignments.views",
 )
 
 

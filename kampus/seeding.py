@@ -30,6 +30,24 @@ def seed_catalogue(seed_dir: Path) -> ImportPlan:
     return apply_import(plan)
 
 
+def seed_templates(seed_dir: Path) -> str:
+    """Load ``seed_dir/templates.yaml`` (network-wide path templates) by slug; flush only."""
+    import yaml
+
+    from kampus.assignments.services import seed_templates as load
+    from kampus.errors import DomainError
+
+    path = Path(seed_dir) / "templates.yaml"
+    if not path.exists():
+        return "templates: none"
+    try:
+        records = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("templates") or []
+        counts = load(records)
+    except (yaml.YAMLError, DomainError) as exc:
+        raise SeedError(str(exc)) from exc
+    return "templates: " + ", ".join(f"{key} {value}" for key, value in counts.items())
+
+
 def seed_demo(seed_dir: Path) -> list[str]:
     """Load the demo data of every feature that has some; returns what each loader reported."""
     reports = []

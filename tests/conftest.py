@@ -78,6 +78,7 @@ def _prepare(url: str, kind: str) -> None:
 
         if kind in ("catalogue", "demo"):
             seeding.seed_catalogue(ROOT / "seed")
+            seeding.seed_templates(ROOT / "seed")
         if kind == "demo":
             seeding.seed_demo(ROOT / "seed")
         from kampus.extensions import db

@@ -198,3 +198,46 @@ def plan_assignment(assignment: Assignment, state: LearnerState, graph=None, *, 
                   minutes_per_week=SUSTAINABLE_MINUTES_PER_WEEK, start=on, due=assignment.due)
     return AssignedPlan(assignment, goals, result, coverage(graph, goals, state.satisfied, result),
                         deadline_state(result, on, assignment.due))
+
+
+# --- seed ------------------------------------------------------------------------
+
+def seed_templates(records: list[dict]) -> dict[str, int]:
+    """Create or update network-wide templates by slug (idempotent). Returns added/updated/unchanged counts.
+
+    Raises :class:`DomainError` naming the template and the field for an unknown goal.
+    """
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    existing = {t.slug: t for t in db.session.scalars(
+        select(PathTemplate).where(PathTemplate.slug.is_not(None)).options(*_template_options())
+    )}
+    for record in records:
+        slug = record.get("slug")
+        if not slug or not (record.get("title") or {}).get("fi"):
+            raise DomainError(f"templates.yaml: template {slug or '?'}: title: a slug and a Finnish title are needed")
+        template = existing.get(slug)
+        desired = (
+            dict(record["title"]), dict(record.get("description") or {}), record.get("target_group"),
+            sorted([(m, "") for m in record.get("modules") or []] + [("", t) for t in record.get("themes") or []]),
+        )
+        if template is not None and _template_record(template) == desired:
+            counts["unchanged"] += 1
+            continue
+        counts["added" if template is None else "updated"] += 1
+        if template is None:
+            template = PathTemplate(slug=slug, organisation_id=None)
+            db.session.add(template)
+        try:
+            template.title, template.description, template.target_group = desired[0], desired[1], desired[2]
+            set_template_goals(template, list(record.get("modules") or []), list(record.get("themes") or []))
+        except DomainError as exc:
+            raise DomainError(f"templates.yaml: template {slug}: goals: {exc.message}") from exc
+        db.session.flush()
+    return counts
+
+
+def _template_record(template: PathTemplate) -> tuple:
+    return (
+        dict(template.title or {}), dict(template.description or {}), template.target_group,
+        sorted((g.module.slug if g.module else "", g.theme.slug if g.theme else "") for g in template.goals),
+    )

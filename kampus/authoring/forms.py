@@ -149,8 +149,9 @@ def module_to_data(module) -> dict:
 def pad_choices(data: dict, minimum: int = 3) -> dict:
     """Drop blank choices and add empty rows: at least ``minimum``, always one blank to type into."""
     for question in data.get("questions", []):
-        choices = [c for c in question.get("choices", []) if (c.get("text") or "").strip()]
-        blanks = max(1, minimum - len(choices))
+        given = question.get("choices", [])
+        choices = [c for c in given if (c.get("text") or "").strip()]
+        blanks = max(1, minimum - len(choices), len(given) - len(choices))
         question["choices"] = choices + [{"text": "", "correct": False} for _ in range(blanks)]
     return data
 
@@ -173,7 +174,6 @@ def restructure(data: dict, action: str) -> dict:
         items.append({"id": "", "prompt": "", "explanation": "", "choices": []})
     elif verb == "add" and kind == "choice" and i is not None and 0 <= i < len(items):
         items[i].setdefault("choices", []).append({"text": "", "correct": False})
-        items[i]["extra_choice"] = True
     elif i is None or not 0 <= i < len(items):
         return data
     elif verb == "remove":

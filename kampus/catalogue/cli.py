@@ -21,13 +21,14 @@ SEED_DIR = Path(__file__).resolve().parent.parent.parent / "seed"
 @with_appcontext
 def seed_command(demo: bool, seed_dir: Path) -> None:
     """Load the seed catalogue (idempotent; updates by slug)."""
-    from kampus.seeding import SeedError, seed_catalogue, seed_demo
+    from kampus.seeding import SeedError, seed_catalogue, seed_demo, seed_templates
 
     try:
         plan = seed_catalogue(seed_dir)
         click.echo("catalogue: " + plan.summary())
         for warning in plan.warnings:
             click.echo(f"warning: {warning}")
+        click.echo(seed_templates(seed_dir))
         if demo:
             for report in seed_demo(seed_dir):
                 click.echo(report)
