@@ -25,7 +25,9 @@ BLUEPRINTS = (
     "kampus.paths.views",
     "kampus.progress.views",
     "kampus.admin.views",
+    "kampus.authoring.views",
     "kampus.assignments.views",
+    "kampus.reports.views",
 )
 
 

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-FEATURE_COMMANDS = ("kampus.catalogue.cli", "kampus.orgs.cli", "kampus.progress.cli")
+FEATURE_COMMANDS = ("kampus.catalogue.cli", "kampus.orgs.cli", "kampus.progress.cli", "kampus.assignments.cli")
 
 
 @click.group("i18n")

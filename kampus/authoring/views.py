@@ -9,6 +9,8 @@ covers every POST.
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -27,6 +29,16 @@ from kampus.extensions import db
 bp = Blueprint("authoring", __name__, url_prefix="/admin/content")
 
 MAX_PREVIEW_CHARS = 100_000
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value) -> str:
+    """An audit log value for people: text as it is, anything else as indented JSON; "–" for nothing."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, indent=1)
 
 
 def status_names() -> dict[str, str]:

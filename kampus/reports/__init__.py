@@ -1,0 +1,1 @@
+"""Reports for managers and admins: digital capability, team progress, exports."""

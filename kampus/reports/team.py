@@ -1,0 +1,110 @@
+"""A team's progress: members × the modules of the team's assignments, each
+member's progress bar and deadline state. A fixed number of queries whatever
+the size of the team."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kampus.assignments.models import Assignment, PathTemplate, TemplateGoal
+from kampus.assignments.services import plan_assignment, template_goal_slugs, today
+from kampus.auth.models import User
+from kampus.catalogue.models import Module
+from kampus.catalogue.services import catalogue_graph, modules_by_slug
+from kampus.extensions import db
+from kampus.graph import is_locked, plan
+from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, coverage
+from kampus.orgs.models import Team, TeamMembership
+from kampus.progress.models import SATISFIED, Progress
+from kampus.progress.services import LearnerState
+
+#: Worst first: a member's state is the worst over their assignments.
+STATE_ORDER = {OVERDUE: 0, AT_RISK: 1, ON_TRACK: 2, DONE: 3}
+
+
+@dataclass
+class MemberRow:
+    user: User
+    cells: dict[str, str]
+    done: int
+    total: int
+    state: str | None
+    states: dict[int, str] = field(default_factory=dict)  # assignment id → state
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else 100
+
+
+@dataclass
+class TeamReport:
+    team: Team
+    assignments: list[Assignment]
+    modules: list[Module]
+    rows: list[MemberRow]
+
+
+def progress_by_user(user_ids) -> tuple[dict[int, LearnerState], dict[int, dict[str, str]]]:
+    """Every listed learner's engine state and their status per module slug (one query)."""
+    satisfied, started, statuses = defaultdict(set), defaultdict(set), defaultdict(dict)
+    if user_ids:
+        for user_id, slug, status in db.session.execute(
+            select(Progress.user_id, Module.slug, Progress.status)
+            .join(Module, Module.id == Progress.module_id)
+            .where(Progress.user_id.in_(list(user_ids)))
+        ):
+            (satisfied if status in SATISFIED else started)[user_id].add(slug)
+            statuses[user_id][slug] = status
+    states = {u: LearnerState(frozenset(satisfied[u]), frozenset(started[u])) for u in user_ids}
+    return states, statuses
+
+
+def cell_status(graph, slug: str, state: LearnerState, progress_status: dict) -> str:
+    if slug in state.satisfied:
+        return progress_status.get(slug, "completed")
+    if is_locked(graph, slug, state.satisfied):
+        return "locked"
+    return "in_progress" if slug in state.in_progress else "available"
+
+
+def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) -> TeamReport:
+    """The matrix of ``team`` (already loaded within the manager's organisation)."""
+    on = on or today()
+    graph = catalogue_graph()
+    members = list(db.session.scalars(
+        select(User).join(TeamMembership, TeamMembership.user_id == User.id)
+        .where(TeamMembership.team_id == team.id).order_by(User.name, User.email)
+    ))
+    assignments = list(db.session.scalars(
+        select(Assignment).where(Assignment.team_id == team.id, Assignment.withdrawn_at.is_(None))
+        .options(selectinload(Assignment.template).selectinload(PathTemplate.goals).options(
+            selectinload(TemplateGoal.module), selectinload(TemplateGoal.theme)))
+        .order_by(Assignment.due, Assignment.id)
+    ))
+    goals = list(dict.fromkeys(s for a in assignments for s in template_goal_slugs(a.template, graph)))
+    # The columns: everything the goals need from scratch, in the planner's order.
+    columns = [step.slug for step in plan(graph, goals, ()).steps] if goals else []
+    rows_by_slug = modules_by_slug(columns)
+    states, status_rows = progress_by_user([m.id for m in members])
+    rows = []
+    for member in members:
+        state = states[member.id]
+        cells = {slug: cell_status(graph, slug, state, status_rows[member.id]) for slug in columns}
+        member_states = {a.id: plan_assignment(a, state, graph, on=on).state for a in assignments}
+        covered = coverage(graph, goals, state.satisfied, plan(graph, goals, state.satisfied)) if goals else None
+        rows.append(MemberRow(
+            user=member, cells=cells,
+            done=covered.done if covered else 0, total=covered.total if covered else 0,
+            state=min(member_states.values(), key=STATE_ORDER.get) if member_states else None,
+            states=member_states,
+        ))
+    if sort == "progress":
+        rows.sort(key=lambda r: (r.percent, r.user.name))
+    elif sort == "state":
+        rows.sort(key=lambda r: (STATE_ORDER.get(r.state, 9), r.user.name))
+    return TeamReport(team, assignments, [rows_by_slug[s] for s in columns], rows)

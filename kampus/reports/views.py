@@ -1,0 +1,77 @@
+"""Report pages beside the manager's overview and team pages: a member's detail
+page, CSV exports, and the admins' network overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kampus.auth.access import require_admin, require_manager
+from kampus.auth.models import User
+from kampus.errors import NotFound
+from kampus.extensions import db
+from kampus.orgs.models import Organisation, OrganisationThemeRole, Team
+from kampus.reports import services
+from kampus.reports.capability import capabilities
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.get("/org/people/<int:user_id>")
+def member(user_id: int):
+    """A member's paths and recent activity, for the managers of their organisation only."""
+    organisation = require_manager()
+    person = db.session.scalar(select(User).where(User.id == user_id, User.organisation_id == organisation.id))
+    if person is None:
+        raise NotFound(f"no person {user_id}")
+    from kampus.paths.services import dashboard
+    from kampus.paths.views import deadline_labels, event_labels
+    from kampus.progress.services import recent_events
+
+    return render_template(
+        "reports/member.html", person=person, planned=dashboard(person.id), events=recent_events(person.id, 15),
+        event_labels=event_labels(), deadline_labels=deadline_labels(),
+    )
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(
+        text, mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/org/export.csv")
+def export_organisation():
+    organisation = require_manager()
+    return _csv(services.export_csv(organisation.id), f"kampus-{organisation.slug}-progress.csv")
+
+
+@bp.get("/org/teams/<int:team_id>/export.csv")
+def export_team(team_id: int):
+    organisation = require_manager()
+    team = db.session.scalar(select(Team).where(Team.id == team_id, Team.organisation_id == organisation.id))
+    if team is None:
+        raise NotFound(f"no team {team_id}")
+    return _csv(services.export_csv(organisation.id, team.id), f"kampus-{organisation.slug}-team-{team.id}.csv")
+
+
+@bp.get("/admin/network")
+def network():
+    """Every organisation side by side by theme, and their theme roles in the network."""
+    require_admin()
+    organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    figures = capabilities([o.id for o in organisations])
+    roles = {
+        (org_id, theme_id): role
+        for org_id, theme_id, role in db.session.execute(
+            select(OrganisationThemeRole.organisation_id, OrganisationThemeRole.theme_id, OrganisationThemeRole.role)
+        )
+    }
+    role_names = {"lead": _("lead"), "developer": _("developer"), "participant": _("participant")}
+    themes = figures[organisations[0].id].themes if organisations else []
+    return render_template(
+        "reports/network.html", organisations=organisations, figures=figures, roles=roles, role_names=role_names,
+        themes=[t.theme for t in themes],
+    )
