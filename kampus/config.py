@@ -43,6 +43,7 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by ?v=
     PREFERRED_URL_SCHEME = "http"
     PROXY_FIX = False
+    KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -59,6 +60,8 @@ class Config:
             values["MAIL_SENDER"] = os.environ["KAMPUS_MAIL_SENDER"]
         if os.environ.get("KAMPUS_RATELIMIT_STORAGE_URI"):
             values["RATELIMIT_STORAGE_URI"] = os.environ["KAMPUS_RATELIMIT_STORAGE_URI"]
+        if os.environ.get("KAMPUS_BASE_URL"):
+            values["KAMPUS_BASE_URL"] = os.environ["KAMPUS_BASE_URL"].rstrip("/")
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         return values

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, ReminderSent, TemplateGoal
+from kampus.assignments.models import Assignment, PathTemplate, ReminderSent, TemplateGoal
 from kampus.assignments.services import AssignedPlan, plan_assignment
 from kampus.auth.mail import send_mail
 from kampus.auth.models import User
@@ -230,8 +231,9 @@ def _learner_mail(user: User, assignment: Assignment, assigned: AssignedPlan, ki
             opening = _("your path %(path)s was due on %(date)s and is not finished yet.", path=path, date=due)
         steps = assigned.plan.steps
         lines = [_("Hello %(name)s,", name=user.display_name), "", opening, ""]
-        lines.append(_("Still to study: %(count)s modules, about %(minutes)s minutes in all.",
-                       count=len(steps), minutes=assigned.plan.total_minutes))
+        lines.append(ngettext("Still to study: %(num)d module, about %(minutes)d minutes.",
+                              "Still to study: %(num)d modules, about %(minutes)d minutes in all.",
+                              len(steps), minutes=assigned.plan.total_minutes))
         lines.extend(
             "- " + _("%(title)s (%(minutes)s min)", title=localized(titles.get(step.slug), lang) or step.slug,
                      minutes=step.minutes)
@@ -256,7 +258,7 @@ def _summary_mail(manager: User, organisation: Organisation, rows: list[_Summary
         ]
         for row in rows:
             a = row.assignment
-            who = a.team.name if a.team is not None else _("named people")
+            who = ", ".join(([a.team.name] if a.team is not None else []) + ([_("named people")] if a.people else []))
             lines += [
                 "",
                 _("%(path)s (%(who)s), due on %(date)s", path=localized(a.template.title, lang), who=who,
