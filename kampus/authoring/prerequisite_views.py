@@ -54,7 +54,7 @@ def _impact_page(module, preview, *, notice: str | None = None):
         "action": preview.change.action, "before": preview.change.before, "after": preview.change.after,
         "kind": preview.change.kind, "version": str(preview.version),
     })
-    names = set(preview.newly_locked) | {preview.change.before, preview.change.after}
+    names = set(preview.impact.newly_locked) | {preview.change.before, preview.change.after}
     return render_template(
         "authoring/impact.html", module=module, preview=preview, confirm=confirm, notice=notice,
         modules=modules_by_slug(names), kind_names=kind_names(),

@@ -43,19 +43,22 @@ class EdgeChange:
 
 
 @dataclass
+class ImpactSummary:
+    """What an edit would change for learners: counts for people, and the path keys for tests."""
+
+    learners_changed: int
+    paths_changed: int
+    newly_locked: dict[str, int]  # slug -> number of learners who started it and would find it locked
+    path_keys: list = field(default_factory=list)  # (user_id, "p<id>" | "a<id>") whose plans change
+
+
+@dataclass
 class ChangePreview:
     change: EdgeChange
     version: int
     previous_kind: str | None
-    learners_changed: int
-    paths_changed: int
-    newly_locked: dict[str, int]  # slug -> number of learners
+    impact: ImpactSummary
     warnings: list[Finding] = field(default_factory=list)
-    path_keys: list = field(default_factory=list)  # (user_id, path_id) whose plans change
-
-    @property
-    def learners_newly_locked(self) -> int:
-        return sum(self.newly_locked.values())
 
 
 def graph_with(graph: nx.DiGraph, change: EdgeChange) -> nx.DiGraph:
@@ -98,13 +101,18 @@ def check(graph: nx.DiGraph, change: EdgeChange) -> str | None:
     return current
 
 
-def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tuple, LearnerState]:
-    """Every learner's every path as the engine's state, keyed ``(user_id, path_id)`` (two queries).
+NO_PATH = "-"
 
-    Goals are the path's modules plus the published modules of its whole-theme
-    goals (on either graph, as :func:`kampus.paths.services.goal_slugs` does on
-    the live one). A learner with modules in progress but no path gets the key
-    ``(user_id, None)`` with no goals, so that newly locked modules count them too.
+
+def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tuple, LearnerState]:
+    """Every learner's every path and assignment as the engine's state, in a fixed number of queries.
+
+    Keys are ``(user_id, "p<path id>")`` for personal paths and ``(user_id, "a<assignment id>")``
+    for active assignments (through a team the person is in, or by name), as the
+    dashboard names them. Goals are the modules chosen plus the published modules
+    of whole-theme goals (on either graph, as the planner's callers do on the live
+    one). A learner with modules in progress but neither gets ``(user_id, "-")``
+    with no goals, so that newly locked modules count them too.
     """
     from kampus.paths.models import Path, PathGoal
     from kampus.progress.models import SATISFIED, Progress
@@ -129,35 +137,88 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
         .outerjoin(Theme, PathGoal.theme_id == Theme.id)
         .order_by(Path.id, PathGoal.id)
     ):
-        key = (user_id, path_id)
-        goals[key].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
-    with_paths = {user_id for user_id, _path in goals}
+        goals[(user_id, f"p{path_id}")].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
+    for key, slugs in _assignment_goals(theme_modules).items():
+        goals[key].extend(slugs)
+    with_paths = {user_id for user_id, _key in goals}
     for user_id in in_progress:
         if user_id not in with_paths:
-            goals[(user_id, None)] = []
+            goals[(user_id, NO_PATH)] = []
     return {
         key: LearnerState(list(dict.fromkeys(slugs)), frozenset(satisfied[key[0]]), frozenset(in_progress[key[0]]))
         for key, slugs in goals.items()
     }
 
 
+def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, list[str]]:
+    """``(user_id, "a<id>")`` → goal slugs of every active assignment (four queries; none without the feature)."""
+    try:
+        from kampus.assignments.models import Assignment, AssignmentPerson, TemplateGoal
+    except ImportError:  # pragma: no cover - the assignments feature is optional here
+        return {}
+    from kampus.orgs.models import TeamMembership
+
+    template_goals = defaultdict(list)
+    for template_id, module_slug, theme_slug in db.session.execute(
+        select(TemplateGoal.template_id, Module.slug, Theme.slug)
+        .outerjoin(Module, TemplateGoal.module_id == Module.id)
+        .outerjoin(Theme, TemplateGoal.theme_id == Theme.id)
+        .order_by(TemplateGoal.id)
+    ):
+        template_goals[template_id].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
+    active = db.session.execute(
+        select(Assignment.id, Assignment.template_id, Assignment.team_id).where(Assignment.withdrawn_at.is_(None))
+    ).all()
+    people = defaultdict(set)
+    for assignment_id, user_id in db.session.execute(
+        select(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
+        .join(Assignment, AssignmentPerson.assignment_id == Assignment.id).where(Assignment.withdrawn_at.is_(None))
+    ):
+        people[assignment_id].add(user_id)
+    members = defaultdict(set)
+    for team_id, user_id in db.session.execute(
+        select(TeamMembership.team_id, TeamMembership.user_id)
+        .join(Assignment, Assignment.team_id == TeamMembership.team_id).where(Assignment.withdrawn_at.is_(None))
+    ):
+        members[team_id].add(user_id)
+    result = {}
+    for assignment_id, template_id, team_id in active:
+        for user_id in people[assignment_id] | (members[team_id] if team_id else set()):
+            result[(user_id, f"a{assignment_id}")] = list(template_goals[template_id])
+    return result
+
+
 def preview(change: EdgeChange) -> ChangePreview:
     """Check the change and compute what it would do; writes nothing. Raises :class:`DomainError`."""
     graph = catalogue_graph()
     previous = check(graph, change)
-    after = graph_with(graph, change)
-    result = impact(graph, after, learner_states(graph, after))
-    locked = {slug: len({user_id for user_id, _path in keys}) for slug, keys in result.newly_locked.items()}
     return ChangePreview(
         change=change,
-        version=graph.graph.get("version", current_version()),
+        version=graph.graph["version"] if "version" in graph.graph else current_version(),
         previous_kind=previous,
-        learners_changed=len({user_id for user_id, _path in result.changed}),
-        paths_changed=len([key for key in result.changed if key[1] is not None]),
-        newly_locked=locked,
+        impact=summarise(graph, graph_with(graph, change)),
         warnings=warnings_about(change),
+    )
+
+
+def summarise(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> ImpactSummary:
+    """Every learner's paths planned on both graphs (:func:`kampus.graph.impact`), counted for people."""
+    result = impact(graph_before, graph_after, learner_states(graph_before, graph_after))
+    return ImpactSummary(
+        learners_changed=len({user_id for user_id, _path in result.changed}),
+        paths_changed=len([key for key in result.changed if key[1] != NO_PATH]),
+        newly_locked={slug: len({user_id for user_id, _path in keys}) for slug, keys in result.newly_locked.items()},
         path_keys=list(result.changed),
     )
+
+
+def status_impact(slug: str, status: str) -> ImpactSummary:
+    """What moving module ``slug`` to ``status`` would change for learners (retired counts as done)."""
+    graph = catalogue_graph()
+    after = graph.copy()
+    if slug in after:
+        after.nodes[slug]["status"] = status
+    return summarise(graph, after)
 
 
 def warnings_about(change: EdgeChange) -> list[Finding]:

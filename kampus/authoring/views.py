@@ -83,7 +83,8 @@ def _module_form(module=None, data=None) -> ModuleForm:
     return form
 
 
-def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None, code: int = 200):
+def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None, code: int = 200,
+                   status_preview=None):
     record = form_to_record(form, slug=module.slug if module is not None and "slug" not in form else None)
     previews = {
         entry.form.body.id: render_markdown(entry.form.body.data[:MAX_PREVIEW_CHARS] if entry.form.body.data else "")
@@ -92,7 +93,7 @@ def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None
     context = {
         "form": form, "module": module, "previews": previews, "conflict": conflict,
         "completeness": services.completeness(record), "language_names": language_names(),
-        "status_names": status_names(),
+        "status_names": status_names(), "status_preview": status_preview,
     }
     if module is not None:
         from kampus.authoring.prerequisites import module_warnings
@@ -112,6 +113,14 @@ def _handle_editor_post(module=None):
     if action not in ("save", "preview"):
         return _render_editor(_module_form(module, data=restructure(form.data, action)), module)
     if action == "preview":
+        status = form.status.data
+        if module is not None and status != module.status and status in services.allowed_statuses(module):
+            from kampus.authoring.prerequisites import status_impact
+            from kampus.catalogue.services import modules_by_slug
+
+            summary = status_impact(module.slug, status)
+            return _render_editor(form, module, status_preview={
+                "status": status, "impact": summary, "modules": modules_by_slug(summary.newly_locked)})
         return _render_editor(form, module)
     if not form.validate():
         return _render_editor(form, module)

@@ -39,8 +39,17 @@ LOCKED = "locked"
 IN_PROGRESS = "in_progress"
 AVAILABLE = "available"
 
-_LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 _UNKNOWN_LEVEL_RANK = len(LEVELS)
+
+
+class _LevelRanks(dict):
+    """Level → rank; an unknown level ranks after all known ones (a subscript is cheaper than ``get``)."""
+
+    def __missing__(self, level):
+        return _UNKNOWN_LEVEL_RANK
+
+
+_LEVEL_RANK = _LevelRanks((level, rank) for rank, level in enumerate(LEVELS))
 
 
 class PlanError(DomainError):
@@ -128,7 +137,7 @@ def plan(
     # networkx's own adjacency dicts, read only: views cost more than the work.
     nodes = graph._node
     pred = graph._pred
-    level_rank = _LEVEL_RANK.get
+    level_rank = _LEVEL_RANK
 
     # One walk back from the goals finds the needed set and, on the way, every
     # needed module's record: a list that is the module's sort key up to the slug
@@ -157,7 +166,7 @@ def plan(
         record = record_of[goal] = [
             goal not in in_progress,
             attributes["theme_position"],
-            level_rank(attributes["level"], _UNKNOWN_LEVEL_RANK),
+            level_rank[attributes["level"]],
             attributes["position"],
             goal,
             attributes["minutes"] or 0,
@@ -174,11 +183,10 @@ def plan(
         for before, edge in pred[record[4]].items():
             if edge["kind"] != "required":
                 recommended.append((before, record))
-                continue
-            if before in satisfied:
-                continue
-            earlier = record_of.get(before)
-            if earlier is None:
+            elif before in record_of:
+                record_of[before][6].append(record)
+                blockers.append(before)
+            elif before not in satisfied:
                 attributes = nodes[before]
                 if attributes["status"] == "retired":
                     retired_prerequisites.add(before)
@@ -186,7 +194,7 @@ def plan(
                 earlier = record_of[before] = [
                     before not in in_progress,
                     attributes["theme_position"],
-                    level_rank(attributes["level"], _UNKNOWN_LEVEL_RANK),
+                    level_rank[attributes["level"]],
                     attributes["position"],
                     before,
                     attributes["minutes"] or 0,
@@ -195,15 +203,12 @@ def plan(
                     0,
                 ]
                 stack.append(earlier)
-            else:
-                earlier[6].append(record)
-            blockers.append(before)
+                blockers.append(before)
         record[7] = blockers
         record[8] = len(blockers)
     for before, record in recommended:
-        earlier = record_of.get(before)
-        if earlier is not None:
-            earlier[6].append(record)
+        if before in record_of:
+            record_of[before][6].append(record)
             record[8] += 1
 
     # Kahn's algorithm, always taking the ready module with the smallest key.
@@ -211,21 +216,21 @@ def plan(
     heapq.heapify(ready)
     pop, push = heapq.heappop, heapq.heappush
     steps: list[Step] = []
+    append = steps.append
     elapsed = 0
+    week = None
     while ready:
-        record = pop(ready)
-        slug = record[4]
-        minutes = record[5]
-        blockers = record[7]
+        not_started, _, _, _, slug, minutes, followers, blockers, _ = pop(ready)
         if blockers:
             blockers.sort()
             status = LOCKED
         else:
-            status = IN_PROGRESS if slug in in_progress else AVAILABLE
-        week = None if minutes_per_week is None else 1 + elapsed // minutes_per_week
-        steps.append(Step(slug, status, blockers, minutes, week))
+            status = AVAILABLE if not_started else IN_PROGRESS
+        if minutes_per_week is not None:
+            week = 1 + elapsed // minutes_per_week
+        append(Step(slug, status, blockers, minutes, week))
         elapsed += minutes
-        for later in record[6]:
+        for later in followers:
             later[8] -= 1
             if not later[8]:
                 push(ready, later)

@@ -18,7 +18,7 @@ from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.extensions import db
 from kampus.graph import is_locked, plan
-from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, coverage
+from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, coverage, required_closure
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
 from kampus.progress.services import LearnerState
@@ -72,6 +72,21 @@ def cell_status(graph, slug: str, state: LearnerState, progress_status: dict) ->
     return "in_progress" if slug in state.in_progress else "available"
 
 
+def _member_figures(graph, goals, columns, assignments, state: LearnerState, on: dt.date):
+    """The plan-derived part of a member's row: the cells of the modules not yet
+    satisfied, done and total, and the deadline state per assignment."""
+    open_cells = {slug: cell_status(graph, slug, state, {}) for slug in columns if slug not in state.satisfied}
+    planned = [plan_assignment(a, state, graph, on=on) for a in assignments]
+    member_states = {p.assignment.id: p.state for p in planned}
+    if len(planned) == 1:
+        # The one assignment's goals are the row's goals, and coverage depends on
+        # neither the pace nor what is started: reuse it rather than plan again.
+        covered = planned[0].coverage
+    else:
+        covered = coverage(graph, goals, state.satisfied, plan(graph, goals, state.satisfied)) if goals else None
+    return open_cells, covered.done if covered else 0, covered.total if covered else 0, member_states
+
+
 def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) -> TeamReport:
     """The matrix of ``team`` (already loaded within the manager's organisation)."""
     on = on or today()
@@ -91,17 +106,29 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) ->
     columns = [step.slug for step in plan(graph, goals, ()).steps] if goals else []
     rows_by_slug = modules_by_slug(columns)
     states, status_rows = progress_by_user([m.id for m in members])
+    # The plans, the coverage and the cells of modules not yet satisfied depend
+    # only on which of the modules the goals require (the columns and all they
+    # require) the member has satisfied or started, so members alike there share
+    # one computation: in a team that follows its path there are far fewer such
+    # states than members. Satisfied cells show the member's own status.
+    relevant = required_closure(graph, goals)
+    figures_of: dict[tuple, tuple] = {}
     rows = []
     for member in members:
-        state = states[member.id]
-        cells = {slug: cell_status(graph, slug, state, status_rows[member.id]) for slug in columns}
-        member_states = {a.id: plan_assignment(a, state, graph, on=on).state for a in assignments}
-        covered = coverage(graph, goals, state.satisfied, plan(graph, goals, state.satisfied)) if goals else None
+        state, statuses = states[member.id], status_rows[member.id]
+        key = (state.satisfied & relevant, state.in_progress & relevant)
+        figures = figures_of.get(key)
+        if figures is None:
+            figures = figures_of[key] = _member_figures(graph, goals, columns, assignments, state, on)
+        open_cells, done, total, member_states = figures
+        cells = {
+            slug: open_cells[slug] if slug in open_cells else cell_status(graph, slug, state, statuses)
+            for slug in columns
+        }
         rows.append(MemberRow(
-            user=member, cells=cells,
-            done=covered.done if covered else 0, total=covered.total if covered else 0,
+            user=member, cells=cells, done=done, total=total,
             state=min(member_states.values(), key=STATE_ORDER.get) if member_states else None,
-            states=member_states,
+            states=dict(member_states),
         ))
     if sort == "progress":
         rows.sort(key=lambda r: (r.percent, r.user.name))

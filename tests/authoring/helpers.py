@@ -64,14 +64,17 @@ def editor_data(html: str) -> dict:
         if not name or attrs.get("type") == "submit":
             continue
         if attrs.get("type") == "checkbox":
-            if " checked" in match.group(1):
+            if re.search(r"(^|\s)checked(\s|=|$)", match.group(1)):
                 data.setdefault(name, []).append(html_lib.unescape(attrs.get("value", "y")))
             continue
         data[name] = html_lib.unescape(attrs.get("value", ""))
     for match in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         data[match.group(1)] = html_lib.unescape(match.group(2)).removeprefix("\n").removeprefix("\r\n")
     for match in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
-        chosen = re.findall(r'<option[^>]*value="([^"]*)"[^>]*selected', match.group(2))
+        chosen = [
+            dict(re.findall(r'([\w-]+)="([^"]*)"', attrs)).get("value", "")
+            for attrs in re.findall(r"<option([^>]*)>", match.group(2)) if re.search(r"(^|\s)selected(\s|=|$)", attrs)
+        ]
         if chosen:
             data[match.group(1)] = chosen[0]
     return data

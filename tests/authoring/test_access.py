@@ -102,3 +102,21 @@ def test_unknown_module_or_theme_is_404(app):
     assert client.get("/admin/content/modules/ei-ole/edit").status_code == 404
     assert client.get("/admin/content/modules/ei-ole/prerequisites").status_code == 404
     assert client.get("/admin/content/themes/ei-ole/edit").status_code == 404
+
+
+def test_these_tests_cover_every_authoring_route(app):
+    """A new authoring route must be added to GETS or the POST list above."""
+    import re
+
+    def shape(url: str) -> str:
+        return re.sub(r"/(modules|themes)/[^/]+", r"/\1/<x>", url.split("?")[0])
+
+    covered = {("GET", shape(u)) for u in GETS} | {("POST", shape(u)) for u, _data in _posts("t")}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] != "authoring":
+            continue
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, shape(re.sub(r"<[^>]+>", "x", rule.rule))) not in covered:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, "authoring routes without access tests: " + ", ".join(sorted(missing))
