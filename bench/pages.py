@@ -18,7 +18,8 @@ with SQLAlchemy core), one assignment of that template per team, and about
 progress respects the prerequisites), some by recognition, with one module in
 progress and the learning events the trend reads; 15 % also had one to three
 later modules recognised out of order (prior learning), so that learners'
-states are not all alike.
+states are not all alike; 40 % had the basics (A1–B1) of one to four themes
+recognised, so the capability radar and trend have something to show.
 
 Measured, as a signed-in manager and as a learner: the team page
 ``/org/teams/<id>`` (a team of 100, and then a team of all 2,000 learners),
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import io
 import os
 import random
 import re
@@ -58,6 +60,8 @@ PATH_MODULES = 60
 SYNTHETIC_PER_THEME = 30
 #: Share of learners who also had a few later modules of the path recognised out of order.
 OUT_OF_ORDER_SHARE = 0.15
+#: Share of learners who had the basics of one to four themes recognised.
+BASICS_SHARE = 0.4
 TARGET_TEAM_MS = 300.0
 TARGET_TEAM_QUERIES = 12
 
@@ -221,6 +225,11 @@ def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
     module_id = dict(db.session.execute(select(Module.slug, Module.id)).all())
     theme_ids = list(db.session.scalars(select(Theme.id).order_by(Theme.position)))
     password_hash = hash_password(PASSWORD)
+    basics: dict[int, set[int]] = {theme_id: set() for theme_id in theme_ids}
+    for module, theme_id in db.session.execute(
+        select(Module.id, Module.theme_id).where(Module.status == "published", Module.level.in_(("A1", "A2", "B1")))
+    ):
+        basics[theme_id].add(module)
 
     org_id = db.session.execute(
         insert(Organisation).values(slug="vertailuopisto", name="Vertailuopisto", created_at=now)
@@ -264,6 +273,7 @@ def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
 
     progress, events, assessments = [], [], []
     for user_id in learner_ids:
+        first_row = len(progress)
         done = rng.randint(0, len(path))  # a prefix of the path in order: ~50 % on average
         for index, slug in enumerate(path[: done + 1]):
             when = now - dt.timedelta(days=rng.randint(1, 180), minutes=index)
@@ -295,6 +305,19 @@ def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
                 })
                 events.append({"user_id": user_id, "module_id": module_id[slug], "verb": "recognised",
                                "data": {}, "created_at": when})
+        if rng.random() < BASICS_SHARE:
+            # The basics (A1–B1) of a few themes recognised: the capability radar and trend have something to show.
+            taken = {row["module_id"] for row in progress[first_row:]}
+            for theme_id in rng.sample(theme_ids, rng.randint(1, 4)):
+                for basic in basics[theme_id] - taken:
+                    when = now - dt.timedelta(days=rng.randint(1, 180))
+                    progress.append({
+                        "user_id": user_id, "module_id": basic, "status": "recognised",
+                        "section_position": 0, "best_score": None, "recognised_by": "self_assessment",
+                        "started_at": when, "finished_at": when, "updated_at": when,
+                    })
+                    events.append({"user_id": user_id, "module_id": basic, "verb": "recognised",
+                                   "data": {}, "created_at": when})
         if rng.random() < 0.5:
             assessments.extend(
                 {"user_id": user_id, "theme_id": theme_id, "level": rng.choice(LEVELS[:4]), "updated_at": now}
@@ -422,7 +445,8 @@ def run_backend(label: str, url: str, args, rng: random.Random) -> list[dict]:
     app = make_app(url)
     started = time.perf_counter()
     with app.app_context():
-        upgrade()
+        with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
+            upgrade()
         seeding.seed_catalogue(ROOT / "seed")
         seeding.seed_templates(ROOT / "seed")
         db.session.commit()
@@ -474,10 +498,14 @@ def print_rows(label: str, rows: list[dict], runs: int) -> list[tuple[str, bool]
         queries = "-" if row["queries"] is None else str(row["queries"])
         print(f"  {row['page']:<34} {row['status']:>6} {median:>10} {queries:>8}  {row.get('note', '')}")
         if row.get("target"):
-            met = (row["status"] == 200 and row["median_ms"] <= TARGET_TEAM_MS
-                   and row["queries"] <= TARGET_TEAM_QUERIES)
+            ms, count, how = row["median_ms"], row["queries"], "the page"
+            if row.get("note"):  # the page does not build the matrix yet: add the report service's figures
+                service = rows[rows.index(row) + 1]
+                ms, count = ms + service["median_ms"], count + service["queries"]
+                how = "the page as it is + team_report(), as the page has no matrix yet"
+            met = row["status"] == 200 and ms <= TARGET_TEAM_MS and count <= TARGET_TEAM_QUERIES
             verdicts.append((f"[{label}] {row['page']}: ≤ {TARGET_TEAM_MS:g} ms and ≤ {TARGET_TEAM_QUERIES} queries: "
-                             f"{median.strip()}, {queries} queries", met))
+                             f"{ms:.1f} ms, {count} queries ({how})", met))
     return verdicts
 
 

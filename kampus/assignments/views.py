@@ -10,7 +10,7 @@ from kampus.assignments.forms import AssignmentForm, ExtendForm, TemplateForm
 from kampus.auth.access import require_admin, require_manager
 from kampus.auth.models import User
 from kampus.catalogue.services import catalogue_graph, modules_by_slug, theme_overview
-from kampus.errors import DomainError
+from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.paths.forms import EmptyForm
 from kampus.templating import localized
@@ -69,6 +69,8 @@ def _template_editor(organisation_id, template, *, back: str, action: str):
     if form.validate_on_submit():
         try:
             _save_template(form, template, organisation_id)
+        except (NotFound, NotAllowed):
+            raise
         except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field if exc.field in form else "themes").errors.append(exc.message)
@@ -136,6 +138,8 @@ def org_assignments():
                 user_ids=[int(i) for i in form.people.data or [] if i.isdigit()], due=form.due.data,
                 note=form.note.data or "",
             )
+        except (NotFound, NotAllowed):
+            raise  # another organisation's template, team or person: 404, never a form error
         except DomainError as exc:
             db.session.rollback()
             getattr(form, exc.field if exc.field in form else "team").errors.append(exc.message)

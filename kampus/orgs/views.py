@@ -43,7 +43,12 @@ def flash_link(sent, *, what: str) -> None:
 def overview():
     organisation = require_manager()
     summary = services.organisation_summary(organisation)
-    return render_template("orgs/overview.html", organisation=organisation, summary=summary)
+    from kampus.reports.services import charts_for, organisation_overview
+
+    figures = organisation_overview(organisation.id)
+    radar, trend_line = charts_for(figures)
+    return render_template("orgs/overview.html", organisation=organisation, summary=summary,
+                           overview=figures, radar=radar, trend_line=trend_line)
 
 
 # --- staff ------------------------------------------------------------------------------
@@ -200,9 +205,17 @@ def _team_page(organisation, team, rename_form=None, add_form=None):
     add_form.user_id.choices = [("", _("Choose a person"))] + [
         (str(p.id), f"{p.display_name} ({p.email})") for p in candidates
     ]
+    from kampus.catalogue.views import status_labels
+    from kampus.paths.views import deadline_labels
+    from kampus.reports.team import team_report
+
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in ("name", "progress", "state") else "name"
     return render_template(
         "orgs/team.html", organisation=organisation, team=team, members=members,
         rename_form=rename_form, add_form=add_form, candidates=candidates,
+        report=team_report(team, sort=sort), sort=sort, status_labels=status_labels(),
+        deadline_labels=deadline_labels(),
     )
 
 

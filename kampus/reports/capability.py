@@ -78,14 +78,21 @@ def capabilities(organisation_ids) -> dict[int, Capability]:
     themes, basics = _basics()
     members = member_ids_by_org(organisation_ids)
     org_of = {u: org for org, users in members.items() for u in users}
-    satisfied: dict[int, set[int]] = defaultdict(set)
+    # Members with every basic module of a theme, per organisation and theme: SQL
+    # counts each member's satisfied basics per theme (one row per member and
+    # theme, not per module); all of a theme's basics means the full count.
+    with_all_basics: dict[tuple[int, int], int] = defaultdict(int)
     if org_of:
-        for user_id, module_id in db.session.execute(
-            select(Progress.user_id, Progress.module_id)
+        for user_id, theme_id, count in db.session.execute(
+            select(Progress.user_id, Module.theme_id, func.count())
             .join(User, User.id == Progress.user_id)
-            .where(User.organisation_id.in_(organisation_ids), User.active.is_(True), Progress.status.in_(SATISFIED))
+            .join(Module, Module.id == Progress.module_id)
+            .where(User.organisation_id.in_(organisation_ids), User.active.is_(True), Progress.status.in_(SATISFIED),
+                   Module.status == "published", Module.level.in_(BASIC_LEVELS))
+            .group_by(Progress.user_id, Module.theme_id)
         ):
-            satisfied[user_id].add(module_id)
+            if user_id in org_of and count == len(basics.get(theme_id, ())):
+                with_all_basics[(org_of[user_id], theme_id)] += 1
     levels: dict[tuple[int, int], list[int]] = defaultdict(list)
     if org_of:
         for user_id, theme_id, level in db.session.execute(
@@ -100,7 +107,7 @@ def capabilities(organisation_ids) -> dict[int, Capability]:
         rows = []
         for theme in themes:
             needed = basics[theme.id]
-            with_basics = sum(1 for u in people if needed and needed <= satisfied[u]) if needed else 0
+            with_basics = with_all_basics[(org_id, theme.id)] if needed else 0
             assessed = levels.get((org_id, theme.id), [])
             rows.append(ThemeCapability(
                 theme=theme,
@@ -132,16 +139,27 @@ def trend(organisation_id: int, today: dt.date, months: int = 6) -> list[tuple[d
     """(month end, capability index) for the last ``months`` months, from the event log."""
     themes, basics = _basics()
     people = member_ids_by_org([organisation_id]).get(organisation_id, [])
-    first_done: dict[int, dict[int, dt.datetime]] = defaultdict(dict)
+    # When each member had all of a theme's basics: the latest of their first
+    # completions of its basic modules (never while one is missing). SQL finds the
+    # first completion per module, then per member and theme the count and the
+    # latest of those; each month end then only compares.
+    had_basics: dict[int, list[dt.datetime]] = defaultdict(list)
     if people:
-        for user_id, module_id, when in db.session.execute(
-            select(LearningEvent.user_id, LearningEvent.module_id, func.min(LearningEvent.created_at))
+        first_done = (
+            select(LearningEvent.user_id, Module.theme_id, func.min(LearningEvent.created_at).label("first_done"))
             .join(User, User.id == LearningEvent.user_id)
+            .join(Module, Module.id == LearningEvent.module_id)
             .where(User.organisation_id == organisation_id, User.active.is_(True),
-                   LearningEvent.verb.in_(SATISFIED), LearningEvent.module_id.is_not(None))
-            .group_by(LearningEvent.user_id, LearningEvent.module_id)
+                   LearningEvent.verb.in_(SATISFIED), Module.status == "published", Module.level.in_(BASIC_LEVELS))
+            .group_by(LearningEvent.user_id, LearningEvent.module_id, Module.theme_id)
+            .subquery()
+        )
+        for theme_id, count, when in db.session.execute(
+            select(first_done.c.theme_id, func.count(), func.max(first_done.c.first_done))
+            .group_by(first_done.c.user_id, first_done.c.theme_id)
         ):
-            first_done[user_id][module_id] = when
+            if count == len(basics.get(theme_id, ())):
+                had_basics[theme_id].append(when)
     points = []
     for end in month_ends(today, months):
         limit = dt.datetime.combine(end, dt.time.max)
@@ -151,10 +169,7 @@ def trend(organisation_id: int, today: dt.date, months: int = 6) -> list[tuple[d
             if not people or not needed:
                 shares.append(0.0)
                 continue
-            count = sum(
-                1 for u in people
-                if all(m in first_done[u] and first_done[u][m] <= limit for m in needed)
-            )
+            count = sum(1 for when in had_basics[theme.id] if when <= limit)
             shares.append(100.0 * count / len(people))
         points.append((end, sum(shares) / len(shares) if shares else 0.0))
     return points

@@ -164,9 +164,13 @@ def send(client, route: Route, ids: dict, *, with_csrf: bool = True):
     return client.post(url, data=data, content_type="multipart/form-data" if "file" in data else None)
 
 
-def check_route(app, world, route: Route, role: str) -> None:
-    """Send ``route`` as ``role`` and check the outcome, and that nothing changed unless allowed."""
-    ids = world_ids(world)
+def check_route(app, world, route: Route, role: str, ids: dict | None = None) -> None:
+    """Send ``route`` as ``role`` and check the outcome, and that nothing changed unless allowed.
+
+    ``ids`` fills the URL template (default: the world's ids); later features pass
+    the world's ids plus their own objects'.
+    """
+    ids = ids or world_ids(world)
     client = signed_in_client(app, world, role)
     before = snapshot_database()
     response = send(client, route, ids)

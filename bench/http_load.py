@@ -1,0 +1,238 @@
+"""Benchmark Kampus over real HTTP: gunicorn -w 2 and wrk, against a bare Flask app served the same way.
+
+Run from the project root (needs Debian's ``wrk``: ``apt-get install -y wrk``)::
+
+    python bench/http_load.py                 # wrk -t2 -c16 -d5s per URL
+    python bench/http_load.py --duration 3    # shorter runs
+
+It builds a demo database in a temporary SQLite file (``kampus db upgrade`` and
+``kampus seed --demo``), starts ``gunicorn -w 2`` serving Kampus and, in the
+same run, ``gunicorn -w 2`` serving ``bench/hello.py`` (a bare Flask app), both
+on 127.0.0.1 and free ports. It signs in over HTTP as the demo learner and the
+demo manager, then runs ``wrk --latency`` against: the landing page, the
+learner's dashboard ``/me`` and assigned path page, and the manager's team page,
+passing the session cookie (and the same User-Agent, as Flask-Login's strong
+session protection checks it). It prints requests/s, latency percentiles and
+each as a ratio to the bare app (measured before and after Kampus; the mean of
+the two is the baseline). Target: the learner dashboard ≥ 30 % of the bare
+app's requests/s.
+
+Kampus runs with ``KAMPUS_ENV=development`` and a random ``SECRET_KEY``:
+production mode marks cookies Secure, which plain-http sign-in here cannot use;
+nothing else in the request path differs. Servers are stopped by their process
+ids whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+USER_AGENT = "kampus-bench/1.0"
+DEMO_PASSWORD = "kampus-demo"
+LEARNER = "maija.virtanen@jarvilaakso.example"
+MANAGER = "sari.manninen@jarvilaakso.example"
+TEAM_NAME = "Sosiaali- ja terveysala"
+TARGET_DASHBOARD_SHARE = 0.30
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn -w 2 on 127.0.0.1:port, started from ``cwd``; stopped by its pid."""
+
+    def __init__(self, app: str, cwd: Path, env: dict, workers: int = 2):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "30", app],
+            cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, path: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise SystemExit(f"server exited:\n{self.log.read().decode(errors='replace')[-2000:]}")
+            try:
+                if request(self.port, "GET", path)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"server on port {self.port} not ready after {timeout} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=5)
+        self.log.close()
+
+
+def request(port: int, method: str, path: str, *, body: dict | None = None, cookies: dict | None = None):
+    """(status, headers, text) of one request; ``cookies`` is updated from Set-Cookie."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"User-Agent": USER_AGENT}
+    if cookies:
+        headers["Cookie"] = cookie_header(cookies)
+    data = None
+    if body is not None:
+        data = urllib.parse.urlencode(body)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode("utf-8", errors="replace")
+        if cookies is not None:
+            for header, value in response.getheaders():
+                if header.lower() == "set-cookie":
+                    name, _, rest = value.partition("=")
+                    cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, dict(response.getheaders()), text
+    finally:
+        conn.close()
+
+
+def cookie_header(cookies: dict) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items() if value)
+
+
+def sign_in(port: int, email: str) -> dict:
+    cookies: dict = {}
+    _, _, html = request(port, "GET", "/login", cookies=cookies)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+    status, headers, _ = request(port, "POST", "/login", cookies=cookies,
+                                 body={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+    if status != 302 or "/login" in headers.get("Location", ""):
+        raise SystemExit(f"sign-in as {email} failed ({status})")
+    return cookies
+
+
+def wrk(url: str, cookies: dict | None, args) -> dict:
+    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+               "-H", f"User-Agent: {USER_AGENT}"]
+    if cookies:
+        command += ["-H", f"Cookie: {cookie_header(cookies)}"]
+    output = subprocess.run(command + [url], capture_output=True, text=True, timeout=args.duration + 30,
+                            check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "latency": latency,
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
+    }
+
+
+def check_page(port: int, path: str, cookies: dict, must_contain: str) -> None:
+    status, _, html = request(port, "GET", path, cookies=dict(cookies))
+    if status != 200 or must_contain not in html:
+        raise SystemExit(f"{path} answered {status} without {must_contain!r}: the session cookie did not work")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args(argv)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get install -y wrk")
+
+    with ExitStack() as stack:
+        folder = Path(tempfile.mkdtemp(prefix="kampus-bench-http."))
+        stack.callback(shutil.rmtree, folder, True)
+        env = {
+            **os.environ,
+            "KAMPUS_ENV": "development",
+            "SECRET_KEY": secrets.token_hex(32),
+            "KAMPUS_DATABASE_URL": f"sqlite:///{folder / 'demo.db'}",
+            "KAMPUS_INSTANCE_PATH": str(folder / "instance"),
+        }
+        env.pop("KAMPUS_RATELIMIT_STORAGE_URI", None)
+        for command in (["db", "upgrade"], ["seed", "--demo"]):
+            subprocess.run([str(BIN / "kampus"), *command], cwd=ROOT, env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+
+        hello = Server("hello:app", ROOT / "bench", env)
+        stack.callback(hello.stop)
+        kampus = Server("kampus.app:create_app()", ROOT, env)
+        stack.callback(kampus.stop)
+        hello.wait_ready("/")
+        kampus.wait_ready("/healthz")
+
+        learner = sign_in(kampus.port, LEARNER)
+        manager = sign_in(kampus.port, MANAGER)
+        _, _, dashboard = request(kampus.port, "GET", "/me", cookies=dict(learner))
+        path_link = re.search(r'href="(/me/assignments/\d+|/paths/\d+)"', dashboard)
+        if not path_link:
+            raise SystemExit("the demo learner's dashboard links to no path")
+        _, _, teams = request(kampus.port, "GET", "/org/teams", cookies=dict(manager))
+        team = re.search(r'href="(/org/teams/\d+)"[^>]*>\s*' + re.escape(TEAM_NAME), teams)
+        if not team:
+            raise SystemExit(f"no link to the team {TEAM_NAME} on /org/teams")
+        check_page(kampus.port, "/me", learner, "Maija")
+        check_page(kampus.port, team.group(1), manager, TEAM_NAME)
+
+        base = f"http://127.0.0.1:{kampus.port}"
+        targets = [
+            ("landing page /", f"{base}/", None),
+            ("learner dashboard /me", f"{base}/me", learner),
+            (f"learner path {path_link.group(1)}", f"{base}{path_link.group(1)}", learner),
+            (f"manager team page {team.group(1)}", f"{base}{team.group(1)}", manager),
+        ]
+        print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency; "
+              f"gunicorn -w 2 (sync workers); {os.cpu_count()} CPUs", flush=True)
+        hello_before = wrk(f"http://127.0.0.1:{hello.port}/", None, args)
+        results = [(name, wrk(url, cookies, args)) for name, url, cookies in targets]
+        hello_after = wrk(f"http://127.0.0.1:{hello.port}/", None, args)
+        baseline = (hello_before["rps"] + hello_after["rps"]) / 2
+
+        print(f"{'':34} {'req/s':>9} {'ratio':>7} {'p50':>9} {'p75':>9} {'p90':>9} {'p99':>9}  errors")
+        for name, result in [("bare Flask hello (before)", hello_before)] + results + [
+                ("bare Flask hello (after)", hello_after)]:
+            lat = result["latency"]
+            errors = f"{result['non_2xx']} non-2xx" if result["non_2xx"] else ""
+            if result["socket_errors"]:
+                errors += f" socket: {result['socket_errors']}"
+            print(f"{name:34} {result['rps']:9.1f} {result['rps'] / baseline:6.1%} "
+                  f"{lat.get('50', '-'):>9} {lat.get('75', '-'):>9} {lat.get('90', '-'):>9} {lat.get('99', '-'):>9}"
+                  f"  {errors}")
+        dashboard_share = results[1][1]["rps"] / baseline
+        print()
+        print(f"baseline: the bare app's mean of {hello_before['rps']:.0f} and {hello_after['rps']:.0f} req/s")
+        met = dashboard_share >= TARGET_DASHBOARD_SHARE and not results[1][1]["non_2xx"]
+        print(f"target: learner dashboard ≥ {TARGET_DASHBOARD_SHARE:.0%} of the bare app's requests/s: "
+              f"{dashboard_share:.1%} — {'met' if met else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

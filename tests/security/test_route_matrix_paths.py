@@ -1,0 +1,121 @@
+"""The route × role matrix for the features built on accounts: learners' paths,
+assignments and templates, reports and exports. Organisation A's objects are
+used everywhere, so B's manager must get 404 (or 403) and change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kampus.assignments import services as assignments
+from kampus.extensions import db
+from kampus.paths import services as paths
+from tests.security.test_route_matrix import LOGIN, ROLES, Route, admins, check_route, managers, world_ids
+
+
+def learner_only(code) -> dict:
+    """Pages of learner A's own things: others see 404, visitors the sign-in page."""
+    return {"anonymous": LOGIN, "learner_a": code, "manager_a": 404, "manager_b": 404, "admin": 404}
+
+
+def signed_in(code) -> dict:
+    return {"anonymous": LOGIN, "learner_a": code, "manager_a": code, "manager_b": code, "admin": code}
+
+
+DUE = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+
+ROUTES = [
+    # --- learners
+    Route("GET", "/me", signed_in(200), hidden_from=frozenset()),
+    Route("GET", "/me/assessment", signed_in(200), hidden_from=frozenset()),
+    Route("POST", "/me/assessment", signed_in(302), data=lambda ids: {"level-digistrategia": "A1"},
+          writes=frozenset(ROLES), hidden_from=frozenset()),
+    Route("POST", "/me/assessment/confirm", signed_in(302), data=lambda ids: {"modules": []},
+          writes=frozenset(ROLES), hidden_from=frozenset()),
+    Route("GET", "/paths/new", signed_in(200), hidden_from=frozenset()),
+    Route("POST", "/paths/new", signed_in(302), data=lambda ids: {"title": "Oma", "themes": ["digistrategia"]},
+          writes=frozenset(ROLES), hidden_from=frozenset()),
+    Route("GET", "/paths/{path_a}", learner_only(200)),
+    Route("POST", "/paths/{path_a}/delete", {**learner_only(302), "manager_a": 404, "manager_b": 404, "admin": 404},
+          writes=frozenset({"learner_a"})),
+    Route("GET", "/me/assignments/{assignment_a}", learner_only(200)),
+    Route("GET", "/modules/digcomp-perusteet/study", signed_in(200), writes=frozenset(ROLES),
+          hidden_from=frozenset()),
+    # --- managers: assignments and templates
+    Route("GET", "/org/assignments", managers(200, 200)),
+    Route("POST", "/org/assignments", managers(302, 404),
+          data=lambda ids: {"template": ids["template_a"], "team": ids["team_a"], "due": DUE},
+          writes=frozenset({"manager_a"})),
+    Route("POST", "/org/assignments/{assignment_a}/extend", managers(302), data=lambda ids: {"due": DUE},
+          writes=frozenset({"manager_a"})),
+    Route("POST", "/org/assignments/{assignment_a}/withdraw", managers(302), writes=frozenset({"manager_a"})),
+    Route("GET", "/org/templates", managers(200, 200)),
+    Route("GET", "/org/templates/new", managers(200, 200)),
+    Route("GET", "/org/templates/{template_a}/edit", managers(200)),
+    Route("POST", "/org/templates/{template_a}/edit", managers(302),
+          data=lambda ids: {"title_fi": "Muutettu", "target_group": "", "themes": ["pedagogiikka"]},
+          writes=frozenset({"manager_a"})),
+    Route("POST", "/org/templates/new", managers(302, 302),
+          data=lambda ids: {"title_fi": "Uusi", "target_group": "", "themes": ["pedagogiikka"]},
+          writes=frozenset({"manager_a", "manager_b"})),
+    # --- managers: reports
+    Route("GET", "/org", managers(200, 200)),
+    Route("GET", "/org/teams/{team_a}", managers(200)),
+    Route("GET", "/org/people/{learner_a}", managers(200)),
+    Route("GET", "/org/export.csv", managers(200, 200)),
+    Route("GET", "/org/teams/{team_a}/export.csv", managers(200)),
+    # --- admins
+    Route("GET", "/admin/templates", admins(200), hidden_from=frozenset()),
+    Route("GET", "/admin/templates/new", admins(200), hidden_from=frozenset()),
+    Route("POST", "/admin/templates/new", admins(302),
+          data=lambda ids: {"title_fi": "Verkoston pohja", "target_group": "", "themes": ["pedagogiikka"]},
+          writes=frozenset({"admin"}), hidden_from=frozenset()),
+    Route("GET", "/admin/templates/{network_template}/edit", admins(200), hidden_from=frozenset()),
+    Route("POST", "/admin/templates/{network_template}/edit", admins(302),
+          data=lambda ids: {"title_fi": "Muutettu", "target_group": "", "themes": ["pedagogiikka"]},
+          writes=frozenset({"admin"}), hidden_from=frozenset()),
+    Route("GET", "/admin/templates/{template_a}/edit", admins(404)),
+    Route("GET", "/admin/network", admins(200), hidden_from=frozenset({"learner_a", "manager_a", "manager_b"})),
+]
+
+
+@pytest.fixture
+def ids(app, world):
+    """The world's ids plus organisation A's template and assignment and learner A's personal path."""
+    template = assignments.save_template(
+        None, organisation_id=world.org_a.id, title={"fi": "A:n oma pohja"}, description={}, target_group=None,
+        module_slugs=["digcomp-perusteet"], theme_slugs=[],
+    )
+    assignment = assignments.assign(world.org_a.id, world.manager_a.id, template_id=template.id,
+                                    team_id=world.team_a.id, user_ids=[], due=dt.date.today() + dt.timedelta(days=30))
+    path = paths.create_path(world.learner_a.id, title="Liisan polku", module_slugs=["digcomp-perusteet"], theme_slugs=[])
+    db.session.commit()
+    from sqlalchemy import select
+
+    from kampus.assignments.models import PathTemplate
+
+    network = db.session.scalar(select(PathTemplate.id).where(PathTemplate.organisation_id.is_(None)).limit(1))
+    return {**world_ids(world), "template_a": template.id, "assignment_a": assignment.id, "path_a": path.id,
+            "network_template": network}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_route_matrix_of_paths_assignments_and_reports(app, world, ids, route, role):
+    check_route(app, world, route, role, ids)
+
+
+def test_the_matrix_covers_every_route_of_these_features(app):
+    import re
+
+    covered = {(r.method, re.sub(r"\{[a-z_]+\}", "<x>", r.url)) for r in ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] not in ("paths", "assignments", "reports"):
+            continue
+        path = re.sub(r"<[^>]+>", "<x>", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, path) not in covered:
+                missing.append(f"{method} {rule.rule}")
+    assert not missing, "routes missing from ROUTES: " + ", ".join(sorted(missing))
