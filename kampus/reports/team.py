@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from kampus.assignments.models import Assignment, PathTemplate, TemplateGoal
 from kampus.assignments.services import plan_assignment, template_goal_slugs, today
@@ -95,12 +95,13 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) ->
         select(User).join(TeamMembership, TeamMembership.user_id == User.id)
         .where(TeamMembership.team_id == team.id).order_by(User.name, User.email)
     ))
+    # One query for the assignments, their templates and goals (a handful of rows).
     assignments = list(db.session.scalars(
         select(Assignment).where(Assignment.team_id == team.id, Assignment.withdrawn_at.is_(None))
-        .options(selectinload(Assignment.template).selectinload(PathTemplate.goals).options(
-            selectinload(TemplateGoal.module), selectinload(TemplateGoal.theme)))
+        .options(joinedload(Assignment.template).joinedload(PathTemplate.goals).options(
+            joinedload(TemplateGoal.module), joinedload(TemplateGoal.theme)))
         .order_by(Assignment.due, Assignment.id)
-    ))
+    ).unique())
     goals = list(dict.fromkeys(s for a in assignments for s in template_goal_slugs(a.template, graph)))
     # The columns: everything the goals need from scratch, in the planner's order.
     columns = [step.slug for step in plan(graph, goals, ()).steps] if goals else []
