@@ -59,8 +59,11 @@ db: install
 seed: db
 	$(KAMPUS) seed --demo
 
-bench: install-test
+bench: install-test system-test-deps
 	$(BIN)/python bench/planner.py
+	$(BIN)/python bench/pages.py --postgres
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/http_load.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
