@@ -21,7 +21,7 @@ from kampus.db import utcnow
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.graph import plan
-from kampus.graph.coverage import coverage, deadline_state
+from kampus.graph.coverage import coverage, deadline_state, goal_modules
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.services import LearnerState
 
@@ -89,12 +89,11 @@ def save_template(template: PathTemplate | None, *, organisation_id: int | None,
 
 def template_goal_slugs(template: PathTemplate, graph=None) -> list[str]:
     """The template's goals as module slugs (a theme goal means its published modules now)."""
-    graph = graph if graph is not None else catalogue_graph()
-    slugs = [g.module.slug for g in template.goals if g.module is not None]
-    themes = {g.theme.slug for g in template.goals if g.theme is not None}
-    if themes:
-        slugs.extend(s for s, d in graph.nodes(data=True) if d.get("theme") in themes and d.get("status") == "published")
-    return [s for s in dict.fromkeys(slugs) if s in graph]
+    return goal_modules(
+        graph if graph is not None else catalogue_graph(),
+        [g.module.slug for g in template.goals if g.module is not None],
+        [g.theme.slug for g in template.goals if g.theme is not None],
+    )
 
 
 # --- assignments ---------------------------------------------------------------

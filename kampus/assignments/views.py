@@ -9,10 +9,10 @@ from kampus.assignments import services
 from kampus.assignments.forms import AssignmentForm, ExtendForm, TemplateForm
 from kampus.auth.access import require_admin, require_manager
 from kampus.auth.models import User
-from kampus.catalogue.services import catalogue_graph, modules_by_slug, theme_overview
+
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
-from kampus.paths.forms import EmptyForm
+from kampus.paths.forms import EmptyForm, fill_goal_choices
 from kampus.templating import localized
 
 bp = Blueprint("assignments", __name__)
@@ -25,20 +25,6 @@ def target_group_choices() -> list[tuple[str, str]]:
         ("", _("Everyone")), ("management", _("Management")), ("teaching", _("Teaching")),
         ("guidance", _("Guidance and support")), ("it", _("IT staff")), ("other", _("Other staff")),
     ]
-
-
-def _goal_choices(form: TemplateForm) -> dict:
-    overview = theme_overview()
-    graph = catalogue_graph()
-    rows = modules_by_slug([s for s, d in graph.nodes(data=True) if d.get("status") == "published"])
-    grouped = {
-        item.theme.slug: sorted((m for m in rows.values() if m.theme_id == item.theme.id), key=lambda m: m.position)
-        for item in overview
-    }
-    form.themes.choices = [(item.theme.slug, localized(item.theme.title)) for item in overview]
-    form.modules.choices = [(m.slug, localized(m.title)) for ms in grouped.values() for m in ms]
-    form.target_group.choices = target_group_choices()
-    return {"overview": overview, "grouped": grouped}
 
 
 def _save_template(form: TemplateForm, template, organisation_id):
@@ -63,7 +49,8 @@ def _fill_template_form(form: TemplateForm, template) -> None:
 def _template_editor(organisation_id, template, *, back: str, action: str):
     """Create or edit a template; shared by managers (own organisation) and admins (network-wide)."""
     form = TemplateForm()
-    context = _goal_choices(form)
+    context = fill_goal_choices(form)
+    form.target_group.choices = target_group_choices()
     if request.method == "GET" and template is not None:
         _fill_template_form(form, template)
     if form.validate_on_submit():

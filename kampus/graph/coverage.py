@@ -34,6 +34,16 @@ class Coverage:
         return 100 * self.done // self.total
 
 
+def goal_modules(graph: nx.DiGraph, module_slugs: Iterable[str], theme_slugs: Iterable[str]) -> list[str]:
+    """A path's or template's goals as module slugs: the chosen modules, then every
+    published module of each chosen theme (as the theme is now), each once, known ones only."""
+    themes = set(theme_slugs)
+    slugs = list(module_slugs)
+    if themes:
+        slugs.extend(s for s, d in graph.nodes(data=True) if d.get("theme") in themes and d.get("status") == "published")
+    return [s for s in dict.fromkeys(slugs) if s in graph]
+
+
 def required_closure(graph: nx.DiGraph, goals: Iterable[str]) -> set[str]:
     """The goals and every module they require over ``required`` edges, directly or not."""
     seen: set[str] = set()

@@ -19,7 +19,7 @@ from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.graph import Plan, plan
-from kampus.graph.coverage import Coverage, coverage
+from kampus.graph.coverage import Coverage, coverage, goal_modules
 from kampus.paths.models import Path, PathGoal
 from kampus.progress.services import LearnerState, learner_state
 
@@ -99,14 +99,11 @@ def delete_path(user_id: int, path_id: int) -> None:
 
 def goal_slugs(path: Path) -> list[str]:
     """The path's goals as module slugs: chosen modules, and every published module of a chosen theme."""
-    graph = catalogue_graph()
-    slugs = [g.module.slug for g in path.goals if g.module is not None]
-    theme_slugs = {g.theme.slug for g in path.goals if g.theme is not None}
-    if theme_slugs:
-        slugs.extend(
-            s for s, d in graph.nodes(data=True) if d.get("theme") in theme_slugs and d.get("status") == "published"
-        )
-    return [s for s in dict.fromkeys(slugs) if s in graph]
+    return goal_modules(
+        catalogue_graph(),
+        [g.module.slug for g in path.goals if g.module is not None],
+        [g.theme.slug for g in path.goals if g.theme is not None],
+    )
 
 
 @dataclass
@@ -118,7 +115,6 @@ class PlannedPath:
 
     key: str
     title: str
-    url: str
     goals: list[str]
     plan: Plan
     coverage: Coverage
@@ -134,6 +130,15 @@ class PlannedPath:
     def next_step(self):
         return self.plan.next_available
 
+    @property
+    def url(self) -> str:
+        """The learner's page of this path (needs a request or app context)."""
+        from flask import url_for
+
+        if self.path is not None:
+            return url_for("paths.show", path_id=self.path.id)
+        return url_for("paths.assigned", assignment_id=self.assignment.id)
+
 
 def _step_modules(result: Plan) -> dict[str, Module]:
     names = set(result.slugs) | {b for step in result.steps for b in step.blocked_by}
@@ -142,8 +147,6 @@ def _step_modules(result: Plan) -> dict[str, Module]:
 
 def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bool = True) -> PlannedPath:
     """Plan ``path`` for its learner now (``state`` may be given to share one progress query)."""
-    from flask import url_for
-
     graph = catalogue_graph()
     state = state or learner_state(path.user_id)
     goals = goal_slugs(path)
@@ -152,7 +155,7 @@ def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bo
         minutes_per_week=path.minutes_per_week, start=path.start, due=path.due,
     )
     return PlannedPath(
-        key=f"p{path.id}", title=path.title, url=url_for("paths.show", path_id=path.id), goals=goals, plan=result,
+        key=f"p{path.id}", title=path.title, goals=goals, plan=result,
         coverage=coverage(graph, goals, state.satisfied, result), modules=_step_modules(result) if load_modules else {},
         due=path.due, minutes_per_week=path.minutes_per_week, path=path,
     )
@@ -160,15 +163,13 @@ def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bo
 
 def plan_assigned(assignment, state: LearnerState, *, load_modules: bool = True) -> PlannedPath:
     """An assignment as the learner sees it: a path personalised by their own progress."""
-    from flask import url_for
-
     from kampus.assignments.services import plan_assignment
     from kampus.templating import localized
 
     planned = plan_assignment(assignment, state)
     return PlannedPath(
         key=f"a{assignment.id}", title=localized(assignment.template.title),
-        url=url_for("paths.assigned", assignment_id=assignment.id), goals=planned.goals, plan=planned.plan,
+        goals=planned.goals, plan=planned.plan,
         coverage=planned.coverage, modules=_step_modules(planned.plan) if load_modules else {},
         due=assignment.due, note=assignment.note, assignment=assignment, state=planned.state,
     )

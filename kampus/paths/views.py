@@ -13,7 +13,7 @@ from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.graph import LEVELS
 from kampus.paths import services
-from kampus.paths.forms import EmptyForm, PathForm
+from kampus.paths.forms import EmptyForm, PathForm, fill_goal_choices
 from kampus.progress import assessment
 from kampus.progress.services import recent_events
 from kampus.templating import localized
@@ -102,23 +102,6 @@ def confirm_recognitions():
     return redirect(url_for("paths.dashboard"))
 
 
-def _fill_choices(form: PathForm) -> dict:
-    overview = theme_overview()
-    graph = catalogue_graph()
-    form.themes.choices = [(item.theme.slug, localized(item.theme.title)) for item in overview]
-    grouped = {}
-    from kampus.catalogue.services import modules_by_slug
-
-    published = [s for s, d in graph.nodes(data=True) if d.get("status") == "published"]
-    rows = modules_by_slug(published)
-    for item in overview:
-        grouped[item.theme.slug] = sorted(
-            (m for m in rows.values() if m.theme_id == item.theme.id), key=lambda m: m.position
-        )
-    form.modules.choices = [(m.slug, localized(m.title)) for ms in grouped.values() for m in ms]
-    return {"overview": overview, "grouped": grouped}
-
-
 @bp.route("/paths/new", methods=["GET", "POST"])
 @login_required
 def new_path():
@@ -127,7 +110,7 @@ def new_path():
         form.themes.data = [request.args["theme"]]
     if request.method == "GET" and request.args.get("module"):
         form.modules.data = [request.args["module"]]
-    context = _fill_choices(form)
+    context = fill_goal_choices(form)
     if form.validate_on_submit():
         try:
             path = services.create_path(

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from kampus.catalogue.services import get_module, modules_by_slug
 from kampus.catalogue.views import status_labels
 from kampus.content import render_markdown
-from kampus.errors import DomainError, NotFound
+from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.paths.forms import EmptyForm
 from kampus.progress import services
@@ -84,7 +84,7 @@ def check(slug: str):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _page(module, answers=answers, code=403 if exc.__class__.__name__ == "NotAllowed" else 400)
+        return _page(module, answers=answers, code=403 if isinstance(exc, NotAllowed) else 400)
     db.session.commit()
     messages = {
         "completed": _("You passed the self-check with %(score)d %%. The module is completed.", score=result.score),
@@ -107,7 +107,7 @@ def complete(slug: str):
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _page(module, code=403 if exc.__class__.__name__ == "NotAllowed" else 400)
+        return _page(module, code=403 if isinstance(exc, NotAllowed) else 400)
     db.session.commit()
     flash(_("The module is completed."), "success")
     return redirect(url_for("progress.study", slug=slug) + "#after")
