@@ -10,15 +10,30 @@ KAMPUS := $(BIN)/kampus
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test system-python system-test-deps i18n db seed bench clean
+# Tests run on two processes (pytest-xdist); PYTEST_WORKERS=0 runs them in one.
+PYTEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
+
+.PHONY: run test test-fast lint install install-test system-python system-test-deps i18n db seed bench clean
 
 run: install i18n db
 	$(KAMPUS) seed --demo
 	$(KAMPUS) run --host 127.0.0.1 --port 5000
 
-test: install-test system-test-deps i18n
-	$(BIN)/pytest $(PYTEST_ARGS)
-	bash tests/with_postgres.sh $(BIN)/pytest -m db $(PYTEST_ARGS)
+# The whole suite on SQLite, then every test that touches the database again on
+# PostgreSQL (the browser journeys run once, on SQLite).
+test: install-test system-test-deps i18n lint
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
+	bash tests/with_postgres.sh $(BIN)/pytest $(XDIST) -m "db and not browser" $(PYTEST_ARGS)
+
+# The inner loop: engine and services on SQLite, no browser, no route matrices.
+test-fast: install-test i18n
+	$(BIN)/pytest $(XDIST) -m "not browser" --ignore=tests/browser --ignore=tests/security --ignore=tests/scale $(PYTEST_ARGS)
+
+# The lint and format gate (configured in pyproject.toml); make test runs it first.
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 system-python:
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \

@@ -7,6 +7,11 @@ given) and renders the form again with what was typed.
 
 from __future__ import annotations
 
+import logging
+
+# Every refusal is logged at info (the message is what the person was shown).
+_refusals = logging.getLogger("kampus.refusal")
+
 
 class DomainError(Exception):
     """A refusal with a message for a person; ``field`` names the form field."""
@@ -15,6 +20,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        _refusals.info("%s%s: %s", type(self).__name__, f" ({field})" if field else "", message)
 
     def __str__(self) -> str:
         return self.message

@@ -10,6 +10,7 @@ what Flask-Babel reads; ``make`` runs it (``kampus i18n build``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
@@ -86,10 +87,14 @@ def build_catalogues(target: Path = TRANSLATIONS) -> dict[str, int]:
                 catalog.add(msgid, value or "")
         folder = target / lang / "LC_MESSAGES"
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "messages.po", "wb") as handle:
-            write_po(handle, catalog, width=0)
-        with open(folder / "messages.mo", "wb") as handle:
-            write_mo(handle, catalog)
+        # Written aside and renamed into place: parallel test workers (and a
+        # running server) never read a half-written catalogue.
+        writers = {"messages.po": lambda h: write_po(h, catalog, width=0), "messages.mo": lambda h: write_mo(h, catalog)}
+        for name, write in writers.items():
+            part = folder / f"{name}.{os.getpid()}.part"
+            with open(part, "wb") as handle:
+                write(handle)
+            os.replace(part, folder / name)
         counts[lang] = len(catalog)
     return counts
 

@@ -24,7 +24,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from kampus.app import create_app
+from kampus.auth import passwords
 from kampus.config import TestConfig
+
+# Cheap argon2 in tests only: hashing and verifying at production cost (64 MiB,
+# 3 passes) was most of the route matrices' time. The parameters are read back
+# from each stored hash, so the code under test is the same.
+passwords._hasher = passwords.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password")
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("KAMPUS_TEST_POSTGRES_URL")
