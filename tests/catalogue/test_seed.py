@@ -224,7 +224,7 @@ def test_editing_a_module_in_yaml_updates_it_by_slug(app, runner, tmp_path):
 
 def test_a_broken_seed_is_refused_naming_file_item_and_field(app, runner, tmp_path):
     folder = copy_seed(tmp_path)
-    edit(folder / "catalogue" / "01-digistrategia.yaml", "    level: A2\n    minutes: 180", "    level: D1\n    minutes: 180")
+    edit(folder / "catalogue" / "01-digistrategia.yaml", "    level: A2\n    minutes: 28", "    level: D1\n    minutes: 28")
     before = snapshot()
 
     result = runner.invoke(args=["seed", "--path", str(folder)])
