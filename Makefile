@@ -22,7 +22,7 @@ run: install i18n db
 
 # The whole suite on SQLite, then every test that touches the database again on
 # PostgreSQL (the browser journeys run once, on SQLite).
-test: install-test system-test-deps i18n lint
+test: install-test system-test-deps i18n
 	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 	bash tests/with_postgres.sh $(BIN)/pytest $(XDIST) -m "db and not browser" $(PYTEST_ARGS)
 
