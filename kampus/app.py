@@ -53,6 +53,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_jobs(app)
     return app
 
 
@@ -125,6 +126,12 @@ def register_template_helpers(app: Flask) -> None:
     from kampus import templating
 
     templating.register(app)
+
+
+def register_jobs(app: Flask) -> None:
+    from kampus.jobs.celery_app import celery_init_app
+
+    celery_init_app(app)
 
 
 def register_commands(app: Flask) -> None:

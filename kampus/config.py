@@ -44,6 +44,7 @@ class Config:
     PREFERRED_URL_SCHEME = "http"
     PROXY_FIX = False
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
+    REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -62,6 +63,10 @@ class Config:
             values["RATELIMIT_STORAGE_URI"] = os.environ["KAMPUS_RATELIMIT_STORAGE_URI"]
         if os.environ.get("KAMPUS_BASE_URL"):
             values["KAMPUS_BASE_URL"] = os.environ["KAMPUS_BASE_URL"].rstrip("/")
+        if os.environ.get("KAMPUS_REDIS_URL"):
+            values["REDIS_URL"] = os.environ["KAMPUS_REDIS_URL"]
+        if os.environ.get("KAMPUS_OUTBOX_LEASE_SECONDS"):
+            values["OUTBOX_LEASE_SECONDS"] = int(os.environ["KAMPUS_OUTBOX_LEASE_SECONDS"])
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         return values
