@@ -90,7 +90,7 @@ def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
     return list(db.session.execute(
         select(Module, Progress).join(Progress, Progress.module_id == Module.id)
         .where(Progress.user_id == user_id, Progress.status == "recognised").order_by(Module.slug)
-    ).tuples())
+    ).all())
 
 
 def export_csv(organisation_id: int, team_id: int | None = None) -> str:
