@@ -213,3 +213,34 @@ def test_reports_label_each_recognition_with_its_provenance(client, world):
     assert rows[(world.learner_a.email, OTHER)]["status_in_words"] == "tunnustettu (itsetesti)"
     assert rows[(world.other_a.email, SLUG)]["status_in_words"] == "tunnustettu (esihenkilö)"
     assert rows[(world.other_a.email, SLUG)]["recognised_by"] == "manager"
+
+
+def test_the_learner_gets_the_rejection_by_mail_after_commit_only_when_mail_is_configured(app, client, world, monkeypatch):
+    from sqlalchemy import text
+
+    from kampus.recognition import services
+
+    sent = []
+
+    def fake_send(to, subject, body):
+        with db.engine.connect() as connection:  # another connection sees only what is committed
+            state = connection.execute(text("SELECT state FROM recognition_requests WHERE comment = :c"),
+                                       {"c": "Kerro tarkemmin."}).scalar()
+        sent.append((to, subject, body, state))
+        return True
+
+    monkeypatch.setattr(services, "send_mail", fake_send)
+    login(client, world.learner_a.email)
+    ask(client, SLUG)
+    ask(client, OTHER)
+    logout(client)
+    first, second = db.session.scalars(select(RecognitionRequest.id).order_by(RecognitionRequest.id)).all()
+    login(client, world.manager_a.email)
+    decide(client, first, "reject", "Ei riitä.")
+    assert sent == []  # no mail server configured: the requests page is the message
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    decide(client, second, "reject", "Kerro tarkemmin.")
+    assert len(sent) == 1
+    to, subject, body, state_at_send = sent[0]
+    assert to == world.learner_a.email and state_at_send == "rejected"
+    assert "Tunnustamista ei hyväksytty" in subject and "Kerro tarkemmin." in body and "/me/recognition" in body
