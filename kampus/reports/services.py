@@ -86,7 +86,7 @@ def export_rows(organisation_id: int, team_id: int | None = None) -> list[list]:
 
 
 def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
-    """The learner's recognised modules with their progress rows (for provenance), by module title."""
+    """The learner's recognised modules with their progress rows (for provenance), by module slug."""
     return list(db.session.execute(
         select(Module, Progress).join(Progress, Progress.module_id == Module.id)
         .where(Progress.user_id == user_id, Progress.status == "recognised").order_by(Module.slug)
