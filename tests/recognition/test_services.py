@@ -115,6 +115,7 @@ def test_rejection_needs_a_comment_keeps_the_module_unrecognised_and_allows_a_ne
 
 def test_a_manager_cannot_decide_their_own_request(world):
     row, _ = services.request_recognition(world.manager_a, module(SLUG), "Näyttö")
+    db.session.commit()
     with pytest.raises(NotAllowed):
         services.approve(world.manager_a, row)
     db.session.rollback()
