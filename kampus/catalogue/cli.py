@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from kampus.errors import DomainError
 from kampus.extensions import db
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "seed"
@@ -83,7 +84,10 @@ def import_command(file: Path, dry_run: bool) -> None:
     if dry_run:
         click.echo("dry run, nothing written: " + plan.summary())
         return
-    apply_import(plan)
+    try:
+        apply_import(plan, source="import")
+    except DomainError as refused:  # the checked plan met a rule on writing
+        _refuse([f"{file.name}: -: {refused.field or '-'}: {refused.message}"])
     db.session.commit()
     click.echo("imported: " + plan.summary())
 

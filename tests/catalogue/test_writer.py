@@ -102,22 +102,27 @@ def test_an_import_that_edits_one_question_keeps_every_question_id(app, runner, 
 
 
 def test_an_import_matches_questions_by_prompt_then_position(app, runner, tmp_path):
-    """Reordered questions keep their ids; a removed one is deleted; a new one is added."""
+    """Reordered questions keep their ids; a removed one is deleted; a new one is added; an
+    unknown prompt in the place of a vanished one is that question edited."""
     ids = question_ids()
     record = record_of()
-    questions = record["self_check"]["questions"]
-    first, second, third, *rest = questions
-    new = {"prompt": "Aivan uusi kysymys?", "choices": ["Kyllä", "Ei"], "correct": [0], "explanation": ""}
-    record["self_check"]["questions"] = [third, first, new, *rest]  # second removed, third moved first
-    result = import_file(runner, write_import(tmp_path, [record]))
-    assert result.exit_code == 0, result.output
+    first, second, third, *rest = record["self_check"]["questions"]
+    record["self_check"]["questions"] = [third, first, *rest]  # second removed, third moved first
+    assert import_file(runner, write_import(tmp_path, [record])).exit_code == 0
+    assert question_ids() == [ids[2], ids[0], *ids[3:]]
+    assert db.session.get(Question, ids[1]) is None
+    assert [q.position for q in get_module(SLUG).questions] == list(range(1, len(ids)))
 
+    new = {"prompt": "Aivan uusi kysymys?", "choices": ["Kyllä", "Ei"], "correct": [0], "explanation": ""}
+    record["self_check"]["questions"] = [third, new, first, *rest]
+    assert import_file(runner, write_import(tmp_path, [record])).exit_code == 0
     now = question_ids()
-    assert now[:2] == [ids[2], ids[0]]
-    assert now[3:] == ids[3:]
-    assert now[2] not in ids  # the new question is a new row
-    assert db.session.get(Question, ids[1]) is None  # the removed one is gone
-    assert [q.position for q in get_module(SLUG).questions] == list(range(1, len(now) + 1))
+    assert [now[0], *now[2:]] == [ids[2], ids[0], *ids[3:]] and now[1] not in ids
+
+    edited = dict(first, prompt="Ensimmäinen kysymys uusin sanoin?")
+    record["self_check"]["questions"] = [third, new, edited, *rest]
+    assert import_file(runner, write_import(tmp_path, [record])).exit_code == 0
+    assert question_ids() == now
 
 
 def test_an_import_that_edits_one_section_keeps_every_section_id(app, runner, tmp_path):
