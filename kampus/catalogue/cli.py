@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
 from kampus.errors import DomainError
 from kampus.extensions import db
@@ -64,6 +65,11 @@ def export_command(file: Path) -> None:
 @with_appcontext
 def import_command(file: Path, dry_run: bool) -> None:
     """Validate FILE (or a folder of *.yaml) and apply it all or nothing."""
+    with force_locale("en"):  # the command speaks English, the writer's refusals too
+        _import(file, dry_run)
+
+
+def _import(file: Path, dry_run: bool) -> None:
     from kampus.catalogue.importer import apply_import, plan_import
     from kampus.catalogue.loader import CatalogueFileError, read_catalogue
 

@@ -77,10 +77,12 @@ MODULE_FIELDS = {
     "competences": _items,
     "reflection": _text_or_none,
 }
-#: Self-check settings on the module: column -> (key in the record's ``self_check``, value without a self-check).
+#: Self-check settings on the module: column -> (key in the record's ``self_check``, value without a self-check;
+#: for a NOT NULL column, its default). Export, comparison and writing all read this table.
 #: A key a record leaves out keeps the module's value (an editor that does not show it changes nothing).
 SELF_CHECK_FIELDS = {
     "pass_mark": ("pass_mark", None),
+    # e.g. "questions_asked": ("ask", None), "test_out_pass_mark": ("test_out_pass_mark", None),
 }
 SECTION_FIELDS = {"title": _same, "body": _same}
 QUESTION_FIELDS = {"prompt": _same, "choices": _items, "correct": _items, "explanation": _text}

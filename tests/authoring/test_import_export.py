@@ -144,9 +144,9 @@ def _question_ids(slug: str) -> list[int]:
 
 
 def test_an_import_through_the_page_that_edits_one_question_keeps_the_learners_attempt(app):
+    from kampus.catalogue.models import Question
     from kampus.extensions import db
     from kampus.progress.models import Attempt
-    from kampus.catalogue.models import Question
     from tests.factories import make_user
 
     client, _admin = admin_client(app)

@@ -106,7 +106,7 @@ def test_an_import_matches_questions_by_prompt_then_position(app, runner, tmp_pa
     unknown prompt in the place of a vanished one is that question edited."""
     ids = question_ids()
     record = record_of()
-    first, second, third, *rest = record["self_check"]["questions"]
+    first, _second, third, *rest = record["self_check"]["questions"]
     record["self_check"]["questions"] = [third, first, *rest]  # second removed, third moved first
     assert import_file(runner, write_import(tmp_path, [record])).exit_code == 0
     assert question_ids() == [ids[2], ids[0], *ids[3:]]
