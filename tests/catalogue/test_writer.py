@@ -195,11 +195,16 @@ def test_the_editor_and_the_import_share_one_lifecycle_rule(app, runner, tmp_pat
     edit = f"/admin/content/modules/{SLUG}/edit"
     from kampus.catalogue.writer import check_lifecycle
 
-    with pytest.raises(DomainError) as refused:
+    from flask_babel import force_locale
+
+    with force_locale("en"), pytest.raises(DomainError) as refused:  # the command line speaks English
         check_lifecycle(record_of(), record_of() | {"status": "draft"})
     assert refused.value.field == "status" and SLUG in refused.value.message
-    form = editor_data(client.get(edit).get_data(as_text=True)) | {"action": "save", "status": "draft"}
+    html = client.get(edit).get_data(as_text=True)
+    assert 'value="draft"' not in html.split('name="status"')[1].split("</select>")[0]  # not even offered
+    form = editor_data(html) | {"action": "save", "status": "draft"}
     assert 'id="status-error"' in client.post(edit, data=form).get_data(as_text=True)
+    assert get_module(SLUG).status == "published"
     result = import_file(runner, write_import(tmp_path, [record_of() | {"status": "draft"}]))
     assert result.exit_code == 1 and refused.value.message in result.output
 
