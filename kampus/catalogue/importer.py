@@ -3,9 +3,11 @@ first, then write all or nothing.
 
 An import is merged into the current catalogue by slug: themes and modules in
 the file are added or updated (a module is never deleted or renamed; retire it
-instead). Each module is written by :func:`kampus.catalogue.writer.apply_module_content`,
-the editor's own write path, so its lifecycle rules hold here too and question
-and section ids stay where the content is the same item. The prerequisites of every module in the file become exactly those
+instead). Each module is written by
+:func:`kampus.catalogue.writer.apply_module_content`, the editor's own write
+path, so its lifecycle rules hold here too (and are checked in the plan, before
+anything is written), and question and section ids stay where the content is the
+same item. The prerequisites of every module in the file become exactly those
 the file lists for it; edges to modules not in the file are added. The merged
 catalogue must pass the engine's validation (no unknown module, no cycle)
 before anything is written.
