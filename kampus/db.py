@@ -39,3 +39,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(conn, name):
+    """On SQLite a SAVEPOINT opened outside a transaction starts one of its own,
+    and releasing it commits: a ``begin_nested()`` as the first write of a
+    request would then commit before the request does (or rolls back). Python's
+    sqlite3 module does not begin before a SAVEPOINT, so begin here first."""
+    dbapi_connection = conn.connection.dbapi_connection
+    if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN")

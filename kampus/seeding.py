@@ -1,5 +1,6 @@
-"""Loading ``seed/``: the catalogue (through the import service, so the seed
-obeys the same validation) and, with ``--demo``, demo organisations, people and
+"""Loading ``seed/``: the catalogue (through the import service and its module
+writer, so the seed obeys the same validation and lifecycle rules and keeps
+question and section ids) and, with ``--demo``, demo organisations, people and
 progress. Idempotent: seeding twice changes nothing.
 """
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from kampus.catalogue.importer import ImportPlan, apply_import, plan_import
 from kampus.catalogue.loader import CatalogueFileError, read_catalogue
+from kampus.errors import DomainError
 
 DEMO_LOADERS = ("kampus.orgs.demo", "kampus.paths.demo")
 
@@ -27,7 +29,10 @@ def seed_catalogue(seed_dir: Path) -> ImportPlan:
     plan = plan_import(data, source="seed/catalogue")
     if not plan.ok:
         raise SeedError("\n".join(str(e) for e in plan.errors))
-    return apply_import(plan)
+    try:
+        return apply_import(plan, source="seed")
+    except DomainError as exc:
+        raise SeedError(str(exc)) from exc
 
 
 def seed_templates(seed_dir: Path) -> str:

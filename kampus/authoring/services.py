@@ -1,14 +1,15 @@
 """Authoring services: creating, editing, retiring and deleting modules, and editing themes.
 
 A module is edited as one record in the catalogue's import format (see
-:func:`kampus.catalogue.importer.module_record`), so the editor, the import and
-the audit log speak the same language. Services add and flush, raise a
-:class:`~kampus.errors.DomainError` with the form field to blame, write an audit
-entry and raise the catalogue version; views commit.
+:func:`kampus.catalogue.writer.module_record`) and written by the same operation
+as the import and the seed (:func:`kampus.catalogue.writer.apply_module_content`),
+which keeps the lifecycle rules (statuses, published slugs, publishing needs
+material), writes the audit entry and raises the catalogue version. Services add
+and flush and raise a :class:`~kampus.errors.DomainError` with the form field to
+blame; views commit.
 
-Safety rules kept here, whatever the form sends:
-- a slug never changes once a module has left the draft state;
-- status moves draft → published → retired (and a retired module may return);
+Rules kept here, on top of the writer's, whatever the form sends:
+- a slug is well formed and not taken; a Finnish title and a level are given;
 - a module with any learner data is never deleted (retire it instead);
 - a save carries the module's ``edit_version``: a stale one is refused with
   :class:`~kampus.errors.Conflict` and nothing is overwritten.
@@ -22,21 +23,15 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from kampus.authoring import audit
-from kampus.catalogue.importer import module_record, theme_record
+from kampus.catalogue import writer
+from kampus.catalogue.importer import theme_record
 from kampus.catalogue.loader import SLUG
-from kampus.catalogue.models import LEVELS, Module, Prerequisite, Question, Section, Theme
+from kampus.catalogue.models import LEVELS, Module, Prerequisite, Theme
 from kampus.catalogue.services import bump_version
-from kampus.db import utcnow
+from kampus.catalogue.writer import module_record
 from kampus.errors import Conflict, DomainError, NotFound
 from kampus.extensions import db
 
-#: Where a module may go from each status (staying put is always allowed).
-TRANSITIONS = {
-    "draft": ("draft", "published"),
-    "published": ("published", "retired"),
-    "retired": ("retired", "published"),
-}
-NEW_STATUSES = ("draft", "published")
 LANGUAGES = ("fi", "sv", "en")
 
 
@@ -64,7 +59,8 @@ def snapshot(module: Module) -> dict:
 
 
 def allowed_statuses(module: Module | None) -> tuple[str, ...]:
-    return NEW_STATUSES if module is None else TRANSITIONS[module.status]
+    """The statuses the editor offers for ``module`` (None: a new one): the writer's lifecycle rule."""
+    return writer.allowed_statuses(module.status if module is not None else None)
 
 
 def completeness(record: dict) -> dict[str, list[str]]:
@@ -95,23 +91,12 @@ def dependants(module: Module) -> list[Module]:
 
 # --- checks shared by create and update ---------------------------------------------
 
-def _check_record(record: dict, module: Module | None) -> Theme:
+def _check_record(record: dict) -> None:
+    """The editor's own checks; the lifecycle and the theme are the writer's."""
     if not (record.get("title") or {}).get("fi"):
         raise DomainError(_("The Finnish title is required."), field="title_fi")
     if record["level"] not in LEVELS:
         raise DomainError(_("Choose a level."), field="level")
-    theme = db.session.scalar(select(Theme).where(Theme.slug == record["theme"]))
-    if theme is None:
-        raise DomainError(_("Choose a theme from the list."), field="theme")
-    status = record["status"]
-    if status not in allowed_statuses(module):
-        current = module.status if module else "draft"
-        raise DomainError(
-            _("A %(current)s module cannot become %(status)s.", current=current, status=status), field="status"
-        )
-    if status == "published" and not record["sections"]:
-        raise DomainError(_("Add at least one section before publishing the module."), field="status")
-    return theme
 
 
 def _check_slug(slug: str, module: Module | None) -> None:
@@ -122,58 +107,6 @@ def _check_slug(slug: str, module: Module | None) -> None:
     taken = db.session.scalar(select(Module.id).where(Module.slug == slug))
     if taken is not None and (module is None or taken != module.id):
         raise DomainError(_("Another module already has this short name; choose another."), field="slug")
-
-
-def _fill(module: Module, record: dict, theme: Theme) -> None:
-    module.theme = theme
-    module.position = record["position"]
-    module.title = dict(record["title"])
-    module.summary = dict(record.get("summary") or {})
-    module.level = record["level"]
-    module.minutes = record["minutes"]
-    module.target_groups = list(record.get("target_groups") or [])
-    module.competences = list(record.get("competences") or [])
-    module.status = record["status"]
-    module.reflection = record.get("reflection") or None
-    check = record.get("self_check")
-    module.pass_mark = check["pass_mark"] if check else None
-    _sync_children(module, "sections", Section, record.get("sections") or [], ("title", "body"))
-    questions = check["questions"] if check else []
-    _sync_children(module, "questions", Question, questions, ("prompt", "choices", "correct", "explanation"))
-    module.updated_at = utcnow()  # always touch the row, so that its edit_version moves on every save
-
-
-def _sync_children(module: Module, name: str, model, records: list[dict], fields: tuple[str, ...]) -> None:
-    """Make the module's sections (or questions) equal ``records``, in order.
-
-    A record that carries the ``id`` of one of this module's rows updates that
-    row (so a reordered question keeps its id, which learners' attempts name);
-    other records become new rows; rows no record names are removed.
-    """
-    current = list(getattr(module, name))
-    by_id = {row.id: row for row in current}
-    rows = []
-    for position, record in enumerate(records, start=1):
-        row = by_id.pop(_int_or_none(record.get("id")), None) or model()
-        row.position = position
-        for field in fields:
-            setattr(row, field, record.get(field, "" if field != "choices" and field != "correct" else []))
-        rows.append(row)
-    setattr(module, name, rows)
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _flush_or_conflict() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise Conflict(_conflict_message()) from None
 
 
 def _conflict_message() -> str:
@@ -188,15 +121,8 @@ def _conflict_message() -> str:
 def create_module(actor, record: dict) -> Module:
     """A new module from an editor record; raises :class:`DomainError` naming the field."""
     _check_slug(record.get("slug", ""), None)
-    theme = _check_record(record, None)
-    module = Module(slug=record["slug"])
-    _fill(module, record, theme)
-    db.session.add(module)
-    db.session.flush()
-    audit.record(actor, "module.create", module_slug=module.slug, theme_slug=theme.slug,
-                 changes=audit.diff({}, snapshot(module)))
-    bump_version()
-    return module
+    _check_record(record)
+    return writer.apply_module_content(None, record, actor=actor, source="editor").module
 
 
 def update_module(actor, module: Module, record: dict, *, edit_version: int) -> bool:
@@ -209,36 +135,14 @@ def update_module(actor, module: Module, record: dict, *, edit_version: int) -> 
     if edit_version != module.edit_version:
         raise Conflict(_conflict_message())
     slug = record.get("slug") or module.slug
-    if slug != module.slug:
-        if module.status != "draft":
-            raise DomainError(_("The short name cannot change once the module has been published."), field="slug")
+    if slug != module.slug and module.status == "draft":
         _check_slug(slug, module)
-    theme = _check_record(record, module)
-    before = snapshot(module)
-    after_record = {**record, "slug": slug}
-    if _comparable(before) == _comparable(after_record):
-        return False
-    module.slug = slug
-    _fill(module, after_record, theme)
-    _flush_or_conflict()
-    changes = audit.diff(before, snapshot(module))
-    audit.record(actor, "module.update", module_slug=module.slug, theme_slug=theme.slug, changes=changes)
-    bump_version()
-    return True
-
-
-def _comparable(record: dict) -> dict:
-    """A record without the row ids the editor carries, for "did anything change?"."""
-    def clean(items):
-        return [{k: v for k, v in item.items() if k != "id"} for item in items or []]
-
-    check = record.get("self_check")
-    return {
-        **{k: v for k, v in record.items() if k not in ("sections", "self_check")},
-        "sections": clean(record.get("sections")),
-        "self_check": {"pass_mark": check["pass_mark"], "questions": clean(check["questions"])} if check else None,
-        "reflection": record.get("reflection") or None,
-    }
+    _check_record(record)
+    try:
+        written = writer.apply_module_content(module, {**record, "slug": slug}, actor=actor, source="editor")
+    except StaleDataError:
+        raise Conflict(_conflict_message()) from None
+    return written.changed
 
 
 def delete_module(actor, module: Module) -> None:

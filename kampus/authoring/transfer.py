@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from kampus.authoring import audit
-from kampus.catalogue.importer import ImportPlan, apply_import, export_catalogue, plan_import
+from kampus.catalogue.importer import ImportPlan, apply_import, export_catalogue, plan_import, theme_record
 from kampus.catalogue.loader import CatalogueData, LoadError, dump_catalogue, parse_text
+from kampus.catalogue.models import Theme
 from kampus.catalogue.services import current_version
+from kampus.extensions import db
 
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -58,16 +62,15 @@ def dry_run(text: str, name: str) -> DryRun:
 
 
 def apply(actor, run: DryRun) -> ImportPlan:
-    """Write a checked import all at once, with one audit entry per changed module and theme plus a summary."""
+    """Write a checked import all at once: the module writer audits each changed module;
+    here, one entry per changed theme plus a summary."""
     if not run.ok:
         raise ValueError("refusing to apply an import with errors")
     data = run.plan.data
-    before = export_catalogue()
-    apply_import(run.plan)
+    before = _theme_records()
+    apply_import(run.plan, actor=actor, source="import")
     if run.plan.changes:
-        after = export_catalogue()
-        _audit_items(actor, "module", before.modules, after.modules, {m["slug"] for m in data.modules})
-        _audit_items(actor, "theme", before.themes, after.themes, {t["slug"] for t in data.themes})
+        _audit_themes(actor, before, _theme_records(), {t["slug"] for t in data.themes})
         audit.record(actor, "catalogue.import", changes={
             "added": {"before": None, "after": run.plan.added},
             "updated": {"before": None, "after": run.plan.updated},
@@ -76,17 +79,16 @@ def apply(actor, run: DryRun) -> ImportPlan:
     return run.plan
 
 
-def _audit_items(actor, kind: str, before: list[dict], after: list[dict], slugs: set[str]) -> None:
+def _theme_records() -> list[dict]:
+    return [theme_record(t) for t in db.session.scalars(select(Theme))]
+
+
+def _audit_themes(actor, before: list[dict], after: list[dict], slugs: set[str]) -> None:
     old = {item["slug"]: item for item in before}
     new = {item["slug"]: item for item in after}
     for slug in sorted(slugs):
         changes = audit.diff(old.get(slug), new.get(slug))
-        if not changes:
-            continue
-        if kind == "module":
-            action = "module.create" if slug not in old else "module.update"
-            audit.record(actor, action, module_slug=slug, theme_slug=new[slug]["theme"], changes=changes)
-        else:
+        if changes:
             audit.record(actor, "theme.update", theme_slug=slug, changes=changes)
 
 

@@ -11,7 +11,9 @@ from kampus.auth.access import require_admin
 from kampus.authoring import transfer
 from kampus.authoring.forms import ImportConfirmForm, ImportUploadForm
 from kampus.authoring.views import bp
+from kampus.catalogue.loader import LoadError
 from kampus.catalogue.services import current_version
+from kampus.errors import DomainError
 from kampus.extensions import db
 
 
@@ -48,7 +50,12 @@ def confirm_import():
         return _preview(run, text, name, notice=_("The catalogue changed after the check. Here is the check again."))
     if not run.ok:
         return _preview(run, text, name)
-    plan = transfer.apply(actor, run)
+    try:
+        plan = transfer.apply(actor, run)
+    except DomainError as refused:  # the checked plan met a rule on writing: nothing stays written
+        db.session.rollback()
+        run.errors.append(LoadError(name, "-", refused.field or "-", refused.message))
+        return _preview(run, text, name)
     db.session.commit()
     flash(_("The catalogue was imported.") if plan.changes else _("Nothing had changed."), "success")
     return redirect(url_for("authoring.overview"))

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
+from kampus.errors import DomainError
 from kampus.extensions import db
 
 SEED_DIR = Path(__file__).resolve().parent.parent.parent / "seed"
@@ -63,6 +65,11 @@ def export_command(file: Path) -> None:
 @with_appcontext
 def import_command(file: Path, dry_run: bool) -> None:
     """Validate FILE (or a folder of *.yaml) and apply it all or nothing."""
+    with force_locale("en"):  # the command speaks English, the writer's refusals too
+        _import(file, dry_run)
+
+
+def _import(file: Path, dry_run: bool) -> None:
     from kampus.catalogue.importer import apply_import, plan_import
     from kampus.catalogue.loader import CatalogueFileError, read_catalogue
 
@@ -83,7 +90,10 @@ def import_command(file: Path, dry_run: bool) -> None:
     if dry_run:
         click.echo("dry run, nothing written: " + plan.summary())
         return
-    apply_import(plan)
+    try:
+        apply_import(plan, source="import")
+    except DomainError as refused:  # the checked plan met a rule on writing
+        _refuse([f"{file.name}: -: {refused.field or '-'}: {refused.message}"])
     db.session.commit()
     click.echo("imported: " + plan.summary())
 

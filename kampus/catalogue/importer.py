@@ -3,7 +3,11 @@ first, then write all or nothing.
 
 An import is merged into the current catalogue by slug: themes and modules in
 the file are added or updated (a module is never deleted or renamed; retire it
-instead). The prerequisites of every module in the file become exactly those
+instead). Each module is written by
+:func:`kampus.catalogue.writer.apply_module_content`, the editor's own write
+path, so its lifecycle rules hold here too (and are checked in the plan, before
+anything is written), and question and section ids stay where the content is the
+same item. The prerequisites of every module in the file become exactly those
 the file lists for it; edges to modules not in the file are added. The merged
 catalogue must pass the engine's validation (no unknown module, no cycle)
 before anything is written.
@@ -18,8 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.loader import CatalogueData, LoadError
-from kampus.catalogue.models import Module, Prerequisite, Question, Section, Theme
-from kampus.catalogue.services import bump_version
+from kampus.catalogue.models import Module, Prerequisite, Theme
+from kampus.catalogue.services import raise_version_once
+from kampus.catalogue.writer import apply_module_content, check_lifecycle, module_record
+from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.graph import Finding, validate
 from kampus.graph.prereqs import ARROW, edge_name
@@ -58,34 +64,6 @@ class ImportPlan:
 
 def theme_record(theme: Theme) -> dict:
     return {"slug": theme.slug, "position": theme.position, "title": dict(theme.title), "description": dict(theme.description or {})}
-
-
-def module_record(module: Module, theme_slug: str) -> dict:
-    return {
-        "slug": module.slug,
-        "theme": theme_slug,
-        "position": module.position,
-        "title": dict(module.title),
-        "summary": dict(module.summary or {}),
-        "level": module.level,
-        "minutes": module.minutes,
-        "target_groups": list(module.target_groups or []),
-        "status": module.status,
-        "competences": list(module.competences or []),
-        "sections": [{"title": s.title, "body": s.body} for s in module.sections],
-        "self_check": (
-            {
-                "pass_mark": module.pass_mark,
-                "questions": [
-                    {"prompt": q.prompt, "choices": list(q.choices), "correct": list(q.correct), "explanation": q.explanation}
-                    for q in module.questions
-                ],
-            }
-            if module.questions or module.pass_mark
-            else None
-        ),
-        "reflection": module.reflection,
-    }
 
 
 def export_catalogue() -> CatalogueData:
@@ -135,6 +113,13 @@ def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
                 f"unknown theme {module['theme']!r}; add it to themes or use an existing theme's slug",
             ))
         _count(plan, "modules", modules_now.get(module["slug"]), module)
+        try:
+            check_lifecycle(modules_now.get(module["slug"]), module)
+        except DomainError as refused:
+            plan.errors.append(LoadError(
+                data.sources.get(("module", module["slug"]), source), module["slug"], refused.field or "-",
+                refused.message,
+            ))
 
     merged_modules = dict(modules_now)
     merged_modules.update({m["slug"]: m for m in data.modules})
@@ -220,8 +205,14 @@ def _count(plan: ImportPlan, key: str, before: dict | None, after: dict) -> None
         plan.unchanged[key] += 1
 
 
-def apply_import(plan: ImportPlan) -> ImportPlan:
-    """Write a valid plan (flush, no commit); raises ValueError for a plan with errors."""
+def apply_import(plan: ImportPlan, *, actor=None, source: str = "import") -> ImportPlan:
+    """Write a valid plan (flush, no commit); raises ValueError for a plan with errors.
+
+    ``actor`` (None from the command line) and ``source`` (``import`` or ``seed``)
+    go to the module writer, which writes the audit entries; the catalogue version
+    rises once. A :class:`DomainError` from the writer (the catalogue moved since
+    the plan) leaves the caller to roll back: nothing is half written after that.
+    """
     if not plan.ok:
         raise ValueError("refusing to apply an import with errors")
     if plan.changes == 0:
@@ -237,17 +228,15 @@ def apply_import(plan: ImportPlan) -> ImportPlan:
 
     modules = {
         m.slug: m
-        for m in db.session.scalars(select(Module).options(selectinload(Module.sections), selectinload(Module.questions)))
+        for m in db.session.scalars(
+            select(Module).options(
+                selectinload(Module.theme), selectinload(Module.sections), selectinload(Module.questions)
+            )
+        )
     }
-    current = {m["slug"]: m for m in export_catalogue().modules} if data.modules else {}
     for record in data.modules:
-        if current.get(record["slug"]) == record:
-            continue
-        module = modules.get(record["slug"]) or Module(slug=record["slug"])
-        _fill_module(module, record, themes[record["theme"]])
-        db.session.add(module)
-        modules[module.slug] = module
-    db.session.flush()
+        written = apply_module_content(modules.get(record["slug"]), record, actor=actor, source=source)
+        modules[record["slug"]] = written.module
 
     in_file = {m["slug"] for m in data.modules}
     existing = {
@@ -267,30 +256,5 @@ def apply_import(plan: ImportPlan) -> ImportPlan:
         elif edge.kind != kind:
             edge.kind = kind
     db.session.flush()
-    bump_version()
+    raise_version_once()
     return plan
-
-
-def _fill_module(module: Module, record: dict, theme: Theme) -> None:
-    module.theme = theme
-    module.position = record["position"]
-    module.title = record["title"]
-    module.summary = record["summary"]
-    module.level = record["level"]
-    module.minutes = record["minutes"]
-    module.target_groups = record["target_groups"]
-    module.competences = record["competences"]
-    module.status = record["status"]
-    module.reflection = record["reflection"]
-    sections = [Section(position=i, title=s["title"], body=s["body"]) for i, s in enumerate(record["sections"], start=1)]
-    if [(s.title, s.body) for s in module.sections] != [(s.title, s.body) for s in sections]:
-        module.sections = sections
-    check = record["self_check"]
-    module.pass_mark = check["pass_mark"] if check else None
-    questions = [
-        Question(position=i, prompt=q["prompt"], choices=q["choices"], correct=q["correct"], explanation=q["explanation"])
-        for i, q in enumerate(check["questions"] if check else [], start=1)
-    ]
-    old = [(q.prompt, q.choices, q.correct, q.explanation) for q in module.questions]
-    if old != [(q.prompt, q.choices, q.correct, q.explanation) for q in questions]:
-        module.questions = questions

@@ -78,6 +78,24 @@ def bump_version() -> int:
     return current_version()
 
 
+_RAISED_IN = "kampus_catalogue_version_raised_in"
+
+
+def raise_version_once() -> int:
+    """Raise the catalogue version once per transaction, however many content changes it holds.
+
+    An editor save, an import of many modules or a seed run is one change to
+    the catalogue: caches rebuild once. Returns the version.
+    """
+    session = db.session()
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get(_RAISED_IN) is transaction:
+        return current_version()
+    version = bump_version()
+    session.info[_RAISED_IN] = session.get_transaction()
+    return version
+
+
 # --- the graph --------------------------------------------------------------
 
 class _GraphCache:

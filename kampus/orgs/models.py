@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
@@ -20,6 +20,8 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When on, self-assessment recognitions wait for a manager's approval (kampus.recognition).
+    require_approval_for_self_assessment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(

@@ -16,6 +16,7 @@ from kampus.paths import services
 from kampus.paths.forms import EmptyForm, PathForm, fill_goal_choices
 from kampus.progress import assessment
 from kampus.progress.services import recent_events
+from kampus.recognition import services as recognition
 from kampus.templating import localized
 
 bp = Blueprint("paths", __name__)
@@ -43,6 +44,9 @@ def event_labels() -> dict[str, str]:
         "rated": _("Rated"),
         "reflected": _("Wrote a reflection"),
         "assessed": _("Self-assessment"),
+        "requested": _("Asked for recognition"),
+        "approved": _("Recognition approved"),
+        "rejected": _("Recognition not approved"),
     }
 
 
@@ -91,13 +95,20 @@ def confirm_recognitions():
     if not form.validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(url_for("paths.self_assessment"))
+    approval = recognition.requires_approval(current_user)
     try:
-        count = assessment.confirm(current_user.id, request.form.getlist("modules"))
+        if approval:  # the organisation wants a manager to approve self-assessed recognitions
+            count = recognition.request_from_self_assessment(current_user, request.form.getlist("modules"))
+        else:
+            count = assessment.confirm(current_user.id, request.form.getlist("modules"))
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("paths.self_assessment"))
     db.session.commit()
+    if approval:
+        flash(_("%(num)d modules are waiting for your manager's approval.", num=count), "success")
+        return redirect(url_for("recognition.mine"))
     flash(_("%(num)d modules were recognised.", num=count), "success")
     return redirect(url_for("paths.dashboard"))
 

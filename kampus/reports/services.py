@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from kampus.assignments.models import Assignment
@@ -16,6 +17,7 @@ from kampus.catalogue.models import Module
 from kampus.extensions import db
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import LearningEvent, Progress
+from kampus.recognition.labels import provenance_label
 from kampus.reports.capability import Capability, capability, trend
 
 ACTIVE_DAYS = 30
@@ -52,7 +54,7 @@ def organisation_overview(organisation_id: int, on: dt.date | None = None) -> Ov
 
 
 EXPORT_HEADER = ["name", "email", "teams", "module", "module_title", "status", "recognised_by",
-                 "started", "finished", "best_score"]
+                 "started", "finished", "best_score", "status_in_words"]
 
 
 def export_rows(organisation_id: int, team_id: int | None = None) -> list[list]:
@@ -66,6 +68,7 @@ def export_rows(organisation_id: int, team_id: int | None = None) -> list[list]:
         .where(Team.organisation_id == organisation_id).order_by(Team.name)
     ):
         teams.setdefault(user_id, []).append(name)
+    labels = {"completed": _("Completed"), "in_progress": _("In progress")}
     rows = []
     for user, progress, module in db.session.execute(
         select(User, Progress, Module).join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
@@ -77,8 +80,17 @@ def export_rows(organisation_id: int, team_id: int | None = None) -> list[list]:
             progress.started_at.date().isoformat() if progress.started_at else "",
             progress.finished_at.date().isoformat() if progress.finished_at else "",
             "" if progress.best_score is None else progress.best_score,
+            provenance_label(progress.recognised_by) if progress.status == "recognised" else labels.get(progress.status, ""),
         ])
     return rows
+
+
+def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
+    """The learner's recognised modules with their progress rows (for provenance), by module slug."""
+    return list(db.session.execute(
+        select(Module, Progress).join(Progress, Progress.module_id == Module.id)
+        .where(Progress.user_id == user_id, Progress.status == "recognised").order_by(Module.slug)
+    ).all())
 
 
 def export_csv(organisation_id: int, team_id: int | None = None) -> str:

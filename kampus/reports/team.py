@@ -35,6 +35,7 @@ class MemberRow:
     total: int
     state: str | None
     states: dict[int, str] = field(default_factory=dict)  # assignment id → state
+    provenance: dict[str, str] = field(default_factory=dict)  # slug → how a recognised module was recognised
 
     @property
     def percent(self) -> int:
@@ -49,19 +50,22 @@ class TeamReport:
     rows: list[MemberRow]
 
 
-def progress_by_user(user_ids) -> tuple[dict[int, LearnerState], dict[int, dict[str, str]]]:
-    """Every listed learner's engine state and their status per module slug (one query)."""
-    satisfied, started, statuses = defaultdict(set), defaultdict(set), defaultdict(dict)
+def progress_by_user(user_ids) -> tuple[dict[int, LearnerState], dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    """Every listed learner's engine state, their status per module slug and how
+    their recognised modules were recognised (one query)."""
+    satisfied, started, statuses, how = defaultdict(set), defaultdict(set), defaultdict(dict), defaultdict(dict)
     if user_ids:
-        for user_id, slug, status in db.session.execute(
-            select(Progress.user_id, Module.slug, Progress.status)
+        for user_id, slug, status, recognised_by in db.session.execute(
+            select(Progress.user_id, Module.slug, Progress.status, Progress.recognised_by)
             .join(Module, Module.id == Progress.module_id)
             .where(Progress.user_id.in_(list(user_ids)))
         ):
             (satisfied if status in SATISFIED else started)[user_id].add(slug)
             statuses[user_id][slug] = status
+            if status == "recognised" and recognised_by:
+                how[user_id][slug] = recognised_by
     states = {u: LearnerState(frozenset(satisfied[u]), frozenset(started[u])) for u in user_ids}
-    return states, statuses
+    return states, statuses, how
 
 
 def cell_status(graph, slug: str, state: LearnerState, progress_status: dict) -> str:
@@ -106,7 +110,7 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) ->
     # The columns: everything the goals need from scratch, in the planner's order.
     columns = [step.slug for step in plan(graph, goals, ()).steps] if goals else []
     rows_by_slug = modules_by_slug(columns)
-    states, status_rows = progress_by_user([m.id for m in members])
+    states, status_rows, how_rows = progress_by_user([m.id for m in members])
     # The plans, the coverage and the cells of modules not yet satisfied depend
     # only on which of the modules the goals require (the columns and all they
     # require) the member has satisfied or started, so members alike there share
@@ -129,7 +133,7 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) ->
         rows.append(MemberRow(
             user=member, cells=cells, done=done, total=total,
             state=min(member_states.values(), key=STATE_ORDER.get) if member_states else None,
-            states=dict(member_states),
+            states=dict(member_states), provenance=how_rows[member.id],
         ))
     if sort == "progress":
         rows.sort(key=lambda r: (r.percent, r.user.name))

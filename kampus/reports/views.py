@@ -32,6 +32,7 @@ def member(user_id: int):
     return render_template(
         "reports/member.html", person=person, planned=dashboard(person.id), events=recent_events(person.id, 15),
         event_labels=event_labels(), deadline_labels=deadline_labels(),
+        recognitions=services.recognitions_of(person.id),
     )
 
 

@@ -120,3 +120,75 @@ def test_a_confirmation_after_the_catalogue_moved_is_checked_again(app):
     response = client.post(IMPORT + "/confirm", data=confirm_data(html))
     assert response.status_code == 200 and 'id="import-summary"' in response.get_data(as_text=True)
     assert get_module("tuotu-moduuli") is None
+
+
+# --- one write path: ids stay, the lifecycle holds -----------------------------------------
+
+def _record(slug: str) -> dict:
+    from kampus.catalogue.importer import export_catalogue
+
+    return next(m for m in export_catalogue().modules if m["slug"] == slug)
+
+
+def _document(*records) -> str:
+    """Modules as an import file, with the prerequisites they have now (a file lists all of its modules' edges)."""
+    from kampus.catalogue.importer import export_catalogue
+
+    slugs = {r["slug"] for r in records}
+    edges = [e for e in export_catalogue().prerequisites if e["after"] in slugs]
+    return yaml.safe_dump({"modules": list(records), "prerequisites": edges}, allow_unicode=True)
+
+
+def _question_ids(slug: str) -> list[int]:
+    return [q.id for q in get_module(slug).questions]
+
+
+def test_an_import_through_the_page_that_edits_one_question_keeps_the_learners_attempt(app):
+    from kampus.catalogue.models import Question
+    from kampus.extensions import db
+    from kampus.progress.models import Attempt
+    from tests.factories import make_user
+
+    client, _admin = admin_client(app)
+    slug = "digipedagogiikka"
+    module = get_module(slug)
+    ids = _question_ids(slug)
+    learner = make_user(None, email="oppija@example.fi")
+    attempt = Attempt(user_id=learner.id, module_id=module.id, score=100, passed=True,
+                      answers={str(q.id): list(q.correct) for q in module.questions})
+    db.session.add(attempt)
+    db.session.commit()
+    record = _record(slug)
+    record["self_check"]["questions"][0]["prompt"] = "Kokonaan uudelleen muotoiltu kysymys?"
+
+    html = upload(client, _document(record)).get_data(as_text=True)
+    assert 'id="import-errors"' not in html
+    assert client.post(IMPORT + "/confirm", data=confirm_data(html)).status_code == 302
+
+    assert _question_ids(slug) == ids
+    db.session.expire_all()
+    named = [db.session.get(Question, int(key)) for key in db.session.get(Attempt, attempt.id).answers]
+    assert None not in named and named[0].prompt == "Kokonaan uudelleen muotoiltu kysymys?"
+    [entry] = audit_entries(action="module.update")
+    assert entry.module_slug == slug and set(entry.changes) == {"self_check"}
+
+
+def test_an_import_through_the_page_cannot_unpublish_a_module(app):
+    client, _admin = admin_client(app)
+    slug = "digipedagogiikka"
+    other = _record("hybridi-ja-etaopetus")
+    other["minutes"] += 10
+    text = _document(other, _record(slug) | {"status": "draft"})
+    before = snapshot_database()
+
+    html = upload(client, text).get_data(as_text=True)
+
+    errors = html.split('id="import-errors"')[1].split("</table>")[0]
+    assert slug in errors and "<td>status</td>" in errors
+    assert "/import/confirm" not in html
+    forged = {"csrf_token": token(client, IMPORT), "text": text, "name": "x.yaml", "version": str(current_version())}
+    response = client.post(IMPORT + "/confirm", data=forged)
+    assert response.status_code == 200 and 'id="import-errors"' in response.get_data(as_text=True)
+    after = snapshot_database()
+    assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
+    assert get_module(slug).status == "published"

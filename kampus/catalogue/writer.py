@@ -1,0 +1,292 @@
+"""One write path for a module's content: the editor, the import and the seed all call
+:func:`apply_module_content`.
+
+A module travels as one *record* in the catalogue's import format
+(:func:`module_record`). Writing a record:
+
+- refuses the lifecycle moves no door may make (:func:`check_lifecycle`: the one
+  rule for statuses, slugs and publishing);
+- copies the module's fields (the tables below: adding a simple column is one line);
+- keeps section and question ids where the content is the same item, because
+  learners' attempts name questions by id: a record that carries the id of one of
+  the module's rows (the editor's) keeps that row; otherwise the same (Finnish)
+  prompt or title; otherwise, for records without ids (the import and the seed),
+  the next unmatched row in order. Matched rows are updated in place, new items
+  become new rows, rows no record matched are deleted;
+- when anything changed: touches the row (so its ``edit_version`` moves), writes
+  one audit entry (not for the seed, whose history is the repository's) and raises
+  the catalogue version once per transaction.
+
+Flush only, never commit; refusals are :class:`~kampus.errors.DomainError` naming
+the module and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from kampus.authoring import audit
+from kampus.catalogue.models import Module, Question, Section, Theme
+from kampus.catalogue.services import raise_version_once
+from kampus.db import utcnow
+from kampus.errors import DomainError
+from kampus.extensions import db
+
+#: Where a module may go from each status (None: a module not yet in the catalogue).
+TRANSITIONS = {
+    None: ("draft", "published"),
+    "draft": ("draft", "published"),
+    "published": ("published", "retired"),
+    "retired": ("retired", "published"),
+}
+SOURCES = ("editor", "import", "seed")
+
+
+def _same(value):
+    return value
+
+
+def _texts(value) -> dict:
+    return dict(value or {})
+
+
+def _items(value) -> list:
+    return list(value or [])
+
+
+def _text(value) -> str:
+    return value or ""
+
+
+def _text_or_none(value):
+    return value or None
+
+
+#: Module columns copied from the record's top-level key of the same name, each with its normaliser.
+#: (``slug``, ``theme`` and ``status`` are written by :func:`apply_module_content` itself.)
+MODULE_FIELDS = {
+    "position": _same,
+    "title": _texts,
+    "summary": _texts,
+    "level": _same,
+    "minutes": _same,
+    "target_groups": _items,
+    "competences": _items,
+    "reflection": _text_or_none,
+}
+#: Self-check settings on the module: column -> (key in the record's ``self_check``, value without a self-check;
+#: for a NOT NULL column, its default). Export, comparison and writing all read this table.
+#: A key a record leaves out keeps the module's value (an editor that does not show it changes nothing).
+SELF_CHECK_FIELDS = {
+    "pass_mark": ("pass_mark", None),
+    # e.g. "questions_asked": ("ask", None), "test_out_pass_mark": ("test_out_pass_mark", None),
+}
+SECTION_FIELDS = {"title": _same, "body": _same}
+QUESTION_FIELDS = {"prompt": _same, "choices": _items, "correct": _items, "explanation": _text}
+
+
+# --- the record format ---------------------------------------------------------------
+
+def module_record(module: Module, theme_slug: str) -> dict:
+    """The module as a record of the import format (what the export writes and the audit log compares)."""
+    record = {"slug": module.slug, "theme": theme_slug, "status": module.status}
+    record.update({key: normalise(getattr(module, key)) for key, normalise in MODULE_FIELDS.items()})
+    record["sections"] = [{key: getattr(s, key) for key in SECTION_FIELDS} for s in module.sections]
+    has_check = bool(module.questions) or module.pass_mark is not None
+    record["self_check"] = (
+        {
+            **{key: getattr(module, column) for column, (key, _empty) in SELF_CHECK_FIELDS.items()},
+            "questions": [{key: normalise(getattr(q, key)) for key, normalise in QUESTION_FIELDS.items()}
+                          for q in module.questions],
+        }
+        if has_check else None
+    )
+    return _in_export_order(record)
+
+
+EXPORT_ORDER = ("slug", "theme", "position", "title", "summary", "level", "minutes", "target_groups", "status",
+                "competences", "sections", "self_check", "reflection")
+
+
+def _in_export_order(record: dict) -> dict:
+    return {**{k: record[k] for k in EXPORT_ORDER if k in record}, **record}
+
+
+def content_of(record: dict) -> dict:
+    """What of a record the writer writes, normalised: two records with equal contents give equal modules."""
+    check = record.get("self_check")
+    return {
+        "slug": record.get("slug"),
+        "theme": record.get("theme"),
+        "status": record.get("status"),
+        **{key: normalise(record.get(key)) for key, normalise in MODULE_FIELDS.items()},
+        "sections": [{k: n(s.get(k)) for k, n in SECTION_FIELDS.items()} for s in record.get("sections") or []],
+        "self_check": (
+            {
+                **{key: check.get(key) for key, _empty in SELF_CHECK_FIELDS.values()},
+                "questions": [{k: n(q.get(k)) for k, n in QUESTION_FIELDS.items()} for q in check.get("questions") or []],
+            }
+            if check else None
+        ),
+    }
+
+
+# --- the lifecycle ----------------------------------------------------------------------
+
+def allowed_statuses(status: str | None) -> tuple[str, ...]:
+    """The statuses a module in ``status`` (None: a new module) may be saved with."""
+    return TRANSITIONS[status]
+
+
+def check_lifecycle(current: dict | None, record: dict) -> None:
+    """Refuse what no door may do to a module; ``current`` is its record now (None for a new module).
+
+    - status moves only as :data:`TRANSITIONS` says (a published module never returns to draft);
+    - the slug never changes once the module has left the draft state;
+    - a published module has at least one section.
+
+    Raises :class:`DomainError` naming the module and, in ``field``, ``status`` or ``slug``.
+    """
+    slug = current["slug"] if current else record.get("slug")
+    status_now = current["status"] if current else None
+    status = record.get("status")
+    if current and record.get("slug", slug) != slug and status_now != "draft":
+        raise DomainError(
+            _("The short name of the module %(slug)s cannot change once it has been published.", slug=slug),
+            field="slug",
+        )
+    if status not in allowed_statuses(status_now):
+        if status_now is None:
+            message = _("The new module %(slug)s must be a draft or published, not %(status)s.",
+                        slug=slug, status=status_name(status))
+        else:
+            message = _("The module %(slug)s cannot move from %(current)s to %(status)s.",
+                        slug=slug, current=status_name(status_now), status=status_name(status))
+        raise DomainError(message, field="status")
+    if status == "published" and not record.get("sections"):
+        raise DomainError(_("Add at least one section to the module %(slug)s before publishing it.", slug=slug),
+                          field="status")
+
+
+def status_name(status: str | None) -> str:
+    names = {"draft": _("Draft"), "published": _("Published"), "retired": _("Retired")}
+    return names.get(status, str(status)).lower()
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModuleWrite:
+    """What :func:`apply_module_content` did: ``outcome`` is ``created``, ``updated`` or ``unchanged``."""
+
+    module: Module
+    outcome: str
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome != "unchanged"
+
+
+def apply_module_content(module: Module | None, record: dict, *, actor, source: str) -> ModuleWrite:
+    """Make ``module`` (None: a new one) hold ``record``; flush only.
+
+    ``actor`` is the acting user (None for the command line and the seed), ``source``
+    one of :data:`SOURCES`. Raises :class:`DomainError` (``field`` ``status``,
+    ``slug`` or ``theme``) for a refused change, before anything is written, and
+    lets SQLAlchemy's ``StaleDataError`` through when someone else saved the module
+    first (the editor turns it into a conflict).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    current = module_record(module, module.theme.slug) if module is not None else None
+    record = _keep_omitted_settings(record, current)
+    check_lifecycle(current, record)
+    theme = db.session.scalar(select(Theme).where(Theme.slug == record.get("theme")))
+    if theme is None:
+        raise DomainError(_("Choose a theme from the list."), field="theme")
+    if current is not None and content_of(current) == content_of(record):
+        return ModuleWrite(module, "unchanged")
+
+    created = module is None
+    if created:
+        module = Module(slug=record["slug"])
+        db.session.add(module)
+    module.slug = record.get("slug") or module.slug
+    module.theme = theme
+    module.status = record["status"]
+    for key, normalise in MODULE_FIELDS.items():
+        setattr(module, key, normalise(record.get(key)))
+    check = record.get("self_check")
+    for column, (key, empty) in SELF_CHECK_FIELDS.items():
+        setattr(module, column, check.get(key, getattr(module, column)) if check else empty)
+    _sync(module, "sections", Section, record.get("sections") or [], SECTION_FIELDS, match_on="title")
+    _sync(module, "questions", Question, (check or {}).get("questions") or [], QUESTION_FIELDS, match_on="prompt")
+    module.updated_at = utcnow()  # always touch the row, so that its edit_version moves on every change
+    db.session.flush()
+
+    if source != "seed":
+        audit.record(actor, "module.create" if created else "module.update", module_slug=module.slug,
+                     theme_slug=theme.slug, changes=audit.diff(current or {}, module_record(module, theme.slug)))
+    raise_version_once()
+    return ModuleWrite(module, "created" if created else "updated")
+
+
+def _keep_omitted_settings(record: dict, current: dict | None) -> dict:
+    """The record with the self-check settings it leaves out taken from the module as it is."""
+    check, old = record.get("self_check"), (current or {}).get("self_check")
+    if not check or not old:
+        return record
+    missing = {key: old[key] for key, _empty in SELF_CHECK_FIELDS.values() if key not in check}
+    return {**record, "self_check": {**missing, **check}} if missing else record
+
+
+def _sync(module: Module, name: str, model, records: list[dict], fields: dict, *, match_on: str) -> None:
+    """Make the module's sections (or questions) equal ``records``, in order, keeping ids where it can."""
+    rows = _match(list(getattr(module, name)), records, match_on, model)
+    for position, (row, record) in enumerate(zip(rows, records), start=1):
+        row.position = position
+        for key, normalise in fields.items():
+            setattr(row, key, normalise(record.get(key)))
+    setattr(module, name, rows)  # rows left out are deleted (delete-orphan)
+
+
+def _match(rows: list, records: list[dict], match_on: str, model) -> list:
+    """For each record, the existing row it updates or a new ``model`` row: by id, then by text, then in order."""
+    unused = list(rows)
+    chosen: list = [None] * len(records)
+    by_id = {row.id: row for row in rows}
+    for i, record in enumerate(records):
+        row = by_id.get(_int_or_none(record.get("id")))
+        if row is not None and row in unused:
+            chosen[i] = row
+            unused.remove(row)
+    for i, record in enumerate(records):
+        if chosen[i] is None:
+            key = match_key(record.get(match_on))
+            row = next((r for r in unused if match_key(getattr(r, match_on)) == key), None)
+            if row is not None:
+                chosen[i] = row
+                unused.remove(row)
+    # Records that know no ids (import, seed) take the remaining rows in order: an edited
+    # prompt at the same place is the same question. The editor's id-less records are new.
+    for i, record in enumerate(records):
+        if chosen[i] is None and "id" not in record and unused:
+            chosen[i] = unused.pop(0)
+    return [row if row is not None else model() for row in chosen]
+
+
+def match_key(text) -> str:
+    """The text two items are matched on: the Finnish one of a translated mapping, without outer whitespace."""
+    if isinstance(text, dict):
+        text = text.get("fi")
+    return (text or "").strip()
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

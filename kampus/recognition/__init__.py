@@ -1,0 +1,1 @@
+"""Recognition of prior learning approved by the organisation's managers."""
