@@ -2,7 +2,7 @@
 delivered by a background task after the commit.
 
 Revision ID: 0013_outbox
-Revises: 0005_assignments
+Revises: 0008_recognition_requests
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_outbox'
-down_revision = '0005_assignments'
+down_revision = '0008_recognition_requests'
 branch_labels = None
 depends_on = None
 
