@@ -44,6 +44,8 @@ class Config:
     PREFERRED_URL_SCHEME = "http"
     PROXY_FIX = False
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
+    TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down
+    TEST_OUT_COOLDOWN_HOURS = 24
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -62,6 +64,9 @@ class Config:
             values["RATELIMIT_STORAGE_URI"] = os.environ["KAMPUS_RATELIMIT_STORAGE_URI"]
         if os.environ.get("KAMPUS_BASE_URL"):
             values["KAMPUS_BASE_URL"] = os.environ["KAMPUS_BASE_URL"].rstrip("/")
+        for name in ("TEST_OUT_ATTEMPTS", "TEST_OUT_COOLDOWN_HOURS"):
+            if os.environ.get(f"KAMPUS_{name}"):
+                values[name] = int(os.environ[f"KAMPUS_{name}"])
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         return values
