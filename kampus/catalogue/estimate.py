@@ -16,11 +16,12 @@ REFLECTION_MINUTES = 10
 HIGH, LOW = 1.5, 0.5
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_LINK_TARGET = re.compile(r"\]\([^)]*\)|<?https?://\S+")
 
 
-def count_words(*texts: str) -> int:
-    """Words in the given texts (Markdown punctuation ignored)."""
-    return sum(len(_WORD.findall(text or "")) for text in texts)
+def count_words(*texts: str | None) -> int:
+    """Words a reader reads in the given texts (Markdown punctuation and link addresses ignored)."""
+    return sum(len(_WORD.findall(_LINK_TARGET.sub(" ", text or ""))) for text in texts)
 
 
 def estimate_minutes(words: int, questions_asked: int, has_reflection: bool, task_minutes: int = 0) -> int:

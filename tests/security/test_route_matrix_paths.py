@@ -40,7 +40,12 @@ ROUTES = [
     Route("POST", "/paths/{path_a}/delete", {**learner_only(302), "manager_a": 404, "manager_b": 404, "admin": 404},
           writes=frozenset({"learner_a"})),
     Route("GET", "/me/assignments/{assignment_a}", learner_only(200)),
-    Route("GET", "/modules/digcomp-perusteet/study", signed_in(200), writes=frozenset(ROLES),
+    # opening a module or its test-out changes nothing; starting and moving on are POSTs
+    Route("GET", "/modules/digcomp-perusteet/study", signed_in(200), hidden_from=frozenset()),
+    Route("GET", "/modules/digcomp-perusteet/test-out", signed_in(200), hidden_from=frozenset()),
+    Route("POST", "/modules/digcomp-perusteet/start", signed_in(302), writes=frozenset(ROLES),
+          hidden_from=frozenset()),
+    Route("POST", "/modules/digcomp-perusteet/sections/1", signed_in(302), writes=frozenset(ROLES),
           hidden_from=frozenset()),
     # --- managers: assignments and templates
     Route("GET", "/org/assignments", managers(200, 200)),
