@@ -39,7 +39,7 @@ def _check_form(module, *, token=None, draw=None):
     return draw, services.draw_token(current_user.id, module, draw)
 
 
-def _page(module, *, section_index=None, check=None, answers=None, reflection_form=None, rating_form=None,
+def _page(module, *, section_index=None, answers=None, reflection_form=None, rating_form=None,
           token=None, code=200):
     """The study page. Reading it changes nothing; a learner who has not started sees Start and Test out."""
     user_id = current_user.id
@@ -65,7 +65,7 @@ def _page(module, *, section_index=None, check=None, answers=None, reflection_fo
         module=module, row=row, status=status, status_labels=status_labels(),
         blocking=modules_by_slug(blocking), blocking_order=blocking,
         section=section, section_index=section_index, section_html=render_markdown(section.body) if section else "",
-        check=check, answers=answers or {}, attempts=services.attempt_count(user_id, module.id),
+        answers=answers or {}, attempts=services.attempt_count(user_id, module.id),
         draw=draw, draw_token=token, questions={q.id: q for q in module.questions},
         pass_mark=services.pass_mark_for(module, "study"), test_out_mark=services.pass_mark_for(module, "test_out"),
         reflection_form=reflection_form, rating_form=rating_form, action_form=EmptyForm(),
