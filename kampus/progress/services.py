@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from kampus.catalogue.models import Module, Question
+from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.db import utcnow
 from kampus.errors import DomainError, NotAllowed
