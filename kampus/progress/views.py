@@ -14,8 +14,8 @@ from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.paths.forms import EmptyForm
 from kampus.progress import services
-from kampus.progress.integrity import Draw
 from kampus.progress.forms import RatingForm, ReflectionForm
+from kampus.progress.integrity import Draw
 
 bp = Blueprint("progress", __name__)
 
@@ -27,15 +27,17 @@ def _studyable(slug: str):
     return module
 
 
-def _check_form(module, *, token=None, draw=None):
+def _check_form(module, *, token=None):
     """The self-check form's draw and signed token: the one posted back (same order again) or a fresh one."""
     if token:
         try:
             draw, _nonce = services.read_draw_token(token, current_user.id, module)
-            return draw, token
+            sizes = {q.id: len(q.choices) for q in module.questions}
+            if all(sizes.get(qid) == len(order) for qid, order in draw.orders.items()):
+                return draw, token
         except DomainError:
             pass
-    draw = draw or services.draw_check(module)
+    draw = services.draw_check(module)  # a new draw when the old form is unreadable or the questions changed
     return draw, services.draw_token(current_user.id, module, draw)
 
 
