@@ -45,6 +45,8 @@ class Config:
     PROXY_FIX = False
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
+    TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down
+    TEST_OUT_COOLDOWN_HOURS = 24
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -67,6 +69,9 @@ class Config:
             values["REDIS_URL"] = os.environ["KAMPUS_REDIS_URL"]
         if os.environ.get("KAMPUS_OUTBOX_LEASE_SECONDS"):
             values["OUTBOX_LEASE_SECONDS"] = int(os.environ["KAMPUS_OUTBOX_LEASE_SECONDS"])
+        for name in ("TEST_OUT_ATTEMPTS", "TEST_OUT_COOLDOWN_HOURS"):
+            if os.environ.get(f"KAMPUS_{name}"):
+                values[name] = int(os.environ[f"KAMPUS_{name}"])
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         return values

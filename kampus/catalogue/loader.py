@@ -264,7 +264,7 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, slug, "self_check", "must be a mapping {pass_mark, questions}"))
+        errors.append(LoadError(file, slug, "self_check", "must be a mapping {pass_mark, questions, ask, test_out_pass_mark}"))
         return None
     pass_mark = _int(raw, "pass_mark", slug, file, errors, minimum=1, maximum=100, default=70)
     questions = []
@@ -309,7 +309,22 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
                     "explanation": explanation.strip(),
                 }
             )
-    return {"pass_mark": pass_mark, "questions": questions}
+    check = {"pass_mark": pass_mark, "questions": questions}
+    # Optional integrity keys: how many questions each attempt draws from the pool, and test-out's own pass mark.
+    if raw.get("ask") is not None:
+        ask = _int({"self_check.ask": raw["ask"]}, "self_check.ask", slug, file, errors,
+                   minimum=1, maximum=max(1, len(raw_questions)))
+        if ask is not None:
+            check["ask"] = ask
+    if raw.get("test_out_pass_mark") is not None:
+        mark = _int({"self_check.test_out_pass_mark": raw["test_out_pass_mark"]}, "self_check.test_out_pass_mark",
+                    slug, file, errors, minimum=1, maximum=100)
+        if mark is not None and pass_mark is not None and mark < pass_mark:
+            errors.append(LoadError(file, slug, "self_check.test_out_pass_mark",
+                                    f"must be at least the pass mark ({pass_mark}): testing out asks more, not less"))
+        elif mark is not None:
+            check["test_out_pass_mark"] = mark
+    return check
 
 
 def _prerequisite(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:

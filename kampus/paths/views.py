@@ -15,6 +15,7 @@ from kampus.graph import LEVELS
 from kampus.paths import services
 from kampus.paths.forms import EmptyForm, PathForm, fill_goal_choices
 from kampus.progress import assessment
+from kampus.progress.labels import provenance_labels
 from kampus.progress.services import recent_events
 from kampus.recognition import services as recognition
 from kampus.templating import localized
@@ -59,7 +60,7 @@ def dashboard():
         planned=planned,
         assessed=assessment.has_assessed(current_user.id),
         events=recent_events(current_user.id),
-        event_labels=event_labels(),
+        event_labels=event_labels(), provenance_labels=provenance_labels(),
         deadline_labels=deadline_labels(),
     )
 
@@ -152,7 +153,8 @@ def _render_path(planned):
     ) if slugs else None
     return render_template(
         "paths/show.html", planned=planned, drawing=drawing, status_labels=status_labels(), delete_form=EmptyForm(),
-        deadline_labels=deadline_labels(),
+        deadline_labels=deadline_labels(), done=services.done_on_path(current_user.id, planned),
+        provenance_labels=provenance_labels(),
     )
 
 
