@@ -139,6 +139,13 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=digest)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+def create_cli_app() -> Flask:
+    """The app of the ``kampus`` command. Someone at the machine's shell chose development
+    (``kampus run`` is the dev server), so outside production the public development key
+    is accepted here; a WSGI server calling :func:`create_app` refuses it."""
+    return create_app({"ALLOW_DEVELOPMENT_KEY": True})
+
+
+@click.group(cls=FlaskGroup, create_app=create_cli_app)
 def cli() -> None:
     """Kampus: the competence campus's management commands."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app, request
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
@@ -11,12 +13,30 @@ CSP = (
 
 
 def apply_security_headers(response):
-    """Add the Content-Security-Policy (no inline scripts or styles) and friends to every response."""
+    """Add the Content-Security-Policy (no inline scripts or styles) and friends to every response.
+
+    Production adds HSTS (``HSTS_MAX_AGE``). Every response to a signed-in person,
+    and every page of the sign-in, invitation and password blueprint, is
+    ``Cache-Control: no-store``: a shared computer's cache or a proxy keeps none
+    of it. Fingerprinted static files keep their long cache.
+    """
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    max_age = current_app.config.get("HSTS_MAX_AGE")
+    if max_age:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(max_age)}; includeSubDomains")
+    if request.endpoint != "static" and (request.blueprint == "auth" or _signed_in()):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
     return response
+
+
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
 
 
 def is_safe_next(target: str | None) -> bool:
