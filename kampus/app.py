@@ -109,9 +109,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from kampus.security import apply_security_headers
+    from werkzeug.exceptions import SecurityError
+
+    from kampus.security import apply_security_headers, untrusted_host
 
     app.after_request(apply_security_headers)
+    app.register_error_handler(SecurityError, untrusted_host)  # a Host outside TRUSTED_HOSTS
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -33,6 +33,12 @@ def apply_security_headers(response):
     return response
 
 
+def untrusted_host(error):
+    """A request naming a host outside ``TRUSTED_HOSTS``: a plain 400. No page can be built
+    (URLs for such a host are refused), and nothing of the request is echoed."""
+    return "Bad request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 def _signed_in() -> bool:
     from flask_login import current_user
 
