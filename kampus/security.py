@@ -11,6 +11,8 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+SECRET_LINK_ENDPOINTS = frozenset({"auth.accept_invitation", "auth.reset_password"})
+
 
 def apply_security_headers(response):
     """Add the Content-Security-Policy (no inline scripts or styles) and friends to every response.
@@ -22,6 +24,8 @@ def apply_security_headers(response):
     """
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.endpoint in SECRET_LINK_ENDPOINTS:  # the token is in the path: never send it as a Referer
+        response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     max_age = current_app.config.get("HSTS_MAX_AGE")

@@ -250,7 +250,10 @@ def test_sign_in_and_link_pages_are_no_store_and_static_files_stay_cached(app, c
     invitee = make_user(make_org(), email="kutsuttu@example.fi", password=None)
     for path in ("/login", "/password/forgot", f"/invitation/{tokens.make_token(tokens.INVITATION, invitee)}",
                  "/invitation/broken"):
-        assert client.get(path).headers.get("Cache-Control") == "no-store", path
+        response = client.get(path)
+        assert response.headers.get("Cache-Control") == "no-store", path
+        if path.startswith("/invitation/"):  # a secret link's page never sends its address on
+            assert response.headers["Referrer-Policy"] == "no-referrer"
     make_user(email="liisa@example.fi")
     login(client, "liisa@example.fi")
     css = re.search(r'href="(/static/css/kampus\.css\?v=\w+)"', client.get("/").get_data(as_text=True)).group(1)
