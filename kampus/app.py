@@ -118,9 +118,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from kampus.security import apply_security_headers
+    from werkzeug.exceptions import SecurityError
+
+    from kampus.security import apply_security_headers, untrusted_host
 
     app.after_request(apply_security_headers)
+    app.register_error_handler(SecurityError, untrusted_host)  # a Host outside TRUSTED_HOSTS
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -154,6 +157,13 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=digest)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+def create_cli_app() -> Flask:
+    """The app of the ``kampus`` command. Someone at the machine's shell chose development
+    (``kampus run`` is the dev server), so outside production the public development key
+    is accepted here; a WSGI server calling :func:`create_app` refuses it."""
+    return create_app({"ALLOW_DEVELOPMENT_KEY": True})
+
+
+@click.group(cls=FlaskGroup, create_app=create_cli_app)
 def cli() -> None:
     """Kampus: the competence campus's management commands."""

@@ -173,13 +173,21 @@ def invite_staff(organisation: Organisation, *, email: str, name: str = "", team
 
 
 def resend_invitation(organisation: Organisation, user: User, *, inviter: User | None = None):
-    """A new link for someone who has not signed up yet; a password link for someone who has."""
+    """A new invitation for someone who has never signed up.
+
+    Someone who has signed up is refused: a password link goes only to its owner's
+    mailbox, when they ask for it on the sign-in page, so a manager can never take
+    over a colleague's account. Raises DomainError.
+    """
     if user.organisation_id != organisation.id:
         raise NotFound("no such person")
     if not user.active:
         raise DomainError(_("Reactivate the account first."))
     if user.has_signed_up:
-        return auth_services.send_password_reset(user)
+        raise DomainError(
+            _("%(name)s has already signed up. If they have forgotten their password, they can ask for a new "
+              "one with “Forgot your password?” on the sign-in page.", name=user.display_name)
+        )
     return auth_services.send_invitation(user, inviter=inviter)
 
 

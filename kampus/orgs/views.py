@@ -28,9 +28,12 @@ bp = Blueprint("orgs", __name__, url_prefix="/org")
 
 
 def flash_link(sent, *, what: str) -> None:
-    """Tell the manager where the link went: by e-mail, or shown here when mail is not configured."""
+    """Tell the manager where the link went: by e-mail, or (an invitation only) shown here when it
+    could not be mailed. A password link is never shown to anyone but its owner."""
     if sent.mailed:
         flash(_("%(what)s sent by e-mail to %(email)s.", what=what, email=sent.user.email), "success")
+    elif not sent.shareable:
+        flash(_("The e-mail to %(email)s could not be sent.", email=sent.user.email), "error")
     else:
         flash(
             _("No mail server is configured, so give this link to %(email)s yourself (valid for seven days): %(url)s",
@@ -115,7 +118,7 @@ def reactivate(user_id: int):
 
 @bp.post("/staff/<int:user_id>/link")
 def send_link(user_id: int):
-    """A fresh invitation (not signed up yet) or password link (signed up) for one person."""
+    """A fresh invitation for someone who has never signed up; refused for anyone who has."""
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
     try:
@@ -123,8 +126,7 @@ def send_link(user_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("orgs.staff"))
-    what = _("The password link") if person.has_signed_up else _("The invitation")
-    flash_link(sent, what=what)
+    flash_link(sent, what=_("The invitation"))
     return redirect(url_for("orgs.staff"))
 
 
@@ -169,8 +171,8 @@ def import_staff_confirm():
     )
     if links and not all(s.mailed for s in links):
         flash(
-            _("No mail server is configured: the invitation links were written to the service's log. "
-              "You can also show a person's link from the staff list."),
+            _("No mail server is configured, so the invitations were not sent. "
+              "Show each person's link with “New invitation” in the staff list."),
             "info",
         )
     return redirect(url_for("orgs.staff"))
