@@ -46,6 +46,7 @@ def create_app(config: dict | type | None = None) -> Flask:
         instance_path=os.environ.get("KAMPUS_INSTANCE_PATH", str(ROOT / "instance")),
     )
     configure(app, config)
+    register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -76,6 +77,12 @@ def configure(app: Flask, config: dict | type | None) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+
+def register_input_checks(app: Flask) -> None:
+    from kampus import routing
+
+    routing.register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -43,6 +43,8 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by ?v=
     PREFERRED_URL_SCHEME = "http"
     PROXY_FIX = False
+    MAX_CONTENT_LENGTH = 1024 * 1024  # any request body; file imports allow UPLOAD_MAX_CONTENT_LENGTH
+    UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
 
     @classmethod

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kampus.auth import services as auth_services
 from kampus.auth.models import User, normalise_email
@@ -103,7 +104,10 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         preview.file_errors.append(_("The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again."))
         return preview
     delimiter = _delimiter(header)
-    columns = [COLUMN_NAMES.get(c.strip().lower()) for c in next(csv.reader([header], delimiter=delimiter))]
+    try:
+        columns = [COLUMN_NAMES.get(c.strip().lower()) for c in next(csv.reader([header], delimiter=delimiter))]
+    except csv.Error:
+        columns = []
     if "email" not in columns:
         preview.file_errors.append(
             _("The first row must name the columns: name,email,team (the team column may be left empty).")
@@ -121,7 +125,11 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         if text is None:
             row.errors.append(_("This row is not UTF-8 text. Save the file as \"CSV UTF-8\" and try again."))
             continue
-        values = next(csv.reader([text], delimiter=delimiter), [])
+        try:
+            values = next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error:  # e.g. a field longer than the csv module's limit (131,072 characters)
+            row.errors.append(_("This row could not be read: a value is too long or its quotes do not match."))
+            continue
         for column, value in zip(columns, values):
             if column:
                 setattr(row, column, value.strip())
@@ -167,8 +175,13 @@ def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> Im
     for row in preview.valid_rows:
         user = auth_services.find_user_by_email(row.email)
         if user is None:
-            user = auth_services.create_user(row.email, name=row.name, organisation=organisation)
-            created.append(user)
+            try:
+                with db.session.begin_nested():  # the same file confirmed twice at once
+                    user = auth_services.create_user(row.email, name=row.name, organisation=organisation)
+                created.append(user)
+            except IntegrityError:
+                user = auth_services.find_user_by_email(row.email)
+                present += 1
         else:
             present += 1
         if row.team:

@@ -23,6 +23,7 @@ from kampus.extensions import db
 from kampus.orgs import services
 from kampus.orgs.forms import AddMemberForm, ImportConfirmForm, ImportUploadForm, InviteForm, TeamNameForm
 from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
+from kampus.routing import large_upload
 
 bp = Blueprint("orgs", __name__, url_prefix="/org")
 
@@ -89,7 +90,7 @@ def invite():
     return render_template("orgs/invite.html", organisation=organisation, form=form)
 
 
-@bp.post("/staff/<int:user_id>/deactivate")
+@bp.post("/staff/<id:user_id>/deactivate")
 def deactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
@@ -103,7 +104,7 @@ def deactivate(user_id: int):
     return redirect(url_for("orgs.staff"))
 
 
-@bp.post("/staff/<int:user_id>/reactivate")
+@bp.post("/staff/<id:user_id>/reactivate")
 def reactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
@@ -113,7 +114,7 @@ def reactivate(user_id: int):
     return redirect(url_for("orgs.staff", status="all"))
 
 
-@bp.post("/staff/<int:user_id>/link")
+@bp.post("/staff/<id:user_id>/link")
 def send_link(user_id: int):
     """A fresh invitation (not signed up yet) or password link (signed up) for one person."""
     organisation = require_manager()
@@ -131,6 +132,7 @@ def send_link(user_id: int):
 # --- CSV import ---------------------------------------------------------------------------
 
 @bp.route("/staff/import", methods=["GET", "POST"])
+@large_upload
 def import_staff():
     """Upload a file and see the preview; nothing is written here."""
     organisation = require_manager()
@@ -144,6 +146,7 @@ def import_staff():
 
 
 @bp.post("/staff/import/confirm")
+@large_upload
 def import_staff_confirm():
     """Check the same file again (the database may have moved) and write all valid rows at once."""
     organisation = require_manager()
@@ -219,13 +222,13 @@ def _team_page(organisation, team, rename_form=None, add_form=None):
     )
 
 
-@bp.get("/teams/<int:team_id>")
+@bp.get("/teams/<id:team_id>")
 def team(team_id: int):
     organisation = require_manager()
     return _team_page(organisation, services.get_team(organisation, team_id))
 
 
-@bp.post("/teams/<int:team_id>/rename")
+@bp.post("/teams/<id:team_id>/rename")
 def rename_team(team_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
@@ -242,7 +245,7 @@ def rename_team(team_id: int):
     return _team_page(organisation, team, rename_form=form)
 
 
-@bp.post("/teams/<int:team_id>/members")
+@bp.post("/teams/<id:team_id>/members")
 def add_member(team_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
@@ -259,7 +262,7 @@ def add_member(team_id: int):
     return _team_page(organisation, team, add_form=form)
 
 
-@bp.post("/teams/<int:team_id>/members/<int:user_id>/remove")
+@bp.post("/teams/<id:team_id>/members/<id:user_id>/remove")
 def remove_member(team_id: int, user_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)

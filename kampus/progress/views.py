@@ -15,6 +15,7 @@ from kampus.extensions import db
 from kampus.paths.forms import EmptyForm
 from kampus.progress import services
 from kampus.progress.forms import RatingForm, ReflectionForm
+from kampus.routing import ascii_int, int_arg
 
 bp = Blueprint("progress", __name__)
 
@@ -58,7 +59,7 @@ def _page(module, *, section_index=None, check=None, answers=None, reflection_fo
 @login_required
 def study(slug: str):
     module = _studyable(slug)
-    index = request.args.get("section", type=int)
+    index = int_arg("section", minimum=0) if "section" in request.args else None
     if index is not None or module.sections:
         if index is not None and not 0 <= index < len(module.sections):
             raise NotFound("no such section")
@@ -78,7 +79,7 @@ def check(slug: str):
     answers = {}
     for question in module.questions:
         chosen = request.form.getlist(f"q{question.id}")
-        answers[question.id] = sorted({int(c) for c in chosen if c.isdigit() and int(c) < len(question.choices)})
+        answers[question.id] = sorted({n for n in map(ascii_int, chosen) if n is not None and n < len(question.choices)})
     try:
         result = services.submit_self_check(current_user.id, module, answers)
     except DomainError as exc:
