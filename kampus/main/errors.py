@@ -51,8 +51,8 @@ def register(app: Flask) -> None:
         return _render(
             413,
             _("Too much data"),
-            _("What you sent is larger than %(size)s, the most this page accepts. "
-              "Send a smaller file or shorter text.", size=f"{max(1, limit // (1024 * 1024))} MB"),
+            _("What you sent is larger than %(num)d MB, the most this page accepts. "
+              "Send a smaller file or shorter text.", num=max(1, limit // (1024 * 1024))),
         )
 
     @app.errorhandler(429)
