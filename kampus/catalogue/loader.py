@@ -41,7 +41,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def quote(value, limit: int = QUOTE_LIMIT) -> str:
     """``repr(value)`` cut to ``limit`` characters and "…", for error messages."""
-    text = repr(value) if not isinstance(value, str) or len(value) <= limit else repr(value[:limit])
+    text = repr(value[: limit + 1] if isinstance(value, str) else value)
     return text if len(text) <= limit else text[:limit] + "…"
 
 
