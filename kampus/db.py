@@ -39,3 +39,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_takes_the_write_lock(conn, name):  # pragma: no cover - SQLite only
+    """On SQLite, a savepoint outside a transaction starts one with ``BEGIN IMMEDIATE``.
+
+    Python's sqlite3 module opens no transaction for ``SAVEPOINT``: SQLite then
+    starts a deferred one, and releasing that savepoint commits at once. A
+    request that reads inside the savepoint and then writes (insert-or-get under
+    a unique constraint) can also deadlock with another writer, which SQLite
+    reports at once as "database is locked" instead of waiting. Taking the write
+    lock first makes concurrent requests wait their turn (``busy_timeout``) and
+    keeps the savepoint inside the request's one transaction.
+    """
+    dbapi_connection = conn.connection.dbapi_connection
+    if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")

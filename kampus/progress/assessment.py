@@ -49,8 +49,11 @@ def save_levels(user_id: int, levels: dict[str, str]) -> None:
         if row is None:
             query = select(SelfAssessment).where(SelfAssessment.user_id == user_id, SelfAssessment.theme_id == theme.id)
             row, created = insert_once(SelfAssessment(user_id=user_id, theme_id=theme.id, level=level), query)
-            if not created and row.level == level:
-                continue  # the same answer sent twice at once: one row, one event
+            if created:
+                log_event(user_id, "assessed", None, theme=slug, level=level)
+                continue
+        if row.level == level:
+            continue  # the same level given again (a double click, two tabs): nothing new to log
         row.level = level
         log_event(user_id, "assessed", None, theme=slug, level=level)
     db.session.flush()

@@ -257,8 +257,12 @@ def save_reflection(user_id: int, module: Module, text: str) -> Reflection:
     row = db.session.scalar(query)
     if row is None:
         row, created = insert_once(Reflection(user_id=user_id, module_id=module.id, text=text), query)
-        if not created and row.text == text:
-            return row  # the same reflection sent twice at once: one row, one event
+        if created:
+            log_event(user_id, "reflected", module.id)
+            db.session.flush()
+            return row
+    if row.text == text:
+        return row  # the same reflection sent again (a double click, two tabs): nothing new to log
     row.text = text
     log_event(user_id, "reflected", module.id)
     db.session.flush()
@@ -274,8 +278,12 @@ def rate_module(user_id: int, module: Module, rating: int, comment: str = "") ->
     row = db.session.scalar(query)
     if row is None:
         row, created = insert_once(Feedback(user_id=user_id, module_id=module.id, rating=rating, comment=comment), query)
-        if not created and (row.rating, row.comment) == (rating, comment):
-            return row  # the same rating sent twice at once: one row, one event
+        if created:
+            log_event(user_id, "rated", module.id, rating=rating)
+            db.session.flush()
+            return row
+    if (row.rating, row.comment) == (rating, comment):
+        return row  # the same rating sent again (a double click, two tabs): nothing new to log
     row.rating, row.comment = rating, comment
     log_event(user_id, "rated", module.id, rating=rating)
     db.session.flush()
