@@ -117,7 +117,10 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         preview.file_errors.append(_("At most %(num)d people per file.", num=MAX_ROWS))
         return preview
 
-    teams = {t.name.lower(): t for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))}
+    teams = {
+        services.team_name_key(t.name): t
+        for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))
+    }
     rows: list[ImportRow] = []
     for number, text in lines[1:]:
         row = ImportRow(line=number)
@@ -162,7 +165,7 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
                 row.existing = True
         if len(row.name) > 200:
             row.errors.append(_("The name is longer than 200 characters."))
-        if row.team and row.team.lower() not in teams:
+        if row.team and services.team_name_key(row.team) not in teams:
             row.errors.append(_("There is no team called %(team)s. Create it on the Teams page first.", team=row.team))
     preview.rows = rows
     return preview
@@ -170,7 +173,10 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
 
 def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> ImportResult:
     """Write every valid row of a preview: new people (invited) and team memberships. Flushes only."""
-    teams = {t.name.lower(): t for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))}
+    teams = {
+        services.team_name_key(t.name): t
+        for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))
+    }
     created, added, present = [], 0, 0
     for row in preview.valid_rows:
         user = auth_services.find_user_by_email(row.email)
@@ -185,5 +191,5 @@ def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> Im
         else:
             present += 1
         if row.team:
-            added += services.add_member(organisation, teams[row.team.lower()], user)
+            added += services.add_member(organisation, teams[services.team_name_key(row.team)], user)
     return ImportResult(created, added, present)
