@@ -37,7 +37,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA busy_timeout=20000")  # writers queue behind each other rather than fail
         cursor.close()
 
 
