@@ -48,6 +48,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     )
     configure(app, config)
     register_logging(app)
+    register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -85,6 +86,12 @@ def register_logging(app: Flask) -> None:
     from kampus.request_log import configure_logging
 
     configure_logging(app)
+
+
+def register_input_checks(app: Flask) -> None:
+    from kampus import routing
+
+    routing.register(app)
 
 
 def register_extensions(app: Flask) -> None:

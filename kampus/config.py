@@ -59,6 +59,8 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by ?v=
     PREFERRED_URL_SCHEME = "http"
     PROXY_FIX = False
+    MAX_CONTENT_LENGTH = 1024 * 1024  # any request body; file imports allow UPLOAD_MAX_CONTENT_LENGTH
+    UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
     TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down

@@ -26,6 +26,7 @@ from kampus.catalogue.models import Theme
 from kampus.content import render_markdown
 from kampus.errors import Conflict, DomainError
 from kampus.extensions import db
+from kampus.routing import int_arg
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin/content")
 
@@ -247,8 +248,8 @@ def edit_theme(slug: str):
 def audit_log():
     require_admin()
     module_slug = request.args.get("module", "").strip()[:80] or None
-    author = request.args.get("author", type=int)
-    page = request.args.get("page", 1, type=int)
+    author = int_arg("author")
+    page = int_arg("page", 1, maximum=100_000)
     slugs, authors = audit.filter_choices()
     return render_template(
         "authoring/audit.html", result=audit.entries(module_slug=module_slug, user_id=author, page=page),

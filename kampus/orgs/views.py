@@ -23,6 +23,7 @@ from kampus.extensions import db
 from kampus.orgs import services
 from kampus.orgs.forms import AddMemberForm, ImportConfirmForm, ImportUploadForm, InviteForm, TeamNameForm
 from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
+from kampus.routing import large_upload
 
 bp = Blueprint("orgs", __name__, url_prefix="/org")
 
@@ -92,7 +93,7 @@ def invite():
     return render_template("orgs/invite.html", organisation=organisation, form=form)
 
 
-@bp.post("/staff/<int:user_id>/deactivate")
+@bp.post("/staff/<id:user_id>/deactivate")
 def deactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
@@ -106,7 +107,7 @@ def deactivate(user_id: int):
     return redirect(url_for("orgs.staff"))
 
 
-@bp.post("/staff/<int:user_id>/reactivate")
+@bp.post("/staff/<id:user_id>/reactivate")
 def reactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
@@ -116,7 +117,7 @@ def reactivate(user_id: int):
     return redirect(url_for("orgs.staff", status="all"))
 
 
-@bp.post("/staff/<int:user_id>/link")
+@bp.post("/staff/<id:user_id>/link")
 def send_link(user_id: int):
     """A fresh invitation for someone who has never signed up; refused for anyone who has."""
     organisation = require_manager()
@@ -133,6 +134,7 @@ def send_link(user_id: int):
 # --- CSV import ---------------------------------------------------------------------------
 
 @bp.route("/staff/import", methods=["GET", "POST"])
+@large_upload
 def import_staff():
     """Upload a file and see the preview; nothing is written here."""
     organisation = require_manager()
@@ -146,6 +148,7 @@ def import_staff():
 
 
 @bp.post("/staff/import/confirm")
+@large_upload
 def import_staff_confirm():
     """Check the same file again (the database may have moved) and write all valid rows at once."""
     organisation = require_manager()
@@ -221,13 +224,13 @@ def _team_page(organisation, team, rename_form=None, add_form=None):
     )
 
 
-@bp.get("/teams/<int:team_id>")
+@bp.get("/teams/<id:team_id>")
 def team(team_id: int):
     organisation = require_manager()
     return _team_page(organisation, services.get_team(organisation, team_id))
 
 
-@bp.post("/teams/<int:team_id>/rename")
+@bp.post("/teams/<id:team_id>/rename")
 def rename_team(team_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
@@ -244,7 +247,7 @@ def rename_team(team_id: int):
     return _team_page(organisation, team, rename_form=form)
 
 
-@bp.post("/teams/<int:team_id>/members")
+@bp.post("/teams/<id:team_id>/members")
 def add_member(team_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
@@ -261,7 +264,7 @@ def add_member(team_id: int):
     return _team_page(organisation, team, add_form=form)
 
 
-@bp.post("/teams/<int:team_id>/members/<int:user_id>/remove")
+@bp.post("/teams/<id:team_id>/members/<id:user_id>/remove")
 def remove_member(team_id: int, user_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)

@@ -158,13 +158,13 @@ def _render_path(planned):
     )
 
 
-@bp.get("/paths/<int:path_id>")
+@bp.get("/paths/<id:path_id>")
 @login_required
 def show(path_id: int):
     return _render_path(services.plan_path(services.get_path(current_user.id, path_id)))
 
 
-@bp.get("/me/assignments/<int:assignment_id>")
+@bp.get("/me/assignments/<id:assignment_id>")
 @login_required
 def assigned(assignment_id: int):
     """An assigned path as the learner sees it; only the people it is assigned to may open it."""
@@ -187,7 +187,7 @@ def deadline_labels() -> dict[str, str]:
     }
 
 
-@bp.post("/paths/<int:path_id>/delete")
+@bp.post("/paths/<id:path_id>/delete")
 @login_required
 def delete(path_id: int):
     form = EmptyForm()

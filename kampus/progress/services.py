@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kampus.catalogue.models import Module
@@ -356,26 +356,53 @@ def _finish(user_id: int, module: Module, status: str, *, recognised_by: str | N
     row, _created = _get_or_create(user_id, module)
     if row.satisfied:
         return row  # completed stays completed: a second click or a second tab changes nothing
-    row.status = status
-    row.recognised_by = recognised_by
-    row.finished_at = utcnow()
+    # A conditional update: of requests finishing at once (two tabs, many workers) exactly
+    # one changes the row, and only that one logs the event.
+    db.session.flush()
+    now = utcnow()
+    won = db.session.execute(
+        update(Progress)
+        .where(Progress.id == row.id, Progress.status.not_in(SATISFIED))
+        .values(status=status, recognised_by=recognised_by, finished_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(row)
     if score is not None and (row.best_score is None or score > row.best_score):
         row.best_score = score
-    log_event(user_id, status, module.id, **({"how": recognised_by} if recognised_by else {}))
+    if won:
+        log_event(user_id, status, module.id, **({"how": recognised_by} if recognised_by else {}))
     db.session.flush()
     return row
+
+
+def insert_once(new, query):
+    """Add ``new`` in a savepoint; when another request inserted the same unique row first, that row.
+
+    Returns ``(row, created)``. ``query`` selects the row the unique constraint protects.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(new)
+    except IntegrityError:
+        return db.session.scalar(query.execution_options(populate_existing=True)), False
+    return new, True
 
 
 def save_reflection(user_id: int, module: Module, text: str) -> Reflection:
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Write your reflection before saving."), field="text")
-    row = db.session.scalar(select(Reflection).where(Reflection.user_id == user_id, Reflection.module_id == module.id))
+    query = select(Reflection).where(Reflection.user_id == user_id, Reflection.module_id == module.id)
+    row = db.session.scalar(query)
     if row is None:
-        row = Reflection(user_id=user_id, module_id=module.id, text=text)
-        db.session.add(row)
-    else:
-        row.text = text
+        row, created = insert_once(Reflection(user_id=user_id, module_id=module.id, text=text), query)
+        if created:
+            log_event(user_id, "reflected", module.id)
+            db.session.flush()
+            return row
+    if row.text == text:
+        return row  # the same reflection sent again (a double click, two tabs): nothing new to log
+    row.text = text
     log_event(user_id, "reflected", module.id)
     db.session.flush()
     return row
@@ -385,12 +412,18 @@ def rate_module(user_id: int, module: Module, rating: int, comment: str = "") ->
     """Store the learner's rating (1–5) and comment; rating again replaces the earlier one."""
     if rating not in range(1, 6):
         raise DomainError(_("Choose a rating from 1 to 5."), field="rating")
-    row = db.session.scalar(select(Feedback).where(Feedback.user_id == user_id, Feedback.module_id == module.id))
+    comment = (comment or "").strip()
+    query = select(Feedback).where(Feedback.user_id == user_id, Feedback.module_id == module.id)
+    row = db.session.scalar(query)
     if row is None:
-        row = Feedback(user_id=user_id, module_id=module.id, rating=rating, comment=(comment or "").strip())
-        db.session.add(row)
-    else:
-        row.rating, row.comment = rating, (comment or "").strip()
+        row, created = insert_once(Feedback(user_id=user_id, module_id=module.id, rating=rating, comment=comment), query)
+        if created:
+            log_event(user_id, "rated", module.id, rating=rating)
+            db.session.flush()
+            return row
+    if (row.rating, row.comment) == (rating, comment):
+        return row  # the same rating sent again (a double click, two tabs): nothing new to log
+    row.rating, row.comment = rating, comment
     log_event(user_id, "rated", module.id, rating=rating)
     db.session.flush()
     return row

@@ -16,6 +16,7 @@ from kampus.paths.forms import EmptyForm
 from kampus.progress import services
 from kampus.progress.forms import RatingForm, ReflectionForm
 from kampus.progress.integrity import Draw
+from kampus.routing import ascii_int, int_arg
 
 bp = Blueprint("progress", __name__)
 
@@ -93,7 +94,7 @@ def _test_out_page(module, *, answers=None, token=None, code=200):
 def study(slug: str):
     """Show the module; a GET never starts it nor records anything (starting is a POST)."""
     module = _studyable(slug)
-    index = request.args.get("section", type=int)
+    index = int_arg("section", minimum=0) if "section" in request.args else None
     if index is not None and not 0 <= index < len(module.sections):
         raise NotFound("no such section")
     return _page(module, section_index=index)
@@ -145,7 +146,7 @@ def _answers_from_form(module) -> dict[int, list[int]]:
     answers = {}
     for question in module.questions:
         chosen = request.form.getlist(f"q{question.id}")
-        answers[question.id] = sorted({int(c) for c in chosen if c.isdigit() and int(c) < len(question.choices)})
+        answers[question.id] = sorted({n for n in map(ascii_int, chosen) if n is not None and n < len(question.choices)})
     return answers
 
 
@@ -181,7 +182,7 @@ def check(slug: str):
     return redirect(url_for("progress.attempt", slug=slug, attempt_id=result.attempt_id))
 
 
-@bp.get("/modules/<slug>/attempts/<int:attempt_id>")
+@bp.get("/modules/<slug>/attempts/<id:attempt_id>")
 @login_required
 def attempt(slug: str, attempt_id: int):
     """One stored attempt: its score and each question with the choices in the order shown."""
