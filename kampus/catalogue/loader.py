@@ -27,7 +27,7 @@ ITEM_KEYS = {
         "competences", "sections", "self_check", "reflection",
     ),
     "section": ("title", "body"),
-    "self_check": ("pass_mark", "questions"),
+    "self_check": ("pass_mark", "questions", "ask", "test_out_pass_mark"),
     "question": ("prompt", "choices", "correct", "explanation"),
     "prerequisite": ("before", "after", "kind"),
 }

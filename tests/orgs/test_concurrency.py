@@ -17,6 +17,7 @@ from kampus.catalogue.models import Module
 from kampus.extensions import db
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import Feedback, LearningEvent, Progress, Reflection, SelfAssessment
+from kampus.progress import services
 from tests.factories import csrf_token, login
 
 SLUG = "oppimateriaalin-laatu"  # no prerequisites, a self-check
@@ -36,16 +37,18 @@ def signed_in_clients(app, email: str, n: int, token_page: str = "/"):
     return clients, token
 
 
-def race(app, clients, url: str, data: dict) -> list[int]:
-    """POST ``data`` to ``url`` from every client at once; the status codes (a crash counts as 599)."""
+def race(app, clients, url: str, data) -> list[int]:
+    """POST ``data`` (one dict, or one per client) to ``url`` from every client at once;
+    the status codes (a crash counts as 599)."""
+    forms = data if isinstance(data, list) else [data] * len(clients)
     barrier = threading.Barrier(len(clients))
     statuses: list[int] = []
     lock = threading.Lock()
 
-    def post(client):
+    def post(client, form):
         try:
             barrier.wait(30)
-            status = client.post(url, data=data).status_code
+            status = client.post(url, data=form).status_code
         except Exception as exc:  # TESTING propagates errors: a crash is a 500
             status = 599
             print(f"{type(exc).__name__}: {exc}")
@@ -55,7 +58,7 @@ def race(app, clients, url: str, data: dict) -> list[int]:
         with lock:
             statuses.append(status)
 
-    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=post, args=(c, f)) for c, f in zip(clients, forms, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -76,13 +79,20 @@ def module() -> Module:
     return db.session.scalar(select(Module).where(Module.slug == SLUG))
 
 
+def correct_forms(learner, token: str, n: int) -> list[dict]:
+    """``n`` correct answer forms, each for its own draw (as ``n`` open tabs would send)."""
+    m = module()
+    answers = {f"q{q.id}": [str(c) for c in q.correct] for q in m.questions}
+    return [{**answers, "csrf_token": token, "draw": services.draw_token(learner.id, m, services.draw_check(m))}
+            for _ in range(n)]
+
+
 def test_two_hundred_parallel_correct_self_checks_complete_once(app, world):
     learner = world.learner_a
-    clients, token = signed_in_clients(app, learner.email, 200, f"/modules/{SLUG}/study")  # the GET starts it
-    m = module()
+    clients, token = signed_in_clients(app, learner.email, 200, f"/modules/{SLUG}/study")
+    assert clients[0].post(f"/modules/{SLUG}/start", data={"csrf_token": token}).status_code == 302
     assert db.session.scalar(select(Progress.status).where(Progress.user_id == learner.id)) == "in_progress"
-    answers = {f"q{q.id}": [str(c) for c in q.correct] for q in m.questions}
-    statuses = race(app, clients, f"/modules/{SLUG}/check", {**answers, "csrf_token": token})
+    statuses = race(app, clients, f"/modules/{SLUG}/check", correct_forms(learner, token, 200))
     assert max(statuses) < 500, sorted(set(statuses))
     assert count(Progress, Progress.user_id == learner.id) == 1
     assert db.session.scalar(select(Progress.status).where(Progress.user_id == learner.id)) == "completed"
@@ -92,8 +102,7 @@ def test_two_hundred_parallel_correct_self_checks_complete_once(app, world):
 def test_parallel_test_outs_recognise_once(app, world):
     learner = world.learner_a
     clients, token = signed_in_clients(app, learner.email, 30)
-    answers = {f"q{q.id}": [str(c) for c in q.correct] for q in module().questions}
-    statuses = race(app, clients, f"/modules/{SLUG}/check", {**answers, "csrf_token": token})
+    statuses = race(app, clients, f"/modules/{SLUG}/check", correct_forms(learner, token, 30))
     assert max(statuses) < 500, sorted(set(statuses))
     assert count(Progress, Progress.user_id == learner.id) == 1
     assert events(learner.id, "recognised") == 1 and events(learner.id, "completed") == 0
