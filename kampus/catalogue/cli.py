@@ -46,15 +46,36 @@ def catalogue_group() -> None:
 
 @catalogue_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(["yaml", "case"]), default="yaml", show_default=True,
+              help="yaml: the whole catalogue in the seed format; case: the published catalogue as a CASE 1.0 CFPackage (JSON).")
 @with_appcontext
-def export_command(file: Path) -> None:
+def export_command(file: Path, file_format: str) -> None:
     """Write the whole catalogue to FILE."""
+    if file_format == "case":
+        _export_case(file)
+        return
     from kampus.catalogue.importer import export_catalogue
     from kampus.catalogue.loader import dump_catalogue
 
     data = export_catalogue()
     file.write_text(dump_catalogue(data), encoding="utf-8")
     click.echo(f"exported {len(data.themes)} themes, {len(data.modules)} modules, {len(data.prerequisites)} prerequisites to {file}")
+
+
+def _export_case(file: Path) -> None:
+    import json
+
+    from flask import current_app
+
+    from kampus.case.services import case_package
+
+    package = case_package(current_app.config["KAMPUS_BASE_URL"])
+    file.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    kinds = [a["associationType"] for a in package["CFAssociations"]]
+    click.echo(
+        f"exported CASE CFPackage {package['CFDocument']['identifier']}: {len(package['CFItems'])} items, "
+        f"{kinds.count('isChildOf')} isChildOf and {kinds.count('precedes')} precedes associations to {file}"
+    )
 
 
 @catalogue_group.command("import")
