@@ -35,7 +35,7 @@ class Theme(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[dict] = mapped_column(JSON)
     description: Mapped[dict] = mapped_column(JSON, default=dict)
-    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_case_uuid)
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
     modules: Mapped[list["Module"]] = relationship(back_populates="theme", order_by="Module.position")
 
@@ -66,7 +66,7 @@ class Module(db.Model):
     pass_mark: Mapped[int | None] = mapped_column(Integer)
     edit_version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_case_uuid)
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
     theme: Mapped[Theme] = relationship(back_populates="modules")
     sections: Mapped[list["Section"]] = relationship(
@@ -120,7 +120,7 @@ class Prerequisite(db.Model):
     before_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
     after_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12), default="required")
-    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_case_uuid)
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
     before: Mapped[Module] = relationship(foreign_keys=[before_id])
     after: Mapped[Module] = relationship(foreign_keys=[after_id])
@@ -134,4 +134,4 @@ class CatalogueState(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     #: The identifier of the network catalogue's CASE CFDocument.
-    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_case_uuid)
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)

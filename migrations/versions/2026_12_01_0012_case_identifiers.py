@@ -24,21 +24,25 @@ depends_on = None
 TABLES = ('themes', 'modules', 'prerequisites', 'catalogue_state')
 
 
+# Plain ALTER TABLE, no batch: on SQLite a batch operation copies and drops the
+# table, and dropping themes or modules while other rows refer to them fails
+# with foreign keys on (PRAGMA foreign_keys cannot be switched off inside the
+# migration's transaction). So the column is added NOT NULL with a temporary
+# empty default, filled, and made unique by an index; PostgreSQL then drops the
+# default (SQLite cannot without copying the table; the model always sets it).
 def upgrade():
     connection = op.get_bind()
     for name in TABLES:
-        with op.batch_alter_table(name, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('case_uuid', sa.String(length=36), nullable=True))
+        op.add_column(name, sa.Column('case_uuid', sa.String(length=36), nullable=False, server_default=''))
         table = sa.table(name, sa.column('id', sa.Integer()), sa.column('case_uuid', sa.String(length=36)))
         for (row_id,) in connection.execute(sa.select(table.c.id)).all():
             connection.execute(table.update().where(table.c.id == row_id).values(case_uuid=str(uuid.uuid4())))
-        with op.batch_alter_table(name, schema=None) as batch_op:
-            batch_op.alter_column('case_uuid', existing_type=sa.String(length=36), nullable=False)
-            batch_op.create_unique_constraint(batch_op.f(f'uq_{name}_case_uuid'), ['case_uuid'])
+        op.create_index(op.f(f'ix_{name}_case_uuid'), name, ['case_uuid'], unique=True)
+        if connection.dialect.name != 'sqlite':
+            op.alter_column(name, 'case_uuid', existing_type=sa.String(length=36), server_default=None)
 
 
 def downgrade():
     for name in reversed(TABLES):
-        with op.batch_alter_table(name, schema=None) as batch_op:
-            batch_op.drop_constraint(batch_op.f(f'uq_{name}_case_uuid'), type_='unique')
-            batch_op.drop_column('case_uuid')
+        op.drop_index(op.f(f'ix_{name}_case_uuid'), table_name=name)
+        op.drop_column(name, 'case_uuid')
