@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 PREFIX = "/ims/case/v1p0"
 KINDS = ("required", "recommended")
@@ -38,16 +38,20 @@ DOCUMENT_DESCRIPTION = (
 CREATOR = "Kampus"
 
 ITEM_TYPES = {
-    "Theme": {"hierarchyCode": "1", "typeCode": "theme",
-              "description": "A digitalisation theme of the network catalogue; its modules are its children."},
-    "Module": {"hierarchyCode": "2", "typeCode": "module",
-               "description": "A study module: material, an optional self-check and a reflection."},
+    "Theme": {
+        "hierarchyCode": "1",
+        "typeCode": "theme",
+        "description": "A digitalisation theme of the network catalogue; its modules are its children.",
+    },
+    "Module": {
+        "hierarchyCode": "2",
+        "typeCode": "module",
+        "description": "A study module: material, an optional self-check and a reflection.",
+    },
 }
 GROUPINGS = {
-    "required": ("Required prerequisite",
-                 "A precedes B and gates it: B is locked until A is completed or recognised."),
-    "recommended": ("Recommended prerequisite",
-                    "A precedes B as a suggested order only: B is not locked."),
+    "required": ("Required prerequisite", "A precedes B and gates it: B is locked until A is completed or recognised."),
+    "recommended": ("Recommended prerequisite", "A precedes B as a suggested order only: B is not locked."),
 }
 
 
@@ -115,7 +119,7 @@ def child_association_uuid(document_uuid: str, child: str, parent: str) -> str:
 def timestamp(moment: datetime) -> str:
     """RFC 3339 in UTC, as CASE's ``lastChangeDateTime`` wants (naive datetimes are UTC)."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.replace(microsecond=0).isoformat() + "+00:00"
 
 
@@ -170,7 +174,11 @@ class _Builder:
 
     def grouping_link(self, kind: str) -> dict:
         identifier = grouping_uuid(self.doc_id, kind)
-        return {"title": GROUPINGS[kind][0], "identifier": identifier, "uri": self.api("CFAssociationGroupings", identifier)}
+        return {
+            "title": GROUPINGS[kind][0],
+            "identifier": identifier,
+            "uri": self.api("CFAssociationGroupings", identifier),
+        }
 
     # --- the package ---------------------------------------------------------
 
@@ -186,7 +194,11 @@ class _Builder:
         return {
             "identifier": self.doc_id,
             "uri": self.api("CFDocuments", self.doc_id),
-            "CFPackageURI": {"title": DOCUMENT_TITLE, "identifier": self.doc_id, "uri": self.api("CFPackages", self.doc_id)},
+            "CFPackageURI": {
+                "title": DOCUMENT_TITLE,
+                "identifier": self.doc_id,
+                "uri": self.api("CFPackages", self.doc_id),
+            },
             "creator": CREATOR,
             "publisher": CREATOR,
             "title": DOCUMENT_TITLE,
@@ -209,7 +221,9 @@ class _Builder:
         item = self._item(self.theme_link(theme), "Theme", theme.title, theme.description, str(theme.position))
         item["listEnumeration"] = str(theme.position)
         item["lastChangeDateTime"] = timestamp(self.theme_changed[theme.slug])
-        item["extensions"] = {"kampus": {"slug": theme.slug, "title": dict(theme.title), "description": dict(theme.description)}}
+        item["extensions"] = {
+            "kampus": {"slug": theme.slug, "title": dict(theme.title), "description": dict(theme.description)}
+        }
         return item
 
     def module_item(self, module: ModuleRecord, theme: ThemeRecord) -> dict:
@@ -254,28 +268,52 @@ class _Builder:
         associations = []
         document = self.document_link()
         for theme in self.themes:
-            associations.append(self._association(
-                child_association_uuid(self.doc_id, theme.uuid, self.doc_id), "isChildOf",
-                self.theme_link(theme), document, self.theme_changed[theme.slug], sequence=theme.position,
-            ))
+            associations.append(
+                self._association(
+                    child_association_uuid(self.doc_id, theme.uuid, self.doc_id),
+                    "isChildOf",
+                    self.theme_link(theme),
+                    document,
+                    self.theme_changed[theme.slug],
+                    sequence=theme.position,
+                )
+            )
         for theme in self.themes:
             for module in self.modules_of.get(theme.slug, []):
-                associations.append(self._association(
-                    child_association_uuid(self.doc_id, module.uuid, theme.uuid), "isChildOf",
-                    self.module_link(module), self.theme_link(theme), module.changed, sequence=module.position,
-                ))
+                associations.append(
+                    self._association(
+                        child_association_uuid(self.doc_id, module.uuid, theme.uuid),
+                        "isChildOf",
+                        self.module_link(module),
+                        self.theme_link(theme),
+                        module.changed,
+                        sequence=module.position,
+                    )
+                )
         edges = [e for e in self.c.prerequisites if e.before in self.module_by_slug and e.after in self.module_by_slug]
         for edge in sorted(edges, key=lambda e: (e.after, e.before)):
             before, after = self.module_by_slug[edge.before], self.module_by_slug[edge.after]
             association = self._association(
-                edge.uuid, "precedes", self.module_link(before), self.module_link(after), max(before.changed, after.changed)
+                edge.uuid,
+                "precedes",
+                self.module_link(before),
+                self.module_link(after),
+                max(before.changed, after.changed),
             )
             association["CFAssociationGroupingURI"] = self.grouping_link(edge.kind)
             associations.append(association)
         return associations
 
-    def _association(self, identifier: str, kind: str, origin: dict, destination: dict, changed: datetime, *,
-                     sequence: int | None = None) -> dict:
+    def _association(
+        self,
+        identifier: str,
+        kind: str,
+        origin: dict,
+        destination: dict,
+        changed: datetime,
+        *,
+        sequence: int | None = None,
+    ) -> dict:
         association = {
             "identifier": identifier,
             "uri": self.api("CFAssociations", identifier),

@@ -57,7 +57,11 @@ def package_records(package: dict, source: str = "CASE package") -> tuple[dict, 
             grouping = str((association.get("CFAssociationGroupingURI") or {}).get("identifier", "")).lower()
             # A precedes without our grouping only orders: it must not lock anyone out.
             prerequisites.append(
-                {"before": slug_of(origin), "after": slug_of(destination), "kind": kind_of_grouping.get(grouping, "recommended")}
+                {
+                    "before": slug_of(origin),
+                    "after": slug_of(destination),
+                    "kind": kind_of_grouping.get(grouping, "recommended"),
+                }
             )
 
     for key, item in items.items():
@@ -89,7 +93,9 @@ def package_records(package: dict, source: str = "CASE package") -> tuple[dict, 
                 "status": "published",
             }
         else:
-            errors.append(LoadError(source, slug, "CFItemType", f"expected Theme or Module (got {item.get('CFItemType')!r})"))
+            errors.append(
+                LoadError(source, slug, "CFItemType", f"expected Theme or Module (got {item.get('CFItemType')!r})")
+            )
     records = {"themes": list(themes.values()), "modules": list(modules.values()), "prerequisites": prerequisites}
     return records, errors
 
@@ -101,11 +107,10 @@ def _int(value) -> int | None:
         return None
 
 
-def import_case_package(package: dict, source: str = "CASE package") -> ImportPlan:
-    """Load a CFPackage into the catalogue (merged by slug, like a YAML import;
-    flush, no commit). Returns the applied plan; raises :class:`ValidationFailed`
-    listing every problem, having written nothing, when the package cannot be
-    imported."""
+def plan_case_import(package: dict, source: str = "CASE package") -> ImportPlan:
+    """Check a CFPackage against the catalogue (merged by slug, like a YAML import)
+    and return the catalogue import's plan; writes nothing. Raises
+    :class:`ValidationFailed` listing every problem (item and field named)."""
     records, errors = package_records(package, source)
     data = CatalogueData()
     # The loader's own field rules check the records (JSON is YAML): no rule written twice.
@@ -118,4 +123,11 @@ def import_case_package(package: dict, source: str = "CASE package") -> ImportPl
             f"the CASE package cannot be imported ({len(errors)} problem(s)): " + "; ".join(str(e) for e in errors[:5]),
             errors,
         )
-    return apply_import(plan)
+    return plan
+
+
+def import_case_package(package: dict, source: str = "CASE package") -> ImportPlan:
+    """Load a CFPackage into the catalogue through the catalogue's import service
+    (flush, no commit); returns the applied plan. Raises :class:`ValidationFailed`,
+    having written nothing, when the package cannot be imported."""
+    return apply_import(plan_case_import(package, source))

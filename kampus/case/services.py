@@ -48,9 +48,7 @@ def case_catalogue() -> CaseCatalogue:
     return CaseCatalogue(
         document_uuid=state.case_uuid,
         version=state.version,
-        themes=[
-            ThemeRecord(t.case_uuid, t.slug, t.position, dict(t.title), dict(t.description or {})) for t in themes
-        ],
+        themes=[ThemeRecord(t.case_uuid, t.slug, t.position, dict(t.title), dict(t.description or {})) for t in themes],
         modules=[
             ModuleRecord(
                 uuid=m.case_uuid,

@@ -47,7 +47,8 @@ def catalogue_group() -> None:
 @catalogue_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--format", "file_format", type=click.Choice(["yaml", "case"]), default="yaml", show_default=True,
-              help="yaml: the whole catalogue in the seed format; case: the published catalogue as a CASE 1.0 CFPackage (JSON).")
+              help="yaml: the whole catalogue in the seed format; "
+                   "case: the published catalogue as a CASE 1.0 CFPackage (JSON).")
 @with_appcontext
 def export_command(file: Path, file_format: str) -> None:
     """Write the whole catalogue to FILE."""
@@ -81,9 +82,14 @@ def _export_case(file: Path) -> None:
 @catalogue_group.command("import")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and print what would change; write nothing.")
+@click.option("--format", "file_format", type=click.Choice(["yaml", "case"]), default="yaml", show_default=True,
+              help="yaml: the seed format; case: a CASE 1.0 CFPackage (JSON) such as export --format case writes.")
 @with_appcontext
-def import_command(file: Path, dry_run: bool) -> None:
+def import_command(file: Path, dry_run: bool, file_format: str) -> None:
     """Validate FILE (or a folder of *.yaml) and apply it all or nothing."""
+    if file_format == "case":
+        _import_case(file, dry_run)
+        return
     from kampus.catalogue.importer import apply_import, plan_import
     from kampus.catalogue.loader import CatalogueFileError, read_catalogue
 
@@ -99,6 +105,33 @@ def import_command(file: Path, dry_run: bool) -> None:
     errors += [e for e in plan.errors if (e.file, e.item, e.field) not in reported]
     if errors:
         _refuse([str(e) for e in errors])
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}")
+    if dry_run:
+        click.echo("dry run, nothing written: " + plan.summary())
+        return
+    apply_import(plan)
+    db.session.commit()
+    click.echo("imported: " + plan.summary())
+
+
+def _import_case(file: Path, dry_run: bool) -> None:
+    import json
+
+    from kampus.case.importer import plan_case_import
+    from kampus.catalogue.importer import apply_import
+    from kampus.errors import ValidationFailed
+
+    try:
+        package = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        _refuse([f"{file.name}: -: -: cannot read the file as CASE JSON ({exc})"])
+    if not isinstance(package, dict):
+        _refuse([f"{file.name}: -: -: a CASE package is a JSON object with CFDocument, CFItems and CFAssociations"])
+    try:
+        plan = plan_case_import(package, source=file.name)
+    except ValidationFailed as exc:
+        _refuse([str(e) for e in exc.errors])
     for warning in plan.warnings:
         click.echo(f"warning: {warning}")
     if dry_run:

@@ -9,19 +9,19 @@ Revision ID: 0012_case_identifiers
 Revises: 0005_assignments
 Create Date: 2026-12-01
 """
+
 import uuid
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0012_case_identifiers'
-down_revision = '0005_assignments'
+revision = "0012_case_identifiers"
+down_revision = "0005_assignments"
 branch_labels = None
 depends_on = None
 
-TABLES = ('themes', 'modules', 'prerequisites', 'catalogue_state')
+TABLES = ("themes", "modules", "prerequisites", "catalogue_state")
 
 
 # Plain ALTER TABLE, no batch: on SQLite a batch operation copies and drops the
@@ -33,16 +33,16 @@ TABLES = ('themes', 'modules', 'prerequisites', 'catalogue_state')
 def upgrade():
     connection = op.get_bind()
     for name in TABLES:
-        op.add_column(name, sa.Column('case_uuid', sa.String(length=36), nullable=False, server_default=''))
-        table = sa.table(name, sa.column('id', sa.Integer()), sa.column('case_uuid', sa.String(length=36)))
+        op.add_column(name, sa.Column("case_uuid", sa.String(length=36), nullable=False, server_default=""))
+        table = sa.table(name, sa.column("id", sa.Integer()), sa.column("case_uuid", sa.String(length=36)))
         for (row_id,) in connection.execute(sa.select(table.c.id)).all():
             connection.execute(table.update().where(table.c.id == row_id).values(case_uuid=str(uuid.uuid4())))
-        op.create_index(op.f(f'ix_{name}_case_uuid'), name, ['case_uuid'], unique=True)
-        if connection.dialect.name != 'sqlite':
-            op.alter_column(name, 'case_uuid', existing_type=sa.String(length=36), server_default=None)
+        op.create_index(op.f(f"ix_{name}_case_uuid"), name, ["case_uuid"], unique=True)
+        if connection.dialect.name != "sqlite":
+            op.alter_column(name, "case_uuid", existing_type=sa.String(length=36), server_default=None)
 
 
 def downgrade():
     for name in reversed(TABLES):
-        op.drop_index(op.f(f'ix_{name}_case_uuid'), table_name=name)
-        op.drop_column(name, 'case_uuid')
+        op.drop_index(op.f(f"ix_{name}_case_uuid"), table_name=name)
+        op.drop_column(name, "case_uuid")

@@ -24,8 +24,10 @@ BASE_URL = "https://kampus.example.fi"
 @pytest.fixture(scope="session")
 def case_schema() -> dict:
     if not SCHEMA_PATH.exists():
-        pytest.skip(f"the CASE 1.0 CFPackage schema is absent: no {SCHEMA_PATH} (put shared/ beside the clone "
-                    "or set KAMPUS_STANDARDS_DIR)")
+        pytest.skip(
+            f"the CASE 1.0 CFPackage schema is absent: no {SCHEMA_PATH} (put shared/ beside the clone "
+            "or set KAMPUS_STANDARDS_DIR)"
+        )
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 

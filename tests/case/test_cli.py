@@ -8,6 +8,7 @@ import yaml
 
 from kampus.case.services import case_package
 from tests.case.conftest import BASE_URL
+from tests.conftest import snapshot_database
 
 
 def test_export_format_case_writes_a_valid_package(case_app, runner, tmp_path, check_case):
@@ -36,3 +37,37 @@ def test_export_refuses_an_unknown_format(case_app, runner, tmp_path):
     assert result.exit_code != 0
     assert "xml" in result.output
     assert not file.exists()
+
+
+def test_import_format_case_loads_an_export_into_an_empty_catalogue(empty_app, make_app, tmp_path):
+    from tests.case.test_round_trip import assert_same_graph, published_graph
+
+    file = tmp_path / "kampus-case.json"
+    seed = make_app("catalogue")
+    with seed.app_context():
+        assert seed.test_cli_runner().invoke(args=["catalogue", "export", "--format", "case", str(file)]).exit_code == 0
+        graph = published_graph()
+    runner = empty_app.test_cli_runner()
+    snapshot = snapshot_database()
+    dry = runner.invoke(args=["catalogue", "import", "--format", "case", "--dry-run", str(file)])
+    assert dry.exit_code == 0, dry.output
+    assert f"added: 8 themes, {graph.number_of_nodes()} modules" in dry.output
+    assert snapshot_database() == snapshot
+    result = runner.invoke(args=["catalogue", "import", "--format", "case", str(file)])
+    assert result.exit_code == 0, result.output
+    assert_same_graph(graph, published_graph())
+
+
+def test_import_format_case_refuses_a_file_that_is_no_package(empty_app, tmp_path):
+    runner = empty_app.test_cli_runner()
+    file = tmp_path / "broken.json"
+    file.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(args=["catalogue", "import", "--format", "case", str(file)])
+    assert result.exit_code == 1
+    assert "broken.json" in result.output and "nothing written" in result.output
+    file.write_text(
+        '{"CFDocument": {}, "CFItems": [{"identifier": "x", "CFItemType": "Standard", "uri": "u"}]}', encoding="utf-8"
+    )
+    result = runner.invoke(args=["catalogue", "import", "--format", "case", str(file)])
+    assert result.exit_code == 1
+    assert "CFItemType" in result.output

@@ -96,8 +96,9 @@ def test_cf_association_of_a_module_in_its_theme(case_app, client, check_case):
     check_case(item_type.get_json(), "CFItemType")
 
 
-@pytest.mark.parametrize("collection", ["CFDocuments", "CFPackages", "CFItems", "CFAssociations",
-                                        "CFItemTypes", "CFAssociationGroupings"])
+@pytest.mark.parametrize(
+    "collection", ["CFDocuments", "CFPackages", "CFItems", "CFAssociations", "CFItemTypes", "CFAssociationGroupings"]
+)
 def test_unknown_identifier_is_a_case_404(case_app, client, collection):
     assert_unknown(client.get(f"{API}/{collection}/{uuid.uuid4()}"))
     assert_unknown(client.get(f"{API}/{collection}/not-a-uuid"), minor="invalid_uuid")

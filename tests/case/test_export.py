@@ -14,7 +14,11 @@ from kampus.catalogue.services import engine_rows
 from kampus.extensions import db
 from tests.case.conftest import BASE_URL, schema_errors
 
-LINK_FIELDS = {"CFDocument": ("CFPackageURI",), "item": ("CFDocumentURI", "CFItemTypeURI"), "association": ("CFDocumentURI",)}
+LINK_FIELDS = {
+    "CFDocument": ("CFPackageURI",),
+    "item": ("CFDocumentURI", "CFItemTypeURI"),
+    "association": ("CFDocumentURI",),
+}
 
 
 def test_seed_export_validates_against_the_case_schema(case_app, check_case):
@@ -75,10 +79,13 @@ def test_is_child_of_places_modules_under_themes_and_themes_under_the_document(c
     document = package["CFDocument"]["identifier"]
     children = [a for a in package["CFAssociations"] if a["associationType"] == "isChildOf"]
     parent_of = {a["originNodeURI"]["identifier"]: a["destinationNodeURI"]["identifier"] for a in children}
+    sequence = {a["originNodeURI"]["identifier"]: a["sequenceNumber"] for a in children}
     for module in db.session.scalars(select(Module)):
         assert parent_of[module.case_uuid] == module.theme.case_uuid
+        assert sequence[module.case_uuid] == module.position
     for theme in db.session.scalars(select(Theme)):
         assert parent_of[theme.case_uuid] == document
+        assert sequence[theme.case_uuid] == theme.position
     assert len(children) == len(parent_of) == len(package["CFItems"])
 
 
@@ -89,9 +96,11 @@ def test_precedes_for_each_prerequisite_with_its_kind_as_a_grouping(case_app):
     assert {g["identifier"] for g in package["CFDefinitions"]["CFAssociationGroupings"]} == set(kind_of)
     slug_of = {m.case_uuid: m.slug for m in db.session.scalars(select(Module))}
     exported = {
-        (slug_of[a["originNodeURI"]["identifier"]], slug_of[a["destinationNodeURI"]["identifier"]]):
-            kind_of[a["CFAssociationGroupingURI"]["identifier"]]
-        for a in package["CFAssociations"] if a["associationType"] == "precedes"
+        (slug_of[a["originNodeURI"]["identifier"]], slug_of[a["destinationNodeURI"]["identifier"]]): kind_of[
+            a["CFAssociationGroupingURI"]["identifier"]
+        ]
+        for a in package["CFAssociations"]
+        if a["associationType"] == "precedes"
     }
     _, edges = engine_rows()
     assert exported == {(e["before"], e["after"]): e["kind"] for e in edges}
@@ -107,7 +116,9 @@ def test_only_published_modules_and_their_edges_are_exported(case_app):
     identifiers = {i["identifier"] for i in package["CFItems"]}
     assert hidden.case_uuid not in identifiers
     assert edge.before.case_uuid in identifiers
-    ends = {(a["originNodeURI"]["identifier"], a["destinationNodeURI"]["identifier"]) for a in package["CFAssociations"]}
+    ends = {
+        (a["originNodeURI"]["identifier"], a["destinationNodeURI"]["identifier"]) for a in package["CFAssociations"]
+    }
     assert all(hidden.case_uuid not in pair for pair in ends)
     assert edge.case_uuid not in {a["identifier"] for a in package["CFAssociations"]}
     db.session.rollback()

@@ -24,10 +24,12 @@ def identifiers(package: dict) -> dict[str, str]:
     """uri (or the association's ends and type) -> identifier, for every entry of a package."""
     found = {package["CFDocument"]["uri"]: package["CFDocument"]["identifier"]}
     found.update({i["uri"]: i["identifier"] for i in package["CFItems"]})
-    found.update({
-        f"{a['originNodeURI']['uri']} {a['associationType']} {a['destinationNodeURI']['uri']}": a["identifier"]
-        for a in package["CFAssociations"]
-    })
+    found.update(
+        {
+            f"{a['originNodeURI']['uri']} {a['associationType']} {a['destinationNodeURI']['uri']}": a["identifier"]
+            for a in package["CFAssociations"]
+        }
+    )
     return found
 
 
@@ -66,8 +68,9 @@ def test_identifiers_survive_an_edit_of_a_module_title_through_the_import_comman
 
 def test_new_rows_get_their_own_identifier(case_app):
     theme = db.session.scalars(select(Theme)).first()
-    module = Module(slug="uusi-moduuli", theme=theme, position=99, title={"fi": "Uusi"}, level="A1", minutes=30,
-                    status="published")
+    module = Module(
+        slug="uusi-moduuli", theme=theme, position=99, title={"fi": "Uusi"}, level="A1", minutes=30, status="published"
+    )
     db.session.add(module)
     db.session.flush()
     taken = set(db.session.scalars(select(Module.case_uuid))) | set(db.session.scalars(select(Theme.case_uuid)))
@@ -91,20 +94,26 @@ def test_the_migration_gives_existing_rows_identifiers_and_downgrades(db_url):
         assert "case_uuid" not in {c["name"] for c in inspect(db.engine).get_columns("themes")}
         with db.engine.begin() as connection:
             for position, slug in ((1, "a"), (2, "b")):
-                connection.execute(text(
-                    "INSERT INTO themes (slug, position, title, description) VALUES (:s, :p, :t, '{}')"
-                ), {"s": slug, "p": position, "t": json.dumps({"fi": slug})})
+                connection.execute(
+                    text("INSERT INTO themes (slug, position, title, description) VALUES (:s, :p, :t, '{}')"),
+                    {"s": slug, "p": position, "t": json.dumps({"fi": slug})},
+                )
             theme_id = connection.execute(text("SELECT id FROM themes WHERE slug = 'a'")).scalar()
             for position, slug in ((1, "m1"), (2, "m2")):
-                connection.execute(text(
-                    "INSERT INTO modules (slug, theme_id, position, title, summary, level, minutes, target_groups,"
-                    " competences, status, edit_version, updated_at) VALUES (:s, :t, :p, :title, '{}', 'A1', 30,"
-                    " '[]', '[]', 'published', 1, CURRENT_TIMESTAMP)"
-                ), {"s": slug, "t": theme_id, "p": position, "title": json.dumps({"fi": slug})})
-            connection.execute(text(
-                "INSERT INTO prerequisites (before_id, after_id, kind) SELECT b.id, a.id, 'required'"
-                " FROM modules b, modules a WHERE b.slug = 'm1' AND a.slug = 'm2'"
-            ))
+                connection.execute(
+                    text(
+                        "INSERT INTO modules (slug, theme_id, position, title, summary, level, minutes, target_groups,"
+                        " competences, status, edit_version, updated_at) VALUES (:s, :t, :p, :title, '{}', 'A1', 30,"
+                        " '[]', '[]', 'published', 1, CURRENT_TIMESTAMP)"
+                    ),
+                    {"s": slug, "t": theme_id, "p": position, "title": json.dumps({"fi": slug})},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO prerequisites (before_id, after_id, kind) SELECT b.id, a.id, 'required'"
+                    " FROM modules b, modules a WHERE b.slug = 'm1' AND a.slug = 'm2'"
+                )
+            )
         upgrade()
         with db.engine.connect() as connection:
             values = [

@@ -29,7 +29,9 @@ def published_graph() -> nx.DiGraph:
 def assert_same_graph(a: nx.DiGraph, b: nx.DiGraph) -> None:
     assert sorted(a.nodes) == sorted(b.nodes)
     assert {n: a.nodes[n] for n in a} == {n: b.nodes[n] for n in b}
-    assert {(u, v): d["kind"] for u, v, d in a.edges(data=True)} == {(u, v): d["kind"] for u, v, d in b.edges(data=True)}
+    assert {(u, v): d["kind"] for u, v, d in a.edges(data=True)} == {
+        (u, v): d["kind"] for u, v, d in b.edges(data=True)
+    }
 
 
 @pytest.fixture
