@@ -329,30 +329,33 @@ class _Builder:
 
     def definitions(self) -> dict:
         changed = timestamp(EPOCH)  # the vocabularies are fixed in the code
-        item_types = [
-            {
-                "identifier": link["identifier"],
-                "uri": link["uri"],
-                "title": name,
-                "description": spec["description"],
-                "hierarchyCode": spec["hierarchyCode"],
-                "typeCode": spec["typeCode"],
-                "lastChangeDateTime": changed,
-            }
-            for name, spec in ITEM_TYPES.items()
-            for link in [self.item_type_link(name)]
-        ]
-        groupings = [
-            {
-                "identifier": link["identifier"],
-                "uri": link["uri"],
-                "title": GROUPINGS[kind][0],
-                "description": GROUPINGS[kind][1],
-                "lastChangeDateTime": changed,
-            }
-            for kind in KINDS
-            for link in [self.grouping_link(kind)]
-        ]
+        item_types = []
+        for name, spec in ITEM_TYPES.items():
+            link = self.item_type_link(name)
+            item_types.append(
+                {
+                    "identifier": link["identifier"],
+                    "uri": link["uri"],
+                    "title": name,
+                    "description": spec["description"],
+                    "hierarchyCode": spec["hierarchyCode"],
+                    "typeCode": spec["typeCode"],
+                    "lastChangeDateTime": changed,
+                }
+            )
+        groupings = []
+        for kind in KINDS:
+            link = self.grouping_link(kind)
+            title, description = GROUPINGS[kind]
+            groupings.append(
+                {
+                    "identifier": link["identifier"],
+                    "uri": link["uri"],
+                    "title": title,
+                    "description": description,
+                    "lastChangeDateTime": changed,
+                }
+            )
         return {"CFItemTypes": item_types, "CFAssociationGroupings": groupings}
 
 

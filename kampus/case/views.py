@@ -22,17 +22,19 @@ def _base_url() -> str:
     return current_app.config["KAMPUS_BASE_URL"].rstrip("/")
 
 
+class InvalidUUID(NotFound):
+    """The identifier in the path is no UUID (CASE answers 404 with ``invalid_uuid``)."""
+
+    def __init__(self, identifier: str):
+        super().__init__(f"Invalid UUID: {identifier}")
+
+
 def _checked(identifier: str) -> str:
     try:
         uuid.UUID(identifier)
     except ValueError:
         raise InvalidUUID(identifier) from None
     return identifier
-
-
-class InvalidUUID(NotFound):
-    def __init__(self, identifier: str):
-        super().__init__(f"Invalid UUID: {identifier}")
 
 
 @bp.get("/CFDocuments")
