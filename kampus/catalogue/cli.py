@@ -48,9 +48,15 @@ def catalogue_group() -> None:
 
 @catalogue_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(["yaml", "case"]), default="yaml", show_default=True,
+              help="yaml: the whole catalogue in the seed format; "
+                   "case: the published catalogue as a CASE 1.0 CFPackage (JSON).")
 @with_appcontext
-def export_command(file: Path) -> None:
+def export_command(file: Path, file_format: str) -> None:
     """Write the whole catalogue to FILE."""
+    if file_format == "case":
+        _export_case(file)
+        return
     from kampus.catalogue.importer import export_catalogue
     from kampus.catalogue.loader import dump_catalogue
 
@@ -59,14 +65,35 @@ def export_command(file: Path) -> None:
     click.echo(f"exported {len(data.themes)} themes, {len(data.modules)} modules, {len(data.prerequisites)} prerequisites to {file}")
 
 
+def _export_case(file: Path) -> None:
+    import json
+
+    from flask import current_app
+
+    from kampus.case.services import case_package
+
+    package = case_package(current_app.config["KAMPUS_BASE_URL"])
+    file.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    kinds = [a["associationType"] for a in package["CFAssociations"]]
+    click.echo(
+        f"exported CASE CFPackage {package['CFDocument']['identifier']}: {len(package['CFItems'])} items, "
+        f"{kinds.count('isChildOf')} isChildOf and {kinds.count('precedes')} precedes associations to {file}"
+    )
+
+
 @catalogue_group.command("import")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and print what would change; write nothing.")
+@click.option("--format", "file_format", type=click.Choice(["yaml", "case"]), default="yaml", show_default=True,
+              help="yaml: the seed format; case: a CASE 1.0 CFPackage (JSON) such as export --format case writes.")
 @with_appcontext
-def import_command(file: Path, dry_run: bool) -> None:
+def import_command(file: Path, dry_run: bool, file_format: str) -> None:
     """Validate FILE (or a folder of *.yaml) and apply it all or nothing."""
     with force_locale("en"):  # the command speaks English, the writer's refusals too
-        _import(file, dry_run)
+        if file_format == "case":
+            _import_case(file, dry_run)
+        else:
+            _import(file, dry_run)
 
 
 def _import(file: Path, dry_run: bool) -> None:
@@ -94,6 +121,33 @@ def _import(file: Path, dry_run: bool) -> None:
         apply_import(plan, source="import")
     except DomainError as refused:  # the checked plan met a rule on writing
         _refuse([f"{file.name}: -: {refused.field or '-'}: {refused.message}"])
+    db.session.commit()
+    click.echo("imported: " + plan.summary())
+
+
+def _import_case(file: Path, dry_run: bool) -> None:
+    import json
+
+    from kampus.case.importer import plan_case_import
+    from kampus.catalogue.importer import apply_import
+    from kampus.errors import ValidationFailed
+
+    try:
+        package = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        _refuse([f"{file.name}: -: -: cannot read the file as CASE JSON ({exc})"])
+    if not isinstance(package, dict):
+        _refuse([f"{file.name}: -: -: a CASE package is a JSON object with CFDocument, CFItems and CFAssociations"])
+    try:
+        plan = plan_case_import(package, source=file.name)
+    except ValidationFailed as exc:
+        _refuse([str(e) for e in exc.errors])
+    for warning in plan.warnings:
+        click.echo(f"warning: {warning}")
+    if dry_run:
+        click.echo("dry run, nothing written: " + plan.summary())
+        return
+    apply_import(plan)
     db.session.commit()
     click.echo("imported: " + plan.summary())
 

@@ -7,6 +7,7 @@ prerequisite is a row with two foreign keys and a unique pair, never JSON.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -21,6 +22,11 @@ KINDS = ("required", "recommended")
 TARGET_GROUPS = ("management", "teaching", "guidance", "it")
 
 
+def new_case_uuid() -> str:
+    """A fresh identifier for the CASE export (kept in the row, so it never changes)."""
+    return str(uuid.uuid4())
+
+
 class Theme(db.Model):
     __tablename__ = "themes"
 
@@ -29,6 +35,7 @@ class Theme(db.Model):
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[dict] = mapped_column(JSON)
     description: Mapped[dict] = mapped_column(JSON, default=dict)
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
     modules: Mapped[list["Module"]] = relationship(back_populates="theme", order_by="Module.position")
 
@@ -63,6 +70,7 @@ class Module(db.Model):
     questions_asked: Mapped[int | None] = mapped_column(Integer)
     edit_version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
     theme: Mapped[Theme] = relationship(back_populates="modules")
     sections: Mapped[list["Section"]] = relationship(
@@ -116,6 +124,7 @@ class Prerequisite(db.Model):
     before_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
     after_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12), default="required")
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
     before: Mapped[Module] = relationship(foreign_keys=[before_id])
     after: Mapped[Module] = relationship(foreign_keys=[after_id])
@@ -128,3 +137,5 @@ class CatalogueState(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: The identifier of the network catalogue's CASE CFDocument.
+    case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
