@@ -44,6 +44,15 @@ class Config:
     PREFERRED_URL_SCHEME = "http"
     PROXY_FIX = False
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
+    # xAPI delivery to a Learning Record Store (kampus.xapi); no endpoint: statements wait in the outbox
+    KAMPUS_XAPI_ENDPOINT: str | None = None  # e.g. https://lrs.example/xapi (…/statements is appended)
+    KAMPUS_XAPI_USERNAME: str | None = None
+    KAMPUS_XAPI_PASSWORD: str | None = None
+    KAMPUS_XAPI_ACTOR_SECRET: str | None = None  # keys the opaque actor ids; defaults to SECRET_KEY
+    KAMPUS_XAPI_BATCH_SIZE = 50
+    KAMPUS_XAPI_TIMEOUT = 10.0
+    KAMPUS_XAPI_RETRY_BASE_SECONDS = 30
+    KAMPUS_XAPI_RETRY_MAX_SECONDS = 6 * 3600
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -62,6 +71,9 @@ class Config:
             values["RATELIMIT_STORAGE_URI"] = os.environ["KAMPUS_RATELIMIT_STORAGE_URI"]
         if os.environ.get("KAMPUS_BASE_URL"):
             values["KAMPUS_BASE_URL"] = os.environ["KAMPUS_BASE_URL"].rstrip("/")
+        for name in ("KAMPUS_XAPI_ENDPOINT", "KAMPUS_XAPI_USERNAME", "KAMPUS_XAPI_PASSWORD", "KAMPUS_XAPI_ACTOR_SECRET"):
+            if os.environ.get(name):
+                values[name] = os.environ[name]
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         return values

@@ -8,3 +8,4 @@ from kampus.main import models as main_models  # noqa: F401
 from kampus.orgs import models as orgs_models  # noqa: F401
 from kampus.paths import models as paths_models  # noqa: F401
 from kampus.progress import models as progress_models  # noqa: F401
+from kampus.xapi import models as xapi_models  # noqa: F401
