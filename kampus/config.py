@@ -71,7 +71,8 @@ class Config:
             values["RATELIMIT_STORAGE_URI"] = os.environ["KAMPUS_RATELIMIT_STORAGE_URI"]
         if os.environ.get("KAMPUS_BASE_URL"):
             values["KAMPUS_BASE_URL"] = os.environ["KAMPUS_BASE_URL"].rstrip("/")
-        for name in ("KAMPUS_XAPI_ENDPOINT", "KAMPUS_XAPI_USERNAME", "KAMPUS_XAPI_PASSWORD", "KAMPUS_XAPI_ACTOR_SECRET"):
+        for name in ("KAMPUS_XAPI_ENDPOINT", "KAMPUS_XAPI_USERNAME", "KAMPUS_XAPI_PASSWORD",
+                     "KAMPUS_XAPI_ACTOR_SECRET"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if os.environ.get("KAMPUS_PROXY_FIX"):

@@ -18,8 +18,9 @@ def xapi_group() -> None:
 
 
 @xapi_group.command("deliver")
-@click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True,
-              help="Send at most this many statements.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=500, show_default=True, help="Send at most this many statements."
+)
 @with_appcontext
 def deliver_command(limit: int) -> None:
     """Fill the outbox from new learning events and send what is due to KAMPUS_XAPI_ENDPOINT, once."""
@@ -32,12 +33,18 @@ def deliver_command(limit: int) -> None:
         raise click.ClickException(str(error)) from None
     click.echo(str(report))
     counts = outbox_counts()
-    click.echo("outbox: " + ", ".join(f"{state} {counts.get(state, 0)}" for state in ("pending", "sending", "sent", "skipped")))
+    click.echo(
+        "outbox: " + ", ".join(f"{state} {counts.get(state, 0)}" for state in ("pending", "sending", "sent", "skipped"))
+    )
 
 
 @xapi_group.command("export")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
-              help="Only statements of events on or after this day (UTC), YYYY-MM-DD.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    default=None,
+    help="Only statements of events on or after this day (UTC), YYYY-MM-DD.",
+)
 @click.argument("file", type=click.File("w", encoding="utf-8"))
 @with_appcontext
 def export_command(since: dt.datetime | None, file) -> None:

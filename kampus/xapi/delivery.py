@@ -61,8 +61,10 @@ class DeliveryReport:
     failed: int = 0  # put back with back-off
 
     def __str__(self) -> str:
-        return (f"{self.queued} queued, {self.skipped} skipped, {self.claimed} claimed, {self.sent} sent, "
-                f"{self.already} already stored, {self.failed} failed (will be retried)")
+        return (
+            f"{self.queued} queued, {self.skipped} skipped, {self.claimed} claimed, {self.sent} sent, "
+            f"{self.already} already stored, {self.failed} failed (will be retried)"
+        )
 
 
 @dataclass
@@ -81,9 +83,15 @@ def post_statements(statements: list[dict]) -> LrsAnswer:
     config = current_app.config
     url = config["KAMPUS_XAPI_ENDPOINT"].rstrip("/") + "/statements"
     body = json.dumps(statements, ensure_ascii=False, separators=(",", ":")).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Experience-API-Version": XAPI_VERSION_HEADER,
-    })
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Experience-API-Version": XAPI_VERSION_HEADER,
+        },
+    )
     if config.get("KAMPUS_XAPI_USERNAME"):
         pair = f"{config['KAMPUS_XAPI_USERNAME']}:{config.get('KAMPUS_XAPI_PASSWORD') or ''}"
         request.add_header("Authorization", "Basic " + base64.b64encode(pair.encode()).decode())
@@ -107,7 +115,8 @@ def _claim(limit: int, now: datetime) -> tuple[str, list[XapiOutbox]]:
     if ids:
         # the condition is checked again by the UPDATE itself: a row another drainer claimed meanwhile stays theirs
         db.session.execute(
-            update(XapiOutbox).where(XapiOutbox.id.in_(ids), claimable)
+            update(XapiOutbox)
+            .where(XapiOutbox.id.in_(ids), claimable)
             .values(state="sending", claim=token, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -118,7 +127,8 @@ def _claim(limit: int, now: datetime) -> tuple[str, list[XapiOutbox]]:
 
 def _mark_sent(token: str, rows: list[XapiOutbox], now: datetime) -> None:
     db.session.execute(
-        update(XapiOutbox).where(XapiOutbox.id.in_([r.id for r in rows]), XapiOutbox.claim == token)
+        update(XapiOutbox)
+        .where(XapiOutbox.id.in_([r.id for r in rows]), XapiOutbox.claim == token)
         .values(state="sent", sent_at=now, claim=None, last_error=None, attempts=XapiOutbox.attempts + 1)
         .execution_options(synchronize_session=False)
     )
@@ -131,9 +141,16 @@ def _mark_failed(token: str, rows: list[XapiOutbox], now: datetime, error: str) 
     for row in rows:
         attempts = (row.attempts or 0) + 1
         db.session.execute(
-            update(XapiOutbox).where(XapiOutbox.id == row.id, XapiOutbox.claim == token)
-            .values(state="pending", claim=None, claimed_at=None, attempts=attempts,
-                    next_attempt_at=now + backoff(attempts, base, ceiling), last_error=error[:1000])
+            update(XapiOutbox)
+            .where(XapiOutbox.id == row.id, XapiOutbox.claim == token)
+            .values(
+                state="pending",
+                claim=None,
+                claimed_at=None,
+                attempts=attempts,
+                next_attempt_at=now + backoff(attempts, base, ceiling),
+                last_error=error[:1000],
+            )
             .execution_options(synchronize_session=False)
         )
 
@@ -169,18 +186,18 @@ def deliver_pending(limit: int = 500, *, now: datetime | None = None) -> Deliver
     still filled and committed, so nothing waits on the configuration).
     """
     report = DeliveryReport()
-    enqueued = enqueue_new()
+    now = now or utcnow()
+    enqueued = enqueue_new(now=now)
     db.session.commit()
     report.queued, report.skipped = enqueued.queued, enqueued.skipped
     if not current_app.config.get("KAMPUS_XAPI_ENDPOINT"):
         raise DeliveryNotConfigured("KAMPUS_XAPI_ENDPOINT is not set: statements wait in the outbox.")
-    now = now or utcnow()
     token, rows = _claim(limit, now)
     report.claimed = len(rows)
     size = max(1, int(current_app.config["KAMPUS_XAPI_BATCH_SIZE"]))
     for start in range(0, len(rows), size):
         try:
-            _send(token, rows[start:start + size], now, report)
+            _send(token, rows[start : start + size], now, report)
         except Exception:
             db.session.rollback()  # the claim stays; the lease frees the rows for the next drain
             raise

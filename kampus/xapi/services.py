@@ -66,15 +66,15 @@ class EnqueueReport:
 
 # --- reading ---------------------------------------------------------------------
 
+
 def _module_infos(module_ids: set[int]) -> dict[int, ModuleInfo]:
     if not module_ids:
         return {}
-    modules = db.session.scalars(
-        select(Module).where(Module.id.in_(module_ids)).options(selectinload(Module.theme))
-    )
+    modules = db.session.scalars(select(Module).where(Module.id.in_(module_ids)).options(selectinload(Module.theme)))
     return {
-        m.id: ModuleInfo(m.slug, dict(m.title or {}), m.theme.slug, dict(m.theme.title or {}),
-                         m.pass_mark or DEFAULT_PASS_MARK)
+        m.id: ModuleInfo(
+            m.slug, dict(m.title or {}), m.theme.slug, dict(m.theme.title or {}), m.pass_mark or DEFAULT_PASS_MARK
+        )
         for m in modules
     }
 
@@ -118,33 +118,46 @@ class _PathsOfUsers:
         for user_id, team_id in teams:
             team_users.setdefault(team_id, set()).add(user_id)
         named = db.session.execute(
-            select(AssignmentPerson.user_id, AssignmentPerson.assignment_id).where(AssignmentPerson.user_id.in_(missing))
+            select(AssignmentPerson.user_id, AssignmentPerson.assignment_id).where(
+                AssignmentPerson.user_id.in_(missing)
+            )
         ).all()
         by_assignment: dict[int, set[int]] = {}
         for user_id, assignment_id in named:
             by_assignment.setdefault(assignment_id, set()).add(user_id)
         assignments = db.session.scalars(
             select(Assignment)
-            .where(Assignment.withdrawn_at.is_(None),
-                   Assignment.team_id.in_(list(team_users)) | Assignment.id.in_(list(by_assignment)))
-            .options(selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
-                     selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.theme))
+            .where(
+                Assignment.withdrawn_at.is_(None),
+                Assignment.team_id.in_(list(team_users)) | Assignment.id.in_(list(by_assignment)),
+            )
+            .options(
+                selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
+                selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.theme),
+            )
             .order_by(Assignment.id)
         ).all()
         for a in assignments:
             goals = a.template.goals
-            closure = self._closure([g.module.slug for g in goals if g.module], [g.theme.slug for g in goals if g.theme])
+            closure = self._closure(
+                [g.module.slug for g in goals if g.module], [g.theme.slug for g in goals if g.theme]
+            )
             info = PathInfo("assignment", a.id, dict(a.template.title or {}))
             for user_id in team_users.get(a.team_id, set()) | by_assignment.get(a.id, set()):
                 self.cache[user_id].append((info, closure))
         paths = db.session.scalars(
-            select(Path).where(Path.user_id.in_(missing))
-            .options(selectinload(Path.goals).selectinload(PathGoal.module),
-                     selectinload(Path.goals).selectinload(PathGoal.theme))
+            select(Path)
+            .where(Path.user_id.in_(missing))
+            .options(
+                selectinload(Path.goals).selectinload(PathGoal.module),
+                selectinload(Path.goals).selectinload(PathGoal.theme),
+            )
             .order_by(Path.id)
         ).all()
         for p in paths:
-            closure = self._closure([g.module.slug for g in p.goals if g.module], [g.theme.slug for g in p.goals if g.theme])
+            closure = self._closure(
+                [g.module.slug for g in p.goals if g.module], [g.theme.slug for g in p.goals if g.theme]
+            )
             self.cache[p.user_id].append((PathInfo("path", p.id, {"fi": p.title}), closure))
 
     def _closure(self, modules: list[str], themes: list[str]) -> set[str]:
@@ -161,9 +174,15 @@ class _PathsOfUsers:
 def event_data(events: list[LearningEvent]) -> list[EventData]:
     """What the mapping needs of each event, in a fixed number of queries for the batch."""
     modules = _module_infos({e.module_id for e in events if e.module_id is not None})
-    sections = _sections({(e.module_id, int(e.data["position"])) for e in events
-                          if e.verb == "section_viewed" and e.module_id is not None
-                          and isinstance((e.data or {}).get("position"), int)})
+    sections = _sections(
+        {
+            (e.module_id, int(e.data["position"]))
+            for e in events
+            if e.verb == "section_viewed"
+            and e.module_id is not None
+            and isinstance((e.data or {}).get("position"), int)
+        }
+    )
     paths = _PathsOfUsers()
     paths.prefetch({e.user_id for e in events if e.module_id in modules})
     made = []
@@ -171,11 +190,19 @@ def event_data(events: list[LearningEvent]) -> list[EventData]:
         data = dict(e.data or {})
         module = modules.get(e.module_id)
         people = {data[k]: actor_for(data[k]) for k in xs.PEOPLE_KEYS if isinstance(data.get(k), int)}
-        made.append(EventData(
-            id=e.id, kind=e.verb, actor=actor_for(e.user_id), occurred_at=e.created_at, data=data, module=module,
-            section=sections.get((e.module_id, data.get("position"))) if e.verb == "section_viewed" else None,
-            paths=paths.of(e.user_id, module.slug) if module else (), people=people,
-        ))
+        made.append(
+            EventData(
+                id=e.id,
+                kind=e.verb,
+                actor=actor_for(e.user_id),
+                occurred_at=e.created_at,
+                data=data,
+                module=module,
+                section=sections.get((e.module_id, data.get("position"))) if e.verb == "section_viewed" else None,
+                paths=paths.of(e.user_id, module.slug) if module else (),
+                people=people,
+            )
+        )
     return made
 
 
@@ -185,7 +212,9 @@ def assignment_data(assignments: list[Assignment]) -> list[AssignmentData]:
         AssignmentData(
             id=a.id,
             actor=xs.actor_name(secret, "user", a.created_by_id) if a.created_by_id else None,
-            occurred_at=a.created_at, title=dict(a.template.title or {}),
+            organisation=xs.actor_name(secret, "organisation", a.organisation_id),
+            occurred_at=a.created_at,
+            title=dict(a.template.title or {}),
             team=xs.actor_name(secret, "team", a.team_id) if a.team_id else None,
             people=tuple(xs.actor_name(secret, "user", p.user_id) for p in a.people),
             due=a.due.isoformat() if a.due else None,
@@ -195,6 +224,7 @@ def assignment_data(assignments: list[Assignment]) -> list[AssignmentData]:
 
 
 # --- writing -------------------------------------------------------------------------
+
 
 def _not_in_outbox(source: str, id_column):
     return ~exists().where(XapiOutbox.source == source, XapiOutbox.source_id == id_column)
@@ -213,24 +243,35 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     db.session.execute(statement)
 
 
-def _row(source: str, source_id: int, kind: str, occurred_at: datetime, statement: dict | None,
-         now: datetime) -> dict:
+def _row(source: str, source_id: int, kind: str, occurred_at: datetime, statement: dict | None, now: datetime) -> dict:
     return {
         "statement_id": statement["id"] if statement else xs.statement_id(base_url(), f"skipped/{source}/{source_id}"),
-        "source": source, "source_id": source_id, "kind": kind, "statement": statement,
-        "occurred_at": occurred_at, "state": "pending" if statement else "skipped", "attempts": 0,
-        "next_attempt_at": now, "created_at": now,
+        "source": source,
+        "source_id": source_id,
+        "kind": kind,
+        "statement": statement,
+        "occurred_at": occurred_at,
+        "state": "pending" if statement else "skipped",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
     }
 
 
-def enqueue_new(limit: int = SCAN_BATCH) -> EnqueueReport:
-    """Add outbox rows for up to ``limit`` events and ``limit`` assignments not yet in the outbox."""
+def enqueue_new(limit: int = SCAN_BATCH, *, now: datetime | None = None) -> EnqueueReport:
+    """Add outbox rows for up to ``limit`` events and ``limit`` assignments not yet in the outbox,
+    due at once (``now``, default the current time)."""
     report = EnqueueReport()
-    now = utcnow()
+    now = now or utcnow()
     base = base_url()
-    events = list(db.session.scalars(
-        select(LearningEvent).where(_not_in_outbox("event", LearningEvent.id)).order_by(LearningEvent.id).limit(limit)
-    ))
+    events = list(
+        db.session.scalars(
+            select(LearningEvent)
+            .where(_not_in_outbox("event", LearningEvent.id))
+            .order_by(LearningEvent.id)
+            .limit(limit)
+        )
+    )
     rows = []
     for data in event_data(events):
         made = xs.statements_for_event(data, base)
@@ -241,11 +282,15 @@ def enqueue_new(limit: int = SCAN_BATCH) -> EnqueueReport:
         for statement in made:
             report.queued += 1
             rows.append(_row("event", data.id, data.kind, data.occurred_at, statement, now))
-    assignments = list(db.session.scalars(
-        select(Assignment).where(_not_in_outbox("assignment", Assignment.id))
-        .options(selectinload(Assignment.template), selectinload(Assignment.people))
-        .order_by(Assignment.id).limit(limit)
-    ))
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(_not_in_outbox("assignment", Assignment.id))
+            .options(selectinload(Assignment.template), selectinload(Assignment.people))
+            .order_by(Assignment.id)
+            .limit(limit)
+        )
+    )
     for data in assignment_data(assignments):
         made = xs.statements_for_assignment(data, base)
         if not made:
@@ -274,7 +319,9 @@ def enqueue_all() -> EnqueueReport:
 
 
 def outbox_counts() -> dict[str, int]:
-    return dict(db.session.execute(select(XapiOutbox.state, func.count(XapiOutbox.id)).group_by(XapiOutbox.state)).all())
+    return dict(
+        db.session.execute(select(XapiOutbox.state, func.count(XapiOutbox.id)).group_by(XapiOutbox.state)).all()
+    )
 
 
 def statements_since(since: datetime | None = None):

@@ -31,7 +31,7 @@ import hmac
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 XAPI_VERSION = "1.0.3"
 #: Fixed root of every Kampus statement namespace (the base URL is hashed under it).
@@ -80,6 +80,7 @@ SELF_CHECK_NAME = {"fi": "Itsetesti", "sv": "Självtest", "en": "Self-check"}
 
 # --- inputs (filled by kampus.xapi.services) ------------------------------------
 
+
 @dataclass(frozen=True)
 class ModuleInfo:
     slug: str
@@ -122,15 +123,17 @@ class AssignmentData:
     """An assignment: the manager (actor) gave a path to a team or to named people."""
 
     id: int
-    actor: str | None  # the manager's opaque name; None when the account is gone
+    actor: str | None  # the manager's opaque name; None when the account is gone (or was never recorded)
     occurred_at: datetime
     title: Mapping[str, str]
+    organisation: str | None = None  # opaque name of the organisation: the actor when there is no manager
     team: str | None = None  # opaque name of the team
     people: tuple[str, ...] = ()  # opaque names of the named people
     due: str | None = None  # ISO date
 
 
 # --- small builders -------------------------------------------------------------
+
 
 def namespace(base_url: str) -> uuid.UUID:
     return uuid.uuid5(KAMPUS_NAMESPACE, base_url.rstrip("/"))
@@ -169,8 +172,8 @@ def agent(base_url: str, name: str) -> dict:
 def iso(moment: datetime) -> str:
     """ISO 8601 with the timezone (stored times are naive UTC)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def extension(base_url: str, name: str) -> str:
@@ -217,6 +220,7 @@ def percent_score(score) -> dict:
 
 # --- the table --------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Part:
     """What a rule decides; :func:`statements_for_event` adds id, actor, timestamp and context."""
@@ -248,8 +252,9 @@ def started(event, base):
 def experienced(event, base):
     if event.module is None or event.section is None:
         return None
-    return Part("experienced", section_activity(base, event.module, event.section),
-                parent=module_activity(base, event.module))
+    return Part(
+        "experienced", section_activity(base, event.module, event.section), parent=module_activity(base, event.module)
+    )
 
 
 def _attempt_passed(event: EventData) -> bool | None:
@@ -275,9 +280,12 @@ def answered(event, base):
 def failed(event, base):
     if _attempt_passed(event) is not False:
         return None
-    return Part("failed", self_check_activity(base, event.module),
-                {"score": percent_score(event.data["score"]), "success": False, "completion": True},
-                parent=module_activity(base, event.module))
+    return Part(
+        "failed",
+        self_check_activity(base, event.module),
+        {"score": percent_score(event.data["score"]), "success": False, "completion": True},
+        parent=module_activity(base, event.module),
+    )
 
 
 @_needs_module
@@ -326,14 +334,20 @@ def recognised(event, base):
         if "score" in event.data:
             result["score"] = percent_score(event.data["score"])
         return Part("passed", module_activity(base, event.module), result, extensions, instructor=instructor)
-    return Part("waived", module_activity(base, event.module), {"success": True, "completion": True},
-                extensions, instructor=instructor)
+    return Part(
+        "waived",
+        module_activity(base, event.module),
+        {"success": True, "completion": True},
+        extensions,
+        instructor=instructor,
+    )
 
 
 def tested_out(event, base):
     """A kind of its own for testing out (should the log name it so): a recognition by self-check."""
-    return recognised(replace(event, data={**event.data, "how": event.data.get("how", "self_check"), "test_out": True}),
-                      base)
+    return recognised(
+        replace(event, data={**event.data, "how": event.data.get("how", "self_check"), "test_out": True}), base
+    )
 
 
 @_needs_module
@@ -341,8 +355,11 @@ def rated(event, base):
     if event.data.get("rating") is None:
         return None
     rating = int(event.data["rating"])
-    return Part("rated", module_activity(base, event.module),
-                {"score": {"scaled": round(rating / 5, 4), "raw": rating, "min": 1, "max": 5}})
+    return Part(
+        "rated",
+        module_activity(base, event.module),
+        {"score": {"scaled": round(rating / 5, 4), "raw": rating, "min": 1, "max": 5}},
+    )
 
 
 #: Event kind (``LearningEvent.verb``) → the rules that make its statements, keyed by a name that
@@ -403,10 +420,15 @@ def _assemble(event: EventData, base: str, key: str, part: Part) -> dict:
 
 
 def statements_for_assignment(assignment: AssignmentData, base_url: str) -> list[dict]:
-    """The manager assigned a path: actor the manager, object the assigned path, the team or the
-    named people as ``context.team``, ``registration`` the assignment's."""
+    """The manager assigned a path: actor the manager (else the organisation, as an identified
+    Group), object the assigned path, the team or the named people as ``context.team``,
+    ``registration`` the assignment's."""
     base = base_url.rstrip("/")
-    if assignment.actor is None:
+    if assignment.actor is not None:
+        actor = agent(base, assignment.actor)
+    elif assignment.organisation is not None:
+        actor = {"objectType": "Group", "account": {"homePage": base, "name": assignment.organisation}}
+    else:
         return []
     path = PathInfo("assignment", assignment.id, assignment.title)
     context: dict = {"platform": "Kampus", "language": "fi-FI", "registration": registration(base, path)}
@@ -416,12 +438,14 @@ def statements_for_assignment(assignment: AssignmentData, base_url: str) -> list
         context["team"] = {"objectType": "Group", "member": [agent(base, name) for name in assignment.people]}
     if assignment.due:
         context["extensions"] = {extension(base, "due"): assignment.due}
-    return [{
-        "id": statement_id(base, f"assignment/{assignment.id}/main"),
-        "actor": agent(base, assignment.actor),
-        "verb": VERBS["assigned"].as_dict(),
-        "object": path_activity(base, path),
-        "context": context,
-        "timestamp": iso(assignment.occurred_at),
-        "version": XAPI_VERSION,
-    }]
+    return [
+        {
+            "id": statement_id(base, f"assignment/{assignment.id}/main"),
+            "actor": actor,
+            "verb": VERBS["assigned"].as_dict(),
+            "object": path_activity(base, path),
+            "context": context,
+            "timestamp": iso(assignment.occurred_at),
+            "version": XAPI_VERSION,
+        }
+    ]
