@@ -104,25 +104,39 @@ def post_statements(statements: list[dict]) -> LrsAnswer:
         return LrsAnswer(None, str(getattr(error, "reason", error)))
 
 
-def _claim(limit: int, now: datetime) -> tuple[str, list[XapiOutbox]]:
-    token = str(uuid.uuid4())
-    claimable = or_(
+def _claimable(now: datetime):
+    return or_(
         and_(XapiOutbox.state == "pending", XapiOutbox.next_attempt_at <= now),
         and_(XapiOutbox.state == "sending", XapiOutbox.claimed_at < now - CLAIM_LEASE),
     )
-    candidates = select(XapiOutbox.id).where(claimable).order_by(XapiOutbox.next_attempt_at, XapiOutbox.id).limit(limit)
-    ids = list(db.session.scalars(candidates))
+
+
+def _candidates(limit: int, now: datetime) -> list[int]:
+    query = select(XapiOutbox.id).where(_claimable(now)).order_by(XapiOutbox.next_attempt_at, XapiOutbox.id)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def _take(ids: list[int], now: datetime) -> tuple[str, list[XapiOutbox]]:
+    """Claim those of ``ids`` that are still claimable, under a new token; commit; return the rows taken.
+
+    The condition is checked again by the ``UPDATE`` itself, so of two drainers that chose the
+    same candidates only the first takes them: the second finds them already ``sending``.
+    """
+    token = str(uuid.uuid4())
     if ids:
-        # the condition is checked again by the UPDATE itself: a row another drainer claimed meanwhile stays theirs
         db.session.execute(
             update(XapiOutbox)
-            .where(XapiOutbox.id.in_(ids), claimable)
+            .where(XapiOutbox.id.in_(ids), _claimable(now))
             .values(state="sending", claim=token, claimed_at=now)
             .execution_options(synchronize_session=False)
         )
     db.session.commit()
     rows = list(db.session.scalars(select(XapiOutbox).where(XapiOutbox.claim == token).order_by(XapiOutbox.id)))
     return token, rows
+
+
+def _claim(limit: int, now: datetime) -> tuple[str, list[XapiOutbox]]:
+    return _take(_candidates(limit, now), now)
 
 
 def _mark_sent(token: str, rows: list[XapiOutbox], now: datetime) -> None:

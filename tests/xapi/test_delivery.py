@@ -171,6 +171,24 @@ def test_claims_are_exclusive_and_a_dead_drainers_claim_expires(make_app, make_l
         assert len(lrs.stored) == 1
 
 
+def test_of_two_drainers_that_chose_the_same_rows_only_the_first_takes_them(make_app, make_lrs):
+    from kampus.xapi.delivery import _candidates, _take
+    from kampus.xapi.services import enqueue_all
+
+    app = make_app("catalogue", **lrs_config(make_lrs()))
+    with app.app_context():
+        progress.view_section(make_learner().id, module("digcomp-perusteet"), 0)
+        enqueue_all()
+        db.session.commit()
+        now = utcnow()
+        chosen_by_a = _candidates(10, now)
+        chosen_by_b = _candidates(10, now)  # B reads before A's claim is written
+        assert chosen_by_a == chosen_by_b and len(chosen_by_a) == 2
+        _token, taken_by_a = _take(chosen_by_a, now)
+        _token, taken_by_b = _take(chosen_by_b, now)
+        assert len(taken_by_a) == 2 and taken_by_b == []
+
+
 def test_without_an_endpoint_statements_wait_in_the_outbox(app):
     progress.start_module(make_learner().id, module("digcomp-perusteet"))
     db.session.commit()
