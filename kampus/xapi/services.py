@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
+from kampus.auth.models import User
 from kampus.catalogue.models import Module, Section
 from kampus.catalogue.services import catalogue_graph
 from kampus.db import utcnow
@@ -183,6 +184,10 @@ def event_data(events: list[LearningEvent]) -> list[EventData]:
             and isinstance((e.data or {}).get("position"), int)
         }
     )
+    user_ids = {e.user_id for e in events}
+    languages = (
+        dict(db.session.execute(select(User.id, User.language).where(User.id.in_(user_ids))).all()) if events else {}
+    )
     paths = _PathsOfUsers()
     paths.prefetch({e.user_id for e in events if e.module_id in modules})
     made = []
@@ -195,6 +200,7 @@ def event_data(events: list[LearningEvent]) -> list[EventData]:
                 id=e.id,
                 kind=e.verb,
                 actor=actor_for(e.user_id),
+                language=languages.get(e.user_id),
                 occurred_at=e.created_at,
                 data=data,
                 module=module,

@@ -116,6 +116,7 @@ class EventData:
     section: SectionInfo | None = None
     paths: tuple[PathInfo, ...] = ()
     people: Mapping[int, str] = field(default_factory=dict)  # other user ids named in data → opaque names
+    language: str | None = None  # the learner's language (fi, sv, en): context.language
 
 
 @dataclass(frozen=True)
@@ -389,7 +390,9 @@ def statements_for_event(event: EventData, base_url: str) -> list[dict]:
 
 
 def _assemble(event: EventData, base: str, key: str, part: Part) -> dict:
-    context: dict = {"platform": "Kampus", "language": "fi-FI"}
+    context: dict = {"platform": "Kampus"}
+    if event.language in dict(LANGUAGES):
+        context["language"] = dict(LANGUAGES)[event.language]
     activities: dict = {}
     if part.parent is not None:
         activities["parent"] = [part.parent]
@@ -431,7 +434,7 @@ def statements_for_assignment(assignment: AssignmentData, base_url: str) -> list
     else:
         return []
     path = PathInfo("assignment", assignment.id, assignment.title)
-    context: dict = {"platform": "Kampus", "language": "fi-FI", "registration": registration(base, path)}
+    context: dict = {"platform": "Kampus", "registration": registration(base, path)}
     if assignment.team is not None:
         context["team"] = {"objectType": "Group", "account": {"homePage": base, "name": assignment.team}}
     elif assignment.people:

@@ -121,3 +121,26 @@ def test_an_event_committed_late_with_a_smaller_id_is_still_enqueued(app):
     db.session.commit()
     enqueue_new()
     assert db.session.scalar(select(func.count(XapiOutbox.id)).where(XapiOutbox.source_id == first.id)) == 1
+
+
+def test_a_module_on_the_learners_path_carries_the_path_as_registration(app):
+    from kampus.paths.models import Path, PathGoal
+    from kampus.xapi import statements as xs
+
+    learner = make_learner()
+    path = Path(user_id=learner.id, title="Tuottaminen", start=dt.date(2026, 11, 1))
+    path.goals = [PathGoal(module_id=module("oppimateriaalin-tuottaminen").id)]
+    db.session.add(path)
+    db.session.flush()
+    required = module("oppimateriaalin-laatu")  # a prerequisite of the goal: on the path too
+    progress.start_module(learner.id, required)
+    progress.start_module(learner.id, module("video-simulaatiot-xr"))  # not on the path
+    db.session.commit()
+    enqueue_new()
+    on_path, off_path = statements_by_kind()["started"]
+    validate_statement(on_path)
+    base = "http://127.0.0.1:5000"
+    assert on_path["context"]["registration"] == xs.registration(base, xs.PathInfo("path", path.id, {}))
+    assert f"{base}/paths/{path.id}" in [a["id"] for a in on_path["context"]["contextActivities"]["grouping"]]
+    assert "registration" not in off_path["context"]
+    assert on_path["context"]["language"] == "fi-FI"

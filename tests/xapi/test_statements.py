@@ -38,6 +38,7 @@ def event(kind: str, id: int = 1, **data) -> EventData:
         section=section,
         paths=(ASSIGNED, PERSONAL),
         people={42: "b" * 32},
+        language="sv",
     )
 
 
@@ -139,6 +140,7 @@ def test_recognition_keeps_its_provenance_with_the_approver_opaque():
 def test_context_names_the_path_as_registration_and_grouping():
     (statement,) = xs.statements_for_event(event("completed"), BASE)
     context = statement["context"]
+    assert context["language"] == "sv-FI"  # the learner's own
     assert context["registration"] == str(uuid.uuid5(xs.namespace(BASE), "assignment/5"))
     grouping = [a["id"] for a in context["contextActivities"]["grouping"]]
     assert grouping == [f"{BASE}/themes/pedagogiikka", f"{BASE}/me/assignments/5", f"{BASE}/paths/9"]
