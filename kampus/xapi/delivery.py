@@ -67,6 +67,15 @@ class DeliveryReport:
         )
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row, read once (so later commits, which expire ORM objects, cost no reloads)."""
+
+    id: int
+    statement: dict
+    attempts: int
+
+
 @dataclass
 class LrsAnswer:
     status: int | None  # None: no answer at all (refused, time-out)
@@ -116,7 +125,7 @@ def _candidates(limit: int, now: datetime) -> list[int]:
     return list(db.session.scalars(query.limit(limit)))
 
 
-def _take(ids: list[int], now: datetime) -> tuple[str, list[XapiOutbox]]:
+def _take(ids: list[int], now: datetime) -> tuple[str, list[Claimed]]:
     """Claim those of ``ids`` that are still claimable, under a new token; commit; return the rows taken.
 
     The condition is checked again by the ``UPDATE`` itself, so of two drainers that chose the
@@ -131,15 +140,15 @@ def _take(ids: list[int], now: datetime) -> tuple[str, list[XapiOutbox]]:
             .execution_options(synchronize_session=False)
         )
     db.session.commit()
-    rows = list(db.session.scalars(select(XapiOutbox).where(XapiOutbox.claim == token).order_by(XapiOutbox.id)))
-    return token, rows
+    query = select(XapiOutbox.id, XapiOutbox.statement, XapiOutbox.attempts).where(XapiOutbox.claim == token)
+    return token, [Claimed(*row) for row in db.session.execute(query.order_by(XapiOutbox.id))]
 
 
-def _claim(limit: int, now: datetime) -> tuple[str, list[XapiOutbox]]:
+def _claim(limit: int, now: datetime) -> tuple[str, list[Claimed]]:
     return _take(_candidates(limit, now), now)
 
 
-def _mark_sent(token: str, rows: list[XapiOutbox], now: datetime) -> None:
+def _mark_sent(token: str, rows: list[Claimed], now: datetime) -> None:
     db.session.execute(
         update(XapiOutbox)
         .where(XapiOutbox.id.in_([r.id for r in rows]), XapiOutbox.claim == token)
@@ -148,7 +157,7 @@ def _mark_sent(token: str, rows: list[XapiOutbox], now: datetime) -> None:
     )
 
 
-def _mark_failed(token: str, rows: list[XapiOutbox], now: datetime, error: str) -> None:
+def _mark_failed(token: str, rows: list[Claimed], now: datetime, error: str) -> None:
     config = current_app.config
     base = float(config["KAMPUS_XAPI_RETRY_BASE_SECONDS"])
     ceiling = float(config["KAMPUS_XAPI_RETRY_MAX_SECONDS"])
@@ -175,7 +184,7 @@ def _describe(answer: LrsAnswer) -> str:
     return f"LRS answered {answer.status}: {answer.text[:300]}"
 
 
-def _send(token: str, rows: list[XapiOutbox], now: datetime, report: DeliveryReport) -> None:
+def _send(token: str, rows: list[Claimed], now: datetime, report: DeliveryReport) -> None:
     answer = post_statements([row.statement for row in rows])
     if answer.status in (200, 204):
         _mark_sent(token, rows, now)
