@@ -180,3 +180,18 @@ def test_the_validator_is_not_a_rubber_stamp():
         validate_statement(broken)
     with pytest.raises(ValidationError):
         validate_statement({**statement, "result": {"score": {"scaled": 2}}})
+
+
+def test_the_mapping_imports_neither_flask_nor_sqlalchemy():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys, kampus.xapi.statements\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('flask', 'sqlalchemy'))\n"
+        "assert not bad, bad\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
