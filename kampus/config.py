@@ -65,6 +65,15 @@ class Config:
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
     TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down
     TEST_OUT_COOLDOWN_HOURS = 24
+    # xAPI delivery to a Learning Record Store (kampus.xapi); no endpoint: statements wait in the outbox
+    KAMPUS_XAPI_ENDPOINT: str | None = None  # e.g. https://lrs.example/xapi (…/statements is appended)
+    KAMPUS_XAPI_USERNAME: str | None = None
+    KAMPUS_XAPI_PASSWORD: str | None = None
+    KAMPUS_XAPI_ACTOR_SECRET: str | None = None  # keys the opaque actor ids; defaults to SECRET_KEY
+    KAMPUS_XAPI_BATCH_SIZE = 50
+    KAMPUS_XAPI_TIMEOUT = 10.0
+    KAMPUS_XAPI_RETRY_BASE_SECONDS = 30
+    KAMPUS_XAPI_RETRY_MAX_SECONDS = 6 * 3600
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -90,6 +99,10 @@ class Config:
         for name in ("TEST_OUT_ATTEMPTS", "TEST_OUT_COOLDOWN_HOURS"):
             if os.environ.get(f"KAMPUS_{name}"):
                 values[name] = int(os.environ[f"KAMPUS_{name}"])
+        for name in ("KAMPUS_XAPI_ENDPOINT", "KAMPUS_XAPI_USERNAME", "KAMPUS_XAPI_PASSWORD",
+                     "KAMPUS_XAPI_ACTOR_SECRET"):
+            if os.environ.get(name):
+                values[name] = os.environ[name]
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         if os.environ.get("KAMPUS_SINGLE_PROCESS"):

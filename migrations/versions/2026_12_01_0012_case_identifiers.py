@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012_case_identifiers"
-down_revision = "0005_assignments"
+down_revision = "0006_user_secret"
 branch_labels = None
 depends_on = None
 
