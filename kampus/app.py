@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "kampus.authoring.views",
     "kampus.assignments.views",
     "kampus.reports.views",
+    "kampus.api.views",
 )
 
 
