@@ -8,10 +8,12 @@ come back as problems (:mod:`kampus.api.problems`).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 from flask_smorest import Blueprint
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kampus.api import schemas as s
@@ -22,7 +24,7 @@ from kampus.assignments import services as assignment_services
 from kampus.auth.models import User
 from kampus.catalogue import services as catalogue_services
 from kampus.catalogue.models import Module, Theme
-from kampus.errors import NotFound
+from kampus.errors import Conflict, NotFound
 from kampus.extensions import db
 from kampus.orgs import services as org_services
 from kampus.orgs.models import TeamMembership
@@ -36,6 +38,17 @@ me_bp = Blueprint("me-api", __name__, url_prefix=PREFIX, description="The caller
 org_bp = Blueprint("org-api", __name__, url_prefix=PREFIX,
                    description="A manager's organisation (a manager's personal token or an organisation token)")
 BLUEPRINTS = (catalogue_bp, me_bp, org_bp)
+
+
+@contextmanager
+def unique_or_conflict():
+    """Run a service in a savepoint; a unique constraint that fires anyway (two requests at
+    once, or a check the database sees differently) is a 409, not a 500."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        raise Conflict("This conflicts with what is already stored; read it again and retry.") from None
 
 
 def problems(blueprint, *codes):
@@ -258,10 +271,11 @@ def create_staff(data):
     """Invite a person, or find them again: idempotent by ``external_id`` and by e-mail (for HR-system sync)."""
     organisation = require_manager()
     team = org_services.get_team(organisation, data["team_id"]) if data.get("team_id") else None
-    synced = services.sync_staff_member(
-        organisation, email=data["email"], name=data.get("name") or "", external_id=data.get("external_id"),
-        team=team, inviter=caller().acting_user,
-    )
+    with unique_or_conflict():
+        synced = services.sync_staff_member(
+            organisation, email=data["email"], name=data.get("name") or "", external_id=data.get("external_id"),
+            team=team, inviter=caller().acting_user,
+        )
     db.session.commit()
     return _staff_dicts(organisation, [synced.user])[0], 201 if synced.created else 200
 
@@ -315,11 +329,12 @@ def list_teams():
 @org_bp.route("/org/teams", methods=["POST"])
 @org_bp.arguments(s.TeamCreateSchema)
 @org_bp.response(201, s.TeamSchema)
-@problems(org_bp, 403, 422)
+@problems(org_bp, 403, 409, 422)
 def create_team(data):
     """A new team (names are unique in the organisation, whatever their case)."""
     organisation = require_manager()
-    team = org_services.create_team(organisation, data["name"])
+    with unique_or_conflict():
+        team = org_services.create_team(organisation, data["name"])
     db.session.commit()
     return {"id": team.id, "name": team.name, "member_count": 0}
 
@@ -341,13 +356,14 @@ def get_team(team_id):
 
 @org_bp.route("/org/teams/<int:team_id>/members/<int:user_id>", methods=["PUT"])
 @org_bp.response(200, s.MembershipSchema)
-@problems(org_bp, 403, 404)
+@problems(org_bp, 403, 404, 409)
 def add_member(team_id, user_id):
     """Put a person in the team (``added`` false when they already were)."""
     organisation = require_manager()
     team = org_services.get_team(organisation, checked_id(team_id))
     person = org_services.get_staff_member(organisation, checked_id(user_id))
-    added = org_services.add_member(organisation, team, person)
+    with unique_or_conflict():
+        added = org_services.add_member(organisation, team, person)
     db.session.commit()
     return {"team_id": team.id, "user_id": person.id, "added": added}
 
