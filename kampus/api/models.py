@@ -29,9 +29,7 @@ class ApiToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(100))
     scope: Mapped[str] = mapped_column(String(5), default="read")
@@ -41,9 +39,9 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 
-    user: Mapped["User | None"] = relationship(foreign_keys=[user_id])  # noqa: F821
-    organisation: Mapped["Organisation | None"] = relationship()  # noqa: F821
-    created_by: Mapped["User | None"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])  # noqa: F821
+    organisation: Mapped[Organisation | None] = relationship()  # noqa: F821
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])  # noqa: F821
 
     @property
     def active(self) -> bool:

@@ -35,8 +35,12 @@ from kampus.progress.models import Progress
 PREFIX = "/api/v1"
 catalogue_bp = Blueprint("catalogue-api", __name__, url_prefix=PREFIX, description="The public catalogue")
 me_bp = Blueprint("me-api", __name__, url_prefix=PREFIX, description="The caller's own data (personal tokens)")
-org_bp = Blueprint("org-api", __name__, url_prefix=PREFIX,
-                   description="A manager's organisation (a manager's personal token or an organisation token)")
+org_bp = Blueprint(
+    "org-api",
+    __name__,
+    url_prefix=PREFIX,
+    description="A manager's organisation (a manager's personal token or an organisation token)",
+)
 BLUEPRINTS = (catalogue_bp, me_bp, org_bp)
 
 
@@ -70,11 +74,17 @@ def _status_name(code: int) -> str:
 
 # --- catalogue --------------------------------------------------------------------------
 
+
 def _module_dict(module: Module) -> dict:
     return {
-        "slug": module.slug, "theme": module.theme.slug, "position": module.position,
-        "title": module.title or {}, "summary": module.summary or {}, "level": module.level,
-        "minutes": module.minutes, "target_groups": list(module.target_groups or []),
+        "slug": module.slug,
+        "theme": module.theme.slug,
+        "position": module.position,
+        "title": module.title or {},
+        "summary": module.summary or {},
+        "level": module.level,
+        "minutes": module.minutes,
+        "target_groups": list(module.target_groups or []),
     }
 
 
@@ -92,8 +102,13 @@ def _published_module(slug: str) -> Module:
 def list_themes():
     """The eight themes in order, with their published-module counts."""
     return [
-        {"slug": t.theme.slug, "position": t.theme.position, "title": t.theme.title or {},
-         "description": t.theme.description or {}, "module_count": t.module_count}
+        {
+            "slug": t.theme.slug,
+            "position": t.theme.position,
+            "title": t.theme.title or {},
+            "description": t.theme.description or {},
+            "module_count": t.module_count,
+        }
         for t in catalogue_services.theme_overview()
     ]
 
@@ -107,8 +122,11 @@ def get_theme(slug):
     theme = catalogue_services.get_theme(slug)
     view = catalogue_services.theme_graph_view(theme)
     return {
-        "slug": theme.slug, "position": theme.position, "title": theme.title or {},
-        "description": theme.description or {}, "module_count": len(view.own),
+        "slug": theme.slug,
+        "position": theme.position,
+        "title": theme.title or {},
+        "description": theme.description or {},
+        "module_count": len(view.own),
         "modules": [_module_dict(view.modules[slug]) for slug in view.own],
     }
 
@@ -120,8 +138,13 @@ def get_theme(slug):
 @problems(catalogue_bp, 404)
 def list_modules(theme=None):
     """Published modules, by theme and position; ``theme`` keeps one theme's."""
-    query = (select(Module).join(Theme, Module.theme_id == Theme.id).where(Module.status == "published")
-             .options(selectinload(Module.theme)).order_by(Theme.position, Module.position, Module.slug))
+    query = (
+        select(Module)
+        .join(Theme, Module.theme_id == Theme.id)
+        .where(Module.status == "published")
+        .options(selectinload(Module.theme))
+        .order_by(Theme.position, Module.position, Module.slug)
+    )
     if theme:
         query = query.where(Theme.id == catalogue_services.get_theme(theme).id)
     return [_module_dict(m) for m in db.session.scalars(query)]
@@ -162,6 +185,7 @@ def list_prerequisites():
 
 # --- the caller -------------------------------------------------------------------------
 
+
 @me_bp.route("/me")
 @me_bp.response(200, s.MeSchema)
 @problems(me_bp)
@@ -173,7 +197,9 @@ def me():
         "id": person.id if person else None,
         "email": person.email if person else None,
         "name": person.name if person else None,
-        "organisation": (found.organisation or (person.organisation if person else None) or SimpleNamespace(slug=None)).slug,
+        "organisation": (
+            found.organisation or (person.organisation if person else None) or SimpleNamespace(slug=None)
+        ).slug,
         "manager": found.organisation is not None,
         "token": found.token.prefix,
         "scope": found.token.scope,
@@ -182,9 +208,14 @@ def me():
 
 def _progress_dict(progress: Progress, slug: str) -> dict:
     return {
-        "id": progress.id, "user_id": progress.user_id, "module": slug, "status": progress.status,
-        "recognised_by": progress.recognised_by, "best_score": progress.best_score,
-        "started_at": progress.started_at, "finished_at": progress.finished_at,
+        "id": progress.id,
+        "user_id": progress.user_id,
+        "module": slug,
+        "status": progress.status,
+        "recognised_by": progress.recognised_by,
+        "best_score": progress.best_score,
+        "started_at": progress.started_at,
+        "finished_at": progress.finished_at,
     }
 
 
@@ -217,8 +248,13 @@ def my_paths():
             "finish": planned.plan.finish,
             "on_track": planned.plan.on_track,
             "steps": [
-                {"module": step.slug, "status": step.status, "blocked_by": list(step.blocked_by),
-                 "minutes": step.minutes, "week": step.week}
+                {
+                    "module": step.slug,
+                    "status": step.status,
+                    "blocked_by": list(step.blocked_by),
+                    "minutes": step.minutes,
+                    "week": step.week,
+                }
                 for step in planned.plan.steps
             ],
         }
@@ -228,6 +264,7 @@ def my_paths():
 
 # --- organisation: staff ----------------------------------------------------------------
 
+
 def _staff_dicts(organisation, people: list[User]) -> list[dict]:
     ids = [p.id for p in people]
     external = services.external_ids(organisation, ids)
@@ -235,12 +272,21 @@ def _staff_dicts(organisation, people: list[User]) -> list[dict]:
     if ids:
         for user_id, team_id in db.session.execute(
             select(TeamMembership.user_id, TeamMembership.team_id)
-            .where(TeamMembership.user_id.in_(ids)).order_by(TeamMembership.team_id)
+            .where(TeamMembership.user_id.in_(ids))
+            .order_by(TeamMembership.team_id)
         ):
             teams.setdefault(user_id, []).append(team_id)
     return [
-        {"id": p.id, "email": p.email, "name": p.name, "external_id": external.get(p.id), "active": p.active,
-         "signed_up": p.has_signed_up, "manager": p.is_manager, "teams": teams.get(p.id, [])}
+        {
+            "id": p.id,
+            "email": p.email,
+            "name": p.name,
+            "external_id": external.get(p.id),
+            "active": p.active,
+            "signed_up": p.has_signed_up,
+            "manager": p.is_manager,
+            "teams": teams.get(p.id, []),
+        }
         for p in people
     ]
 
@@ -264,8 +310,9 @@ def list_staff(cursor=None, limit=50, status="active"):
 @org_bp.route("/org/staff", methods=["POST"])
 @org_bp.arguments(s.StaffCreateSchema)
 @org_bp.response(201, s.StaffSchema, description="Invited now")
-@org_bp.alt_response(200, schema=s.StaffSchema, description="Already there (found by external id or e-mail)",
-                     success=True)
+@org_bp.alt_response(
+    200, schema=s.StaffSchema, description="Already there (found by external id or e-mail)", success=True
+)
 @problems(org_bp, 403, 404, 409, 422)
 def create_staff(data):
     """Invite a person, or find them again: idempotent by ``external_id`` and by e-mail (for HR-system sync)."""
@@ -273,8 +320,12 @@ def create_staff(data):
     team = org_services.get_team(organisation, data["team_id"]) if data.get("team_id") else None
     with unique_or_conflict():
         synced = services.sync_staff_member(
-            organisation, email=data["email"], name=data.get("name") or "", external_id=data.get("external_id"),
-            team=team, inviter=caller().acting_user,
+            organisation,
+            email=data["email"],
+            name=data.get("name") or "",
+            external_id=data.get("external_id"),
+            team=team,
+            inviter=caller().acting_user,
         )
     db.session.commit()
     return _staff_dicts(organisation, [synced.user])[0], 201 if synced.created else 200
@@ -317,6 +368,7 @@ def reactivate_staff(user_id):
 
 # --- organisation: teams ----------------------------------------------------------------
 
+
 @org_bp.route("/org/teams")
 @org_bp.response(200, s.TeamSchema(many=True))
 @problems(org_bp, 403)
@@ -341,8 +393,12 @@ def create_team(data):
 
 def _team_detail(organisation, team) -> dict:
     members = team.members
-    return {"id": team.id, "name": team.name, "member_count": len(members),
-            "members": _staff_dicts(organisation, list(members))}
+    return {
+        "id": team.id,
+        "name": team.name,
+        "member_count": len(members),
+        "members": _staff_dicts(organisation, list(members)),
+    }
 
 
 @org_bp.route("/org/teams/<int:team_id>")
@@ -383,6 +439,7 @@ def remove_member(team_id, user_id):
 
 # --- organisation: templates and assignments ----------------------------------------------
 
+
 @org_bp.route("/org/templates")
 @org_bp.response(200, s.TemplateSchema(many=True))
 @problems(org_bp, 403)
@@ -390,18 +447,27 @@ def list_templates():
     """The path templates this organisation may assign: network-wide and its own."""
     organisation = require_manager()
     return [
-        {"id": t.id, "title": t.title or {}, "network": t.organisation_id is None,
-         "modules": [g.module.slug for g in t.goals if g.module is not None],
-         "themes": [g.theme.slug for g in t.goals if g.theme is not None]}
+        {
+            "id": t.id,
+            "title": t.title or {},
+            "network": t.organisation_id is None,
+            "modules": [g.module.slug for g in t.goals if g.module is not None],
+            "themes": [g.theme.slug for g in t.goals if g.theme is not None],
+        }
         for t in assignment_services.templates_for(organisation.id)
     ]
 
 
 def _assignment_dict(assignment) -> dict:
     return {
-        "id": assignment.id, "template_id": assignment.template_id, "team_id": assignment.team_id,
-        "user_ids": sorted(p.user_id for p in assignment.people), "start": assignment.start,
-        "due": assignment.due, "note": assignment.note or "", "withdrawn": assignment.withdrawn_at is not None,
+        "id": assignment.id,
+        "template_id": assignment.template_id,
+        "team_id": assignment.team_id,
+        "user_ids": sorted(p.user_id for p in assignment.people),
+        "start": assignment.start,
+        "due": assignment.due,
+        "note": assignment.note or "",
+        "withdrawn": assignment.withdrawn_at is not None,
     }
 
 
@@ -423,8 +489,12 @@ def create_assignment(data):
     organisation = require_manager()
     acting = caller().acting_user
     assignment = assignment_services.assign(
-        organisation.id, acting.id if acting else None, template_id=data["template_id"],
-        team_id=data.get("team_id"), user_ids=list(data.get("user_ids") or []), due=data["due"],
+        organisation.id,
+        acting.id if acting else None,
+        template_id=data["template_id"],
+        team_id=data.get("team_id"),
+        user_ids=list(data.get("user_ids") or []),
+        due=data["due"],
         note=data.get("note") or "",
     )
     db.session.commit()
@@ -432,6 +502,7 @@ def create_assignment(data):
 
 
 # --- organisation: progress -----------------------------------------------------------------
+
 
 @org_bp.route("/org/progress")
 @org_bp.arguments(s.ProgressArgsSchema, location="query", as_kwargs=True)
@@ -443,11 +514,17 @@ def org_progress(cursor=None, limit=50, team_id=None, user_id=None):
     The cursor is the last row's place: rows added meanwhile come on later pages, none is repeated or skipped.
     """
     organisation = require_manager()
-    query = (select(Progress, Module.slug).join(Module, Module.id == Progress.module_id)
-             .join(User, User.id == Progress.user_id).where(User.organisation_id == organisation.id))
+    query = (
+        select(Progress, Module.slug)
+        .join(Module, Module.id == Progress.module_id)
+        .join(User, User.id == Progress.user_id)
+        .where(User.organisation_id == organisation.id)
+    )
     if team_id is not None:
         team = org_services.get_team(organisation, team_id)
-        query = query.where(Progress.user_id.in_(select(TeamMembership.user_id).where(TeamMembership.team_id == team.id)))
+        query = query.where(
+            Progress.user_id.in_(select(TeamMembership.user_id).where(TeamMembership.team_id == team.id))
+        )
     if user_id is not None:
         person = org_services.get_staff_member(organisation, user_id)
         query = query.where(Progress.user_id == person.id)

@@ -39,7 +39,7 @@ class UtcDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 
@@ -52,6 +52,7 @@ class Schema(ma.Schema):
 
 
 # --- problems -----------------------------------------------------------------------
+
 
 class FieldErrorSchema(Schema):
     field = fields.String(allow_none=True, required=True, metadata={"description": "The field at fault"})
@@ -70,6 +71,7 @@ class ProblemSchema(Schema):
 
 # --- paging ---------------------------------------------------------------------------
 
+
 class PageArgsSchema(Schema):
     cursor = Text(200, load_default=None, metadata={"description": "The next_cursor of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
@@ -79,14 +81,18 @@ def page_of(item_schema, name: str):
     return ma.Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
-            "next_cursor": fields.String(allow_none=True, required=True,
-                                         metadata={"description": "Pass as cursor for the next page; null at the end"}),
+            "next_cursor": fields.String(
+                allow_none=True,
+                required=True,
+                metadata={"description": "Pass as cursor for the next page; null at the end"},
+            ),
         },
         name=name,
     )
 
 
 # --- catalogue (public) -------------------------------------------------------------------
+
 
 class ThemeSchema(Schema):
     slug = fields.String(required=True)
@@ -118,8 +124,9 @@ class ModuleDetailSchema(ModuleSchema):
 
 
 class ThemeDetailSchema(ThemeSchema):
-    modules = fields.List(fields.Nested(ModuleSchema), required=True,
-                          metadata={"description": "Published modules in path order"})
+    modules = fields.List(
+        fields.Nested(ModuleSchema), required=True, metadata={"description": "Published modules in path order"}
+    )
 
 
 class PrerequisiteSchema(Schema):
@@ -133,6 +140,7 @@ class ModuleArgsSchema(Schema):
 
 
 # --- the caller ----------------------------------------------------------------------------
+
 
 class MeSchema(Schema):
     id = fields.Integer(allow_none=True, required=True)
@@ -179,6 +187,7 @@ class PathSchema(Schema):
 
 # --- organisation ---------------------------------------------------------------------------
 
+
 class StaffSchema(Schema):
     id = fields.Integer(required=True)
     email = fields.String(required=True)
@@ -197,8 +206,12 @@ class StaffArgsSchema(PageArgsSchema):
 class StaffCreateSchema(Schema):
     email = fields.Email(required=True, validate=[validate.Length(max=254), _no_nul])
     name = Text(200, load_default="")
-    external_id = Text(200, load_default=None, allow_none=True,
-                       metadata={"description": "The HR system's id; unique in the organisation"})
+    external_id = Text(
+        200,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The HR system's id; unique in the organisation"},
+    )
     team_id = Id(load_default=None, allow_none=True)
 
 

@@ -38,6 +38,7 @@ def hash_secret(secret: str) -> str:
 
 # --- tokens ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class NewToken:
     """A token just made: ``secret`` exists only here, shown once and never stored."""
@@ -46,8 +47,9 @@ class NewToken:
     secret: str
 
 
-def create_token(*, name: str, scope: str, user: User | None = None, organisation: Organisation | None = None,
-                 created_by: User) -> NewToken:
+def create_token(
+    *, name: str, scope: str, user: User | None = None, organisation: Organisation | None = None, created_by: User
+) -> NewToken:
     """A personal (``user``) or organisation (``organisation``) token. Raises DomainError beside ``name``/``scope``."""
     name = (name or "").strip()
     if not name:
@@ -60,8 +62,13 @@ def create_token(*, name: str, scope: str, user: User | None = None, organisatio
         raise ValueError("a token belongs to a person or to an organisation")
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user, organisation=organisation, created_by=created_by, name=name, scope=scope,
-        secret_hash=hash_secret(secret), prefix=secret[:PREFIX_LENGTH],
+        user=user,
+        organisation=organisation,
+        created_by=created_by,
+        name=name,
+        scope=scope,
+        secret_hash=hash_secret(secret),
+        prefix=secret[:PREFIX_LENGTH],
     )
     db.session.add(token)
     db.session.flush()
@@ -69,16 +76,23 @@ def create_token(*, name: str, scope: str, user: User | None = None, organisatio
 
 
 def personal_tokens(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
+        )
+    )
 
 
 def organisation_tokens(organisation: Organisation) -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.organisation_id == organisation.id)
-        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.organisation_id == organisation.id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())
+        )
+    )
 
 
 def get_personal_token(user: User, token_id: int) -> ApiToken:
@@ -124,19 +138,24 @@ def touch(token: ApiToken) -> None:
 
 # --- staff sync -------------------------------------------------------------------------
 
+
 def external_ids(organisation: Organisation, user_ids) -> dict[int, str]:
     user_ids = list(user_ids)
     if not user_ids:
         return {}
-    return dict(db.session.execute(
-        select(StaffExternalId.user_id, StaffExternalId.external_id)
-        .where(StaffExternalId.organisation_id == organisation.id, StaffExternalId.user_id.in_(user_ids))
-    ).all())
+    return dict(
+        db.session.execute(
+            select(StaffExternalId.user_id, StaffExternalId.external_id).where(
+                StaffExternalId.organisation_id == organisation.id, StaffExternalId.user_id.in_(user_ids)
+            )
+        ).all()
+    )
 
 
 def find_by_external_id(organisation: Organisation, external_id: str) -> User | None:
     return db.session.scalar(
-        select(User).join(StaffExternalId, StaffExternalId.user_id == User.id)
+        select(User)
+        .join(StaffExternalId, StaffExternalId.user_id == User.id)
         .where(StaffExternalId.organisation_id == organisation.id, StaffExternalId.external_id == external_id)
     )
 
@@ -161,8 +180,15 @@ class SyncedPerson:
     invitation: object | None = None
 
 
-def sync_staff_member(organisation: Organisation, *, email: str, name: str = "", external_id: str | None = None,
-                      team=None, inviter: User | None = None) -> SyncedPerson:
+def sync_staff_member(
+    organisation: Organisation,
+    *,
+    email: str,
+    name: str = "",
+    external_id: str | None = None,
+    team=None,
+    inviter: User | None = None,
+) -> SyncedPerson:
     """Find the person by external id, then by e-mail; invite them when neither finds anyone.
 
     Idempotent: sending the same person twice gives the same person, created once.
@@ -177,8 +203,9 @@ def sync_staff_member(organisation: Organisation, *, email: str, name: str = "",
     user = org_services.auth_services.find_user_by_email(email)
     if user is not None:
         if user.organisation_id != organisation.id:
-            raise Conflict(_("%(email)s already has an account in another organisation.", email=user.email),
-                           field="email")
+            raise Conflict(
+                _("%(email)s already has an account in another organisation.", email=user.email), field="email"
+            )
         if external_id is not None:
             _link_external_id(organisation, user, external_id)
         return SyncedPerson(user, False)

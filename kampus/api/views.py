@@ -32,8 +32,9 @@ def _base_url() -> str:
 
 
 def _page(template: str, form: TokenForm, tokens, new=None, **context):
-    response = render_template(template, form=form, tokens=tokens, new=new, revoke_form=RevokeForm(),
-                               base_url=_base_url(), **context)
+    response = render_template(
+        template, form=form, tokens=tokens, new=new, revoke_form=RevokeForm(), base_url=_base_url(), **context
+    )
     if new is not None:
         # The secret is on this page only: keep it out of every cache and the back button's copy.
         return response, 201, {"Cache-Control": "no-store"}
@@ -75,15 +76,17 @@ def organisation():
     new = None
     if form.validate_on_submit():
         try:
-            new = services.create_token(name=form.name.data, scope=form.scope.data, organisation=organisation,
-                                        created_by=user)
+            new = services.create_token(
+                name=form.name.data, scope=form.scope.data, organisation=organisation, created_by=user
+            )
         except DomainError as error:
             show_domain_error(form, error)
         else:
             db.session.commit()
             form = TokenForm(formdata=None)
-    return _page("api/organisation.html", form, services.organisation_tokens(organisation), new,
-                 organisation=organisation)
+    return _page(
+        "api/organisation.html", form, services.organisation_tokens(organisation), new, organisation=organisation
+    )
 
 
 @bp.post("/org/tokens/<int:token_id>/revoke")

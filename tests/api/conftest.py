@@ -33,8 +33,9 @@ def make_tokens(world) -> Tokens:
         manager_a_read=personal(world.manager_a, "read"),
         learner_a=personal(world.learner_a),
         manager_b=personal(world.manager_b),
-        org_a=services.create_token(name="HR", scope="write", organisation=world.org_a,
-                                    created_by=world.manager_a).secret,
+        org_a=services.create_token(
+            name="HR", scope="write", organisation=world.org_a, created_by=world.manager_a
+        ).secret,
         revoked=revoked.secret,
     )
     db.session.commit()

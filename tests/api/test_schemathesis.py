@@ -48,9 +48,9 @@ def served_api(databases):
     creates, the next one sees). No app context stays pushed, so each generated request has
     its own, as in production.
     """
-    from kampus.assignments.services import templates_for
     from sqlalchemy import select
 
+    from kampus.assignments.services import templates_for
     from kampus.catalogue.models import Module, Theme
     from kampus.catalogue.services import GRAPH_CACHE
     from kampus.extensions import db, limiter
@@ -90,9 +90,11 @@ def test_every_operation_conforms_to_the_served_document(served_api, method, pat
         values = {**known["path"], "slug": known["theme" if "/themes/" in path else "module"]}
         strategies.append(operation.as_strategy(path_parameters={n: values[n] for n in names}))
     if (method, path) == ("POST", "/api/v1/org/assignments"):
-        strategies.append(operation.as_strategy(
-            body={"template_id": known["template_id"], "team_id": known["team_id"], "due": "2030-06-01"}
-        ))
+        strategies.append(
+            operation.as_strategy(
+                body={"template_id": known["template_id"], "team_id": known["team_id"], "due": "2030-06-01"}
+            )
+        )
 
     @given(case=st.one_of(strategies))
     @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
