@@ -8,6 +8,7 @@ routes and schemas, problem+json error responses, bearer tokens, rate limits.
 from __future__ import annotations
 
 import http
+import os
 
 from flask import current_app
 from flask_smorest import Api
@@ -22,7 +23,7 @@ DEFAULTS = {
     "OPENAPI_VERSION": "3.1.0",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "API_RATE_LIMIT": "120 per minute",
+    "API_RATE_LIMIT": os.environ.get("KAMPUS_API_RATE_LIMIT", "120 per minute"),  # per token
     "API_SPEC_OPTIONS": {
         "info": {
             "description": (
