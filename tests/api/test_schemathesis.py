@@ -39,42 +39,33 @@ def _operations() -> list[tuple[str, str]]:
 OPERATIONS = _operations()
 
 
-@pytest.fixture(scope="module")
-def served_api(databases):
-    """The served document of an app with the two-organisation world, manager A's write token,
-    and ids that exist (so the detail operations are not only ever asked about missing rows).
+@pytest.fixture
+def served_api(make_app):
+    """The served document of an app (``make_app``: SQLite, or PostgreSQL under ``make test``)
+    with the two-organisation world, manager A's write token, and ids that exist (so the
+    detail operations are not only ever asked about missing rows).
 
-    One database for all operations, as a real client would meet it (what one operation
-    creates, the next one sees). No app context stays pushed, so each generated request has
-    its own, as in production.
+    No app context stays pushed, so each generated request has its own, as in production.
     """
     from sqlalchemy import select
 
     from kampus.assignments.services import templates_for
     from kampus.catalogue.models import Module, Theme
-    from kampus.catalogue.services import GRAPH_CACHE
-    from kampus.extensions import db, limiter
+    from kampus.extensions import db
 
-    url = databases.fresh("catalogue")
-    app = create_app(config_for(url, API_RATE_LIMIT="100000 per minute"))
-    GRAPH_CACHE.clear()
+    app = make_app("catalogue", API_RATE_LIMIT="100000 per minute")
     with app.app_context():
-        limiter.reset()
         world = make_world()
         known = {
             "secret": make_tokens(world).manager_a,
-            "path": {"team_id": world.team_a.id, "user_id": world.learner_a.id, "slug": None},
+            "path": {"team_id": world.team_a.id, "user_id": world.learner_a.id},
             "template_id": templates_for(world.org_a.id)[0].id,
             "team_id": world.team_a.id,
             "theme": db.session.scalar(select(Theme.slug).order_by(Theme.position)),
             "module": db.session.scalar(select(Module.slug).where(Module.status == "published").order_by(Module.id)),
         }
         db.session.remove()
-    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app), known
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    databases.drop(url)
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app), known
 
 
 # schemathesis.pytest.from_fixture + @schema.parametrize() would be the usual way, but
