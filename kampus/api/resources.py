@@ -8,6 +8,7 @@ come back as problems (:mod:`kampus.api.problems`).
 
 from __future__ import annotations
 
+import http
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -67,8 +68,6 @@ def problems(blueprint, *codes):
 
 
 def _status_name(code: int) -> str:
-    import http
-
     return http.HTTPStatus(code).name
 
 
