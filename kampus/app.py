@@ -30,6 +30,7 @@ BLUEPRINTS = (
     "kampus.reports.views",
     "kampus.recognition.views",
     "kampus.case.views",
+    "kampus.api.views",
 )
 
 

@@ -1,5 +1,6 @@
 """Imports every feature's models so the metadata is complete (migrations, relationships)."""
 
+from kampus.api import models as api_models  # noqa: F401
 from kampus.assignments import models as assignments_models  # noqa: F401
 from kampus.auth import models as auth_models  # noqa: F401
 from kampus.authoring import models as authoring_models  # noqa: F401

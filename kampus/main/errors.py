@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -11,7 +13,10 @@ from kampus.extensions import db
 
 
 def _render(code: int, title: str, message: str):
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if request.path.startswith("/api/"):  # RFC 9457 problem details
+        problem = {"type": "about:blank", "title": HTTPStatus(code).phrase, "status": code, "detail": message}
+        return problem, code, {"Content-Type": "application/problem+json"}
+    if request.accept_mimetypes.best == "application/json":
         return {"error": message}, code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
