@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "kampus.assignments.views",
     "kampus.reports.views",
     "kampus.recognition.views",
+    "kampus.credentials.views",
 )
 
 

@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-FEATURE_COMMANDS = ("kampus.catalogue.cli", "kampus.orgs.cli", "kampus.progress.cli", "kampus.assignments.cli")
+FEATURE_COMMANDS = ("kampus.catalogue.cli", "kampus.orgs.cli", "kampus.progress.cli", "kampus.assignments.cli",
+                    "kampus.credentials.cli")
 
 
 @click.group("i18n")

@@ -45,6 +45,7 @@ class Config:
     PROXY_FIX = False
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
+    KAMPUS_CREDENTIALS_KEY_DIR: str | None = None  # credential signing keys; unset: instance/credential-keys
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -67,6 +68,8 @@ class Config:
             values["REDIS_URL"] = os.environ["KAMPUS_REDIS_URL"]
         if os.environ.get("KAMPUS_OUTBOX_LEASE_SECONDS"):
             values["OUTBOX_LEASE_SECONDS"] = int(os.environ["KAMPUS_OUTBOX_LEASE_SECONDS"])
+        if os.environ.get("KAMPUS_CREDENTIALS_KEY_DIR"):
+            values["KAMPUS_CREDENTIALS_KEY_DIR"] = os.environ["KAMPUS_CREDENTIALS_KEY_DIR"]
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         return values
