@@ -17,6 +17,8 @@ const file = args[0];
 const mapIndex = args.indexOf('--documents');
 const documents = mapIndex >= 0 ? JSON.parse(readFileSync(args[mapIndex + 1], 'utf8')) : {};
 const requested = [];
+// The libraries log to stdout; keep stdout for the result alone.
+console.log = (...parts) => console.error(...parts);
 
 globalThis.fetch = async (input, init) => {
   const url = typeof input === 'string' ? input : (input.url ?? String(input));
@@ -48,7 +50,7 @@ const verified = errors.length === 0 && mustPass.every((id) => id === 'revocatio
   ? (step(id) === undefined || step(id).valid === true) : step(id)?.valid === true);
 const revoked = step('revocation_status')?.valid === false;
 delete checks.registered_issuer;
-console.log(JSON.stringify({
+process.stdout.write(JSON.stringify({
   verified,
   revoked,
   checks,
@@ -56,4 +58,4 @@ console.log(JSON.stringify({
   schema: schema ? schema.results : undefined,
   errors,
   requested,
-}, null, 2));
+}, null, 2) + '\n');
