@@ -63,13 +63,14 @@ def credential_of(user, slug: str = MODULE) -> Credential | None:
 
 def offline_documents(client, credential: dict) -> dict:
     """What the verifier may fetch, served from this app: the issuer's did.json (at the
-    https URL did:web resolves to) and the status list credential."""
+    https URL did:web resolves to) and the status list credential. ``client`` is a Flask
+    test client or anything with ``get_json(path)``."""
+    get_json = getattr(client, "get_json", None) or (lambda path: client.get(path).get_json())
     did = credential["issuer"]["id"]
     host = did[len("did:web:"):].replace("%3A", ":")
-    documents = {f"https://{host}/.well-known/did.json": client.get("/.well-known/did.json").get_json()}
+    documents = {f"https://{host}/.well-known/did.json": get_json("/.well-known/did.json")}
     status_url = credential["credentialStatus"]["statusListCredential"]
-    path = "/" + status_url.split("/", 3)[3]
-    documents[status_url] = client.get(path).get_json()
+    documents[status_url] = get_json("/" + status_url.split("/", 3)[3])
     return documents
 
 
