@@ -33,14 +33,21 @@ def keygen_command() -> None:
 
     directory = services.key_directory()
     key = signing.generate_key(directory)
-    click.echo(f"new key {key.kid} in {directory}; {len(signing.load_keys(directory))} key(s) published for "
-               f"{services.issuer_did()}")
+    click.echo(
+        f"new key {key.kid} in {directory}; {len(signing.load_keys(directory))} key(s) published for "
+        f"{services.issuer_did()}"
+    )
 
 
 @credentials_group.command("verify")
 @click.argument("file", type=click.File("r"))
-@click.option("--did-document", "did_documents", multiple=True, type=click.File("r"),
-              help="A DID document to resolve a did:web issuer offline (repeatable).")
+@click.option(
+    "--did-document",
+    "did_documents",
+    multiple=True,
+    type=click.File("r"),
+    help="A DID document to resolve a did:web issuer offline (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 @with_appcontext
 def verify_command(file, did_documents, as_json: bool) -> None:

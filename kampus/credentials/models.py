@@ -60,9 +60,9 @@ class Credential(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_reason: Mapped[str | None] = mapped_column(Text)
 
-    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
-    module: Mapped["Module | None"] = relationship()  # noqa: F821
-    template: Mapped["PathTemplate | None"] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
+    module: Mapped[Module | None] = relationship()  # noqa: F821
+    template: Mapped[PathTemplate | None] = relationship()  # noqa: F821
 
     @property
     def revoked(self) -> bool:

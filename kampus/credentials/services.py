@@ -31,12 +31,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from kampus.catalogue.models import Module
+from kampus.credentials import signing
+from kampus.credentials.models import BadgeSetting, Credential
 from kampus.db import utcnow
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.jobs import outbox
-from kampus.credentials import signing
-from kampus.credentials.models import BadgeSetting, Credential
 
 STATUS_LIST_BITS = 131072  # 16 KB: the minimum the Bitstring Status List spec allows
 ISSUE_KIND = "credential.issue"
@@ -74,7 +74,9 @@ def _text(value: dict | str | None, lang: str = "fi") -> str:
 
 def _setting(*, module_id: int | None = None, template_id: int | None = None) -> BadgeSetting | None:
     column = BadgeSetting.module_id if module_id is not None else BadgeSetting.template_id
-    return db.session.scalar(select(BadgeSetting).where(column == (module_id if module_id is not None else template_id)))
+    return db.session.scalar(
+        select(BadgeSetting).where(column == (module_id if module_id is not None else template_id))
+    )
 
 
 def badge_enabled(*, module_id: int | None = None, template_id: int | None = None) -> bool:
@@ -202,7 +204,8 @@ def _criteria_module(module: Module) -> str:
             "Earned by studying the module %(title)s and passing its self-check at %(mark)d %% or more; "
             "by passing the self-check without studying (testing out); or by having prior learning "
             "recognised by the learner's manager or through a self-assessment.",
-            title=_text(module.title), mark=pass_mark,
+            title=_text(module.title),
+            mark=pass_mark,
         )
     return _(
         "Earned by studying the module %(title)s to the end; or by having prior learning recognised "
@@ -254,8 +257,9 @@ def template_achievement(template, lang: str = "fi") -> dict:
     modules = db.session.scalars(select(Module).where(Module.id.in_(template_module_ids(template)))).all()
     names = ", ".join(sorted(_text(m.title, lang) for m in modules))
     with force_locale(lang):
-        narrative = _("Earned by completing, or having recognised, every module of the path: %(modules)s.",
-                      modules=names)
+        narrative = _(
+            "Earned by completing, or having recognised, every module of the path: %(modules)s.", modules=names
+        )
     achievement = {
         "id": url if lang == "fi" else f"{url}?lang={lang}",
         "type": ["Achievement"],
@@ -269,8 +273,14 @@ def template_achievement(template, lang: str = "fi") -> dict:
     competences = sorted({str(c) for m in modules for c in (m.competences or [])})
     if competences:
         achievement["alignment"] = [
-            {"type": ["Alignment"], "targetName": f"DigCompEdu {c}", "targetCode": c, "targetFramework": "DigCompEdu",
-             "targetType": "ceasn:Competency", "targetUrl": DIGCOMPEDU_URL}
+            {
+                "type": ["Alignment"],
+                "targetName": f"DigCompEdu {c}",
+                "targetCode": c,
+                "targetFramework": "DigCompEdu",
+                "targetType": "ceasn:Competency",
+                "targetUrl": DIGCOMPEDU_URL,
+            }
             for c in competences
         ]
     return achievement
@@ -283,8 +293,13 @@ def identity_object(email: str, salt: str | None = None) -> dict:
     """OB 3.0 IdentityObject: ``sha256$`` + hex SHA-256 of the e-mail address followed by the salt."""
     salt = salt or secrets.token_hex(8)
     digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
-    return {"type": "IdentityObject", "identityHash": f"sha256${digest}", "identityType": "emailAddress",
-            "hashed": True, "salt": salt}
+    return {
+        "type": "IdentityObject",
+        "identityHash": f"sha256${digest}",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "salt": salt,
+    }
 
 
 def _evidence_narrative(kind: str, provenance: str, score: int | None, pass_mark: int | None) -> str:
@@ -292,13 +307,19 @@ def _evidence_narrative(kind: str, provenance: str, score: int | None, pass_mark
         if kind == "path":
             return _("Completed or had recognised every module of the path.")
         if provenance == "completed" and score is not None:
-            return _("Studied the module and passed the self-check at %(score)d %% (pass mark %(mark)d %%).",
-                     score=score, mark=pass_mark or 70)
+            return _(
+                "Studied the module and passed the self-check at %(score)d %% (pass mark %(mark)d %%).",
+                score=score,
+                mark=pass_mark or 70,
+            )
         if provenance == "completed":
             return _("Studied the module to the end.")
         if provenance == "self_check":
-            return _("Tested out: passed the self-check at %(score)d %% (pass mark %(mark)d %%) without studying.",
-                     score=score or 0, mark=pass_mark or 70)
+            return _(
+                "Tested out: passed the self-check at %(score)d %% (pass mark %(mark)d %%) without studying.",
+                score=score or 0,
+                mark=pass_mark or 70,
+            )
         if provenance == "manager":
             return _("Prior learning recognised by the learner's manager.")
         return _("Prior learning recognised through a self-assessment.")
@@ -338,7 +359,9 @@ def issue(payload: dict, *, now: dt.datetime | None = None) -> Credential:
         if template is None:
             raise NotFound("no such path template")
         key = f"path:{template.id}"
-    existing = db.session.scalar(select(Credential).where(Credential.user_id == user.id, Credential.achievement_key == key))
+    existing = db.session.scalar(
+        select(Credential).where(Credential.user_id == user.id, Credential.achievement_key == key)
+    )
     if existing is not None:
         return existing
     signing_key = signing.current_key(key_directory())
@@ -348,7 +371,7 @@ def issue(payload: dict, *, now: dt.datetime | None = None) -> Credential:
         score = db.session.scalar(
             select(Progress.best_score).where(Progress.user_id == user.id, Progress.module_id == module.id)
         )
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     credential_uuid = str(uuid_module.uuid4())
     list_number, index = _allocate_status_index()
     achievement = module_achievement(module) if module is not None else template_achievement(template)
@@ -359,8 +382,12 @@ def issue(payload: dict, *, now: dt.datetime | None = None) -> Credential:
         "id": f"urn:uuid:{credential_uuid}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": achievement["name"],
-        "issuer": {"id": did, "type": ["Profile"], "name": current_app.config.get("KAMPUS_ISSUER_NAME", "Kampus"),
-                   "url": base_url()},
+        "issuer": {
+            "id": did,
+            "type": ["Profile"],
+            "name": current_app.config.get("KAMPUS_ISSUER_NAME", "Kampus"),
+            "url": base_url(),
+        },
         "validFrom": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "credentialSubject": {
             "type": ["AchievementSubject"],
@@ -378,10 +405,18 @@ def issue(payload: dict, *, now: dt.datetime | None = None) -> Credential:
     }
     signed = signing.sign(document, signing_key, did, created=now)
     row = Credential(
-        uuid=credential_uuid, user_id=user.id, organisation_id=user.organisation_id, kind=kind,
-        module_id=module.id if module else None, template_id=template.id if template else None,
-        achievement_key=key, provenance=provenance, status_list=list_number, status_index=index,
-        document=signed, issued_at=now.replace(tzinfo=None),
+        uuid=credential_uuid,
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        kind=kind,
+        module_id=module.id if module else None,
+        template_id=template.id if template else None,
+        achievement_key=key,
+        provenance=provenance,
+        status_list=list_number,
+        status_index=index,
+        document=signed,
+        issued_at=now.replace(tzinfo=None),
     )
     db.session.add(row)
     db.session.flush()
@@ -416,7 +451,7 @@ def status_list_credential(number: int, *, now: dt.datetime | None = None) -> di
         select(Credential.status_index).where(Credential.status_list == number, Credential.revoked_at.is_not(None))
     ).all()
     url = status_list_url(number)
-    now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     document = {
         "@context": [signing.VC_V2],
         "id": url,
@@ -449,7 +484,9 @@ def get_credential(credential_uuid: str) -> Credential:
 
 def credentials_of(user_id: int) -> list[Credential]:
     return list(
-        db.session.scalars(select(Credential).where(Credential.user_id == user_id).order_by(Credential.issued_at.desc()))
+        db.session.scalars(
+            select(Credential).where(Credential.user_id == user_id).order_by(Credential.issued_at.desc())
+        )
     )
 
 
@@ -473,14 +510,17 @@ def can_revoke(actor, credential: Credential) -> bool:
         return False
     if actor.is_admin:
         return True
-    return bool(actor.is_manager and actor.organisation_id is not None
-                and actor.organisation_id == credential.organisation_id)
+    return bool(
+        actor.is_manager and actor.organisation_id is not None and actor.organisation_id == credential.organisation_id
+    )
 
 
 def revoke(actor, credential: Credential, reason: str) -> Credential:
     """Revoke with a reason (an administrator, or a manager of the issuing organisation)."""
     if not can_revoke(actor, credential):
-        raise NotAllowed(_("Only an administrator or a manager of the issuing organisation can revoke this credential."))
+        raise NotAllowed(
+            _("Only an administrator or a manager of the issuing organisation can revoke this credential.")
+        )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for revoking."), field="reason")
@@ -506,8 +546,12 @@ class Verdict:
     checks: list[tuple[str, bool | None, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"verified": self.verified, "signature": self.signature, "revoked": self.revoked,
-                "checks": [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in self.checks]}
+        return {
+            "verified": self.verified,
+            "signature": self.signature,
+            "revoked": self.revoked,
+            "checks": [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in self.checks],
+        }
 
 
 def _resolver(extra_did_documents: list[dict] | None = None):
@@ -518,7 +562,7 @@ def _resolver(extra_did_documents: list[dict] | None = None):
     def resolve(verification_method: str):
         did = verification_method.split("#")[0]
         if did.startswith("did:key:"):
-            multibase = did[len("did:key:"):]
+            multibase = did[len("did:key:") :]
             try:
                 return signing.public_key_from_multibase(multibase)
             except ValueError:
@@ -546,18 +590,25 @@ def _parse_time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def verify_document(document: dict, *, did_documents: list[dict] | None = None,
-                    now: dt.datetime | None = None) -> Verdict:
+def verify_document(
+    document: dict, *, did_documents: list[dict] | None = None, now: dt.datetime | None = None
+) -> Verdict:
     """Verify a credential: structure, proof (eddsa-rdfc-2022), validity period and, for
     credentials whose status list is ours, revocation."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     checks: list[tuple[str, bool | None, str]] = []
     context = document.get("@context") if isinstance(document, dict) else None
-    structure_ok = isinstance(context, list) and context[:1] == [signing.VC_V2] and "VerifiableCredential" in (
-        document.get("type") or [])
+    structure_ok = (
+        isinstance(context, list)
+        and context[:1] == [signing.VC_V2]
+        and "VerifiableCredential" in (document.get("type") or [])
+    )
     checks.append(("structure", structure_ok, "" if structure_ok else "not a VC 2.0 credential"))
-    proof = signing.verify_proof(document, _resolver(did_documents)) if structure_ok else signing.ProofCheck(
-        False, "not checked")
+    proof = (
+        signing.verify_proof(document, _resolver(did_documents))
+        if structure_ok
+        else signing.ProofCheck(False, "not checked")
+    )
     checks.append(("signature", proof.verified, proof.reason))
     try:
         valid_from, valid_until = _parse_time(document.get("validFrom")), _parse_time(document.get("validUntil"))
@@ -571,11 +622,12 @@ def verify_document(document: dict, *, did_documents: list[dict] | None = None,
     if isinstance(status, dict) and status.get("type") == "BitstringStatusListEntry":
         list_url = status.get("statusListCredential", "")
         prefix = f"{base_url()}/credentials/status/"
-        if list_url.startswith(prefix) and list_url[len(prefix):].isdigit():
-            number, index = int(list_url[len(prefix):]), int(status.get("statusListIndex", "-1"))
+        if list_url.startswith(prefix) and list_url[len(prefix) :].isdigit():
+            number, index = int(list_url[len(prefix) :]), int(status.get("statusListIndex", "-1"))
             revoked = db.session.scalar(
-                select(Credential.revoked_at.is_not(None)).where(Credential.status_list == number,
-                                                                 Credential.status_index == index)
+                select(Credential.revoked_at.is_not(None)).where(
+                    Credential.status_list == number, Credential.status_index == index
+                )
             )
             revoked = bool(revoked)
             checks.append(("revocation", not revoked, _("revoked") if revoked else ""))

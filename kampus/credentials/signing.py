@@ -135,7 +135,7 @@ def key_dir(config) -> Path:
 
 def generate_key(directory: Path, *, now: dt.datetime | None = None) -> SigningKey:
     """Write a new Ed25519 key (PEM, mode 0600) and return it; it signs from now on."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     directory.mkdir(parents=True, exist_ok=True)
     kid = "key-" + now.strftime("%Y%m%dT%H%M%S%fZ")
     private_key = Ed25519PrivateKey.generate()
@@ -195,16 +195,13 @@ def _hash_data(unsecured: dict, proof_options: dict) -> bytes:
     options = dict(proof_options)
     options.pop("proofValue", None)
     options["@context"] = unsecured["@context"]
-    return (
-        hashlib.sha256(canonize(options).encode()).digest()
-        + hashlib.sha256(canonize(unsecured).encode()).digest()
-    )
+    return hashlib.sha256(canonize(options).encode()).digest() + hashlib.sha256(canonize(unsecured).encode()).digest()
 
 
 def sign(document: dict, key: SigningKey, did: str, *, created: dt.datetime | None = None) -> dict:
     """A copy of ``document`` with an ``eddsa-rdfc-2022`` DataIntegrityProof."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    created = (created or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    created = (created or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     proof = {
         "type": "DataIntegrityProof",
         "cryptosuite": CRYPTOSUITE,

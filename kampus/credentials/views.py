@@ -73,15 +73,19 @@ def _template_or_404(template_id: int):
 
 @bp.get("/achievements/module/<slug>")
 def module_achievement(slug: str):
-    document = {"@context": [services.signing.VC_V2, services.signing.OB_V3],
-                **services.module_achievement(_module_or_404(slug), _lang())}
+    document = {
+        "@context": [services.signing.VC_V2, services.signing.OB_V3],
+        **services.module_achievement(_module_or_404(slug), _lang()),
+    }
     return _json(document)
 
 
 @bp.get("/achievements/path/<int:template_id>")
 def path_achievement(template_id: int):
-    document = {"@context": [services.signing.VC_V2, services.signing.OB_V3],
-                **services.template_achievement(_template_or_404(template_id), _lang())}
+    document = {
+        "@context": [services.signing.VC_V2, services.signing.OB_V3],
+        **services.template_achievement(_template_or_404(template_id), _lang()),
+    }
     return _json(document)
 
 
@@ -146,8 +150,12 @@ def privacy(credential_uuid: str):
         raise NotFound("not yours")
     services.set_private(user, row, request.form.get("private") == "1")
     db.session.commit()
-    flash(_("Only you can see this credential now.") if row.private else _("Anyone with the link can verify this credential now."),
-          "success")
+    flash(
+        _("Only you can see this credential now.")
+        if row.private
+        else _("Anyone with the link can verify this credential now."),
+        "success",
+    )
     return redirect(url_for("credentials.mine"))
 
 
@@ -169,9 +177,12 @@ def show(credential_uuid: str):
     row = _visible_or_404(credential_uuid)
     verdict = services.verify_document(row.document)
     return render_template(
-        "credentials/show.html", credential=row, document=row.document, verdict=verdict,
-        can_revoke=services.can_revoke(current_user, row), owner=current_user.is_authenticated
-        and current_user.id == row.user_id,
+        "credentials/show.html",
+        credential=row,
+        document=row.document,
+        verdict=verdict,
+        can_revoke=services.can_revoke(current_user, row),
+        owner=current_user.is_authenticated and current_user.id == row.user_id,
         pretty=json.dumps(row.document, ensure_ascii=False, indent=2),
     )
 
@@ -205,7 +216,8 @@ def badges():
         abort(403)
     modules = (
         db.session.scalars(select(Module).where(Module.status == "published").order_by(Module.slug)).all()
-        if user.is_admin else []
+        if user.is_admin
+        else []
     )
     templates_query = select(PathTemplate).order_by(PathTemplate.id)
     if not user.is_admin:
@@ -221,6 +233,10 @@ def badges():
         flash(_("Badge settings saved."), "success")
         return redirect(url_for("credentials.badges"))
     module_ids, template_ids = services.enabled_ids()
-    return render_template("credentials/badges.html", modules=modules, templates=templates,
-                           module_ids=module_ids, template_ids=template_ids)
-
+    return render_template(
+        "credentials/badges.html",
+        modules=modules,
+        templates=templates,
+        module_ids=module_ids,
+        template_ids=template_ids,
+    )

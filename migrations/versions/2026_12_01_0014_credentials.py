@@ -7,9 +7,8 @@ Revision ID: 0014_credentials
 Revises: 0013_outbox
 Create Date: 2026-12-01
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0014_credentials'
 down_revision = '0013_outbox'

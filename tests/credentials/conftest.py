@@ -67,7 +67,7 @@ def offline_documents(client, credential: dict) -> dict:
     test client or anything with ``get_json(path)``."""
     get_json = getattr(client, "get_json", None) or (lambda path: client.get(path).get_json())
     did = credential["issuer"]["id"]
-    host = did[len("did:web:"):].replace("%3A", ":")
+    host = did[len("did:web:") :].replace("%3A", ":")
     documents = {f"https://{host}/.well-known/did.json": get_json("/.well-known/did.json")}
     status_url = credential["credentialStatus"]["statusListCredential"]
     documents[status_url] = get_json("/" + status_url.split("/", 3)[3])
@@ -86,8 +86,13 @@ def verifier(tmp_path):
         docs_file = tmp_path / "documents.json"
         cred_file.write_text(json.dumps(credential))
         docs_file.write_text(json.dumps(documents))
-        done = subprocess.run([node, str(VERIFY), str(cred_file), "--documents", str(docs_file)],
-                              cwd=ROOT / "tests", capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [node, str(VERIFY), str(cred_file), "--documents", str(docs_file)],
+            cwd=ROOT / "tests",
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

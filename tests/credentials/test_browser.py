@@ -65,7 +65,8 @@ class Http:
 
 
 def test_a_learner_finishes_a_module_and_downloads_a_credential_the_verifier_accepts(
-        page, badge_server, axe, verifier, tmp_path):
+    page, badge_server, axe, verifier, tmp_path
+):
     base = f"http://127.0.0.1:{badge_server.server_port}"
     app = badge_server.app_for_tests
     with app.app_context():

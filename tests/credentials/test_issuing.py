@@ -9,8 +9,8 @@ from kampus.credentials import services, signing
 from kampus.credentials.models import Credential
 from kampus.extensions import db
 from kampus.jobs.models import OutboxMessage
-from kampus.recognition import services as recognition  # noqa: F401  (the manager path uses progress.recognise)
 from kampus.progress import services as progress
+from kampus.recognition import services as recognition  # noqa: F401  (the manager path uses progress.recognise)
 from tests.credentials.conftest import MODULE, complete, credential_of, module
 from tests.factories import make_org, make_user
 
@@ -32,7 +32,10 @@ def test_completing_a_module_issues_one_signed_open_badge_credential(cred_app):
     assert "70 %" in achievement["criteria"]["narrative"]
     assert achievement["alignment"][0]["targetCode"] == "1.3"
     assert achievement["image"]["id"].endswith("/badge.svg")
-    assert doc["evidence"][0]["narrative"] == "Opiskeli moduulin ja läpäisi itsetestin tuloksella 100 % (hyväksymisraja 70 %)."
+    assert (
+        doc["evidence"][0]["narrative"]
+        == "Opiskeli moduulin ja läpäisi itsetestin tuloksella 100 % (hyväksymisraja 70 %)."
+    )
     identity = doc["credentialSubject"]["identifier"][0]
     assert identity["hashed"] is True and identity["identityType"] == "emailAddress"
     expected = hashlib.sha256(("liisa.oppija@example.fi" + identity["salt"]).encode()).hexdigest()

@@ -66,9 +66,14 @@ def test_the_status_list_and_an_achievement_use_only_defined_terms(cred_app, cli
 def test_the_check_notices_an_unknown_term():
     document = {"@context": [signing.VC_V2, signing.OB_V3], "type": ["VerifiableCredential"], "kampusSecret": "x"}
     assert unknown_terms(document) == {"kampusSecret"}
-    nested = {"@context": [signing.VC_V2, signing.OB_V3], "type": ["VerifiableCredential", "OpenBadgeCredential"],
-              "credentialSubject": {"type": ["AchievementSubject"], "achievement": {"type": ["Achievement"],
-                                                                                   "nimi": "x", "name": "y"}}}
+    nested = {
+        "@context": [signing.VC_V2, signing.OB_V3],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {"type": ["Achievement"], "nimi": "x", "name": "y"},
+        },
+    }
     assert unknown_terms(nested) == {"credentialSubject/achievement/nimi"}
 
 

@@ -78,8 +78,10 @@ def test_a_private_credential_answers_404_to_others(cred_app, client):
     login(client, someone.email)
     assert client.get(f"/credentials/{row.uuid}").status_code == 404
     token = form_token(client.get("/me/credentials").get_data(as_text=True))
-    assert client.post(f"/me/credentials/{row.uuid}/privacy",
-                       data={"private": "0", "csrf_token": token}).status_code == 404
+    assert (
+        client.post(f"/me/credentials/{row.uuid}/privacy", data={"private": "0", "csrf_token": token}).status_code
+        == 404
+    )
 
 
 def test_the_organisations_manager_revokes_with_a_reason_others_may_not(cred_app, client):
@@ -91,8 +93,9 @@ def test_the_organisations_manager_revokes_with_a_reason_others_may_not(cred_app
     for person in (learner, other_manager):
         login(client, person.email)
         token = form_token(client.get("/me/credentials").get_data(as_text=True))
-        assert client.post(f"/credentials/{row.uuid}/revoke",
-                           data={"reason": "x", "csrf_token": token}).status_code == 403
+        assert (
+            client.post(f"/credentials/{row.uuid}/revoke", data={"reason": "x", "csrf_token": token}).status_code == 403
+        )
         logout(client)
     login(client, manager.email)
     page = client.get(f"/credentials/{row.uuid}").get_data(as_text=True)
