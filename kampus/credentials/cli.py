@@ -1,4 +1,4 @@
-"""``kampus credentials keygen | verify FILE | enable-all | status``.
+"""``kampus credentials keygen | verify FILE | enable-all``.
 
 ``keygen`` writes a new Ed25519 key to ``KAMPUS_CREDENTIALS_KEY_DIR`` (outside the
 database); the newest key signs, older keys stay in ``/.well-known/did.json`` so
