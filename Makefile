@@ -49,10 +49,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test tests/node_modules/.package-lock.json
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(VENV)/.installed $@
+
+# Node.js test tools (the independent Open Badges verifier), exactly as locked; again only when the lock changes.
+tests/node_modules/.package-lock.json: tests/package-lock.json
+	npm ci --prefix tests --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Debian's Chromium for the browser tests, PostgreSQL's server for the db tests and
 # redis-server for the Celery tests.

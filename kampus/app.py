@@ -31,6 +31,7 @@ BLUEPRINTS = (
     "kampus.recognition.views",
     "kampus.case.views",
     "kampus.api.views",
+    "kampus.credentials.views",
 )
 
 

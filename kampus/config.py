@@ -74,6 +74,7 @@ class Config:
     KAMPUS_XAPI_TIMEOUT = 10.0
     KAMPUS_XAPI_RETRY_BASE_SECONDS = 30
     KAMPUS_XAPI_RETRY_MAX_SECONDS = 6 * 3600
+    KAMPUS_CREDENTIALS_KEY_DIR: str | None = None  # credential signing keys; unset: instance/credential-keys
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -103,6 +104,8 @@ class Config:
                      "KAMPUS_XAPI_ACTOR_SECRET"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
+        if os.environ.get("KAMPUS_CREDENTIALS_KEY_DIR"):
+            values["KAMPUS_CREDENTIALS_KEY_DIR"] = os.environ["KAMPUS_CREDENTIALS_KEY_DIR"]
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         if os.environ.get("KAMPUS_SINGLE_PROCESS"):

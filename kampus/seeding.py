@@ -13,7 +13,7 @@ from kampus.catalogue.importer import ImportPlan, apply_import, plan_import
 from kampus.catalogue.loader import CatalogueFileError, read_catalogue
 from kampus.errors import DomainError
 
-DEMO_LOADERS = ("kampus.orgs.demo", "kampus.paths.demo")
+DEMO_LOADERS = ("kampus.orgs.demo", "kampus.paths.demo", "kampus.credentials.demo")
 
 
 class SeedError(Exception):

@@ -372,6 +372,9 @@ def _finish(user_id: int, module: Module, status: str, *, recognised_by: str | N
     if won:
         log_event(user_id, status, module.id, **({"how": recognised_by} if recognised_by else {}))
     db.session.flush()
+    from kampus.credentials.services import on_module_satisfied  # a badge, issued after the commit
+
+    on_module_satisfied(user_id, module.id, recognised_by or "completed")
     return row
 
 

@@ -1,0 +1,1 @@
+"""Open Badges 3.0 verifiable credentials for completed modules and paths."""
