@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
 
-.PHONY: run test test-fast lint install install-test system-python system-test-deps i18n db seed bench clean
+.PHONY: run test test-fast lint install install-test node-test-tools system-python system-test-deps i18n db seed bench clean
 
 run: install i18n db
 	$(KAMPUS) seed --demo
@@ -49,7 +49,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e .
 	touch $@
 
-install-test: $(VENV)/.installed-test tests/node_modules/.package-lock.json
+install-test: $(VENV)/.installed-test node-test-tools
+node-test-tools:
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "make test needs Node.js and npm (Debian: sudo apt-get install nodejs npm)"; exit 1; fi; }
+	@$(MAKE) --no-print-directory tests/node_modules/.package-lock.json
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(VENV)/.installed $@

@@ -57,7 +57,7 @@ def personal():
     return _page("api/personal.html", form, services.personal_tokens(user), new, user=user)
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 def revoke_personal(token_id: int):
     user = require_login()
     token = services.get_personal_token(user, token_id)
@@ -89,7 +89,7 @@ def organisation():
     )
 
 
-@bp.post("/org/tokens/<int:token_id>/revoke")
+@bp.post("/org/tokens/<id:token_id>/revoke")
 def revoke_organisation(token_id: int):
     organisation = require_manager()
     token = services.get_organisation_token(organisation, token_id)

@@ -90,7 +90,9 @@ def package_records(package: dict, source: str = "CASE package") -> tuple[dict, 
                 "minutes": extra.get("minutes"),
                 "target_groups": extra.get("targetGroups") or [],
                 "competences": item.get("conceptKeywords") or [],
-                "status": "published",
+                # A CASE framework carries no material, and a module is published only with
+                # material (the writer's one lifecycle rule): imported modules arrive as drafts.
+                "status": "draft",
             }
         else:
             errors.append(

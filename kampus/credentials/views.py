@@ -41,7 +41,7 @@ def did_json():
     return _json(services.did_document(), mimetype="application/did+json")
 
 
-@bp.get("/credentials/status/<int:number>")
+@bp.get("/credentials/status/<id:number>")
 def status_list(number: int):
     if number < 1 or number not in (services.status_list_numbers() or [1]):
         raise NotFound(f"no status list {number}")
@@ -80,7 +80,7 @@ def module_achievement(slug: str):
     return _json(document)
 
 
-@bp.get("/achievements/path/<int:template_id>")
+@bp.get("/achievements/path/<id:template_id>")
 def path_achievement(template_id: int):
     document = {
         "@context": [services.signing.VC_V2, services.signing.OB_V3],
@@ -126,7 +126,7 @@ def module_badge(slug: str):
     return _badge_svg(services._text(module.title, _lang()), module.level)
 
 
-@bp.get("/achievements/path/<int:template_id>/badge.svg")
+@bp.get("/achievements/path/<id:template_id>/badge.svg")
 def path_badge(template_id: int):
     template = _template_or_404(template_id)
     return _badge_svg(services._text(template.title, _lang()), _("Path"))

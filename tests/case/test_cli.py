@@ -40,7 +40,7 @@ def test_export_refuses_an_unknown_format(case_app, runner, tmp_path):
 
 
 def test_import_format_case_loads_an_export_into_an_empty_catalogue(empty_app, make_app, tmp_path):
-    from tests.case.test_round_trip import assert_same_graph, published_graph
+    from tests.case.test_round_trip import assert_same_graph, imported_graph, published_graph
 
     file = tmp_path / "kampus-case.json"
     seed = make_app("catalogue")
@@ -55,7 +55,7 @@ def test_import_format_case_loads_an_export_into_an_empty_catalogue(empty_app, m
     assert snapshot_database() == snapshot
     result = runner.invoke(args=["catalogue", "import", "--format", "case", str(file)])
     assert result.exit_code == 0, result.output
-    assert_same_graph(graph, published_graph())
+    assert_same_graph(graph, imported_graph())
 
 
 def test_import_format_case_refuses_a_file_that_is_no_package(empty_app, tmp_path):

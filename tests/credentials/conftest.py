@@ -27,6 +27,7 @@ MODULE = "digikyvykkyyden-itsearviointi"  # published, no prerequisites, a self-
 def cred_app(app, tmp_path):
     """The catalogue app with a signing key and badges on for every published module."""
     app.config["KAMPUS_CREDENTIALS_KEY_DIR"] = str(tmp_path / "keys")
+    app.config["KAMPUS_BASE_URL"] = "http://127.0.0.1:5000"  # the issuer's did:web the tests name
     signing.generate_key(tmp_path / "keys")
     services.enable_all_published()
     db.session.commit()
