@@ -78,7 +78,7 @@ def test_testing_out_gives_a_pass_with_the_extension(app):
     (statement,) = statements_by_kind()["recognised"]
     validate_statement(statement)
     assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/passed"
-    assert statement["context"]["extensions"]["http://127.0.0.1:5000/xapi/extensions/test-out"] is True
+    assert statement["context"]["extensions"][app.config["KAMPUS_BASE_URL"] + "/xapi/extensions/test-out"] is True
 
 
 def test_unknown_kinds_are_skipped_counted_and_not_scanned_again(app):
@@ -134,12 +134,12 @@ def test_a_module_on_the_learners_path_carries_the_path_as_registration(app):
     db.session.flush()
     required = module("oppimateriaalin-laatu")  # a prerequisite of the goal: on the path too
     progress.start_module(learner.id, required)
-    progress.start_module(learner.id, module("video-simulaatiot-xr"))  # not on the path
+    progress.start_module(learner.id, module("digcomp-perusteet"))  # not on the path (and open to start)
     db.session.commit()
     enqueue_new()
     on_path, off_path = statements_by_kind()["started"]
     validate_statement(on_path)
-    base = "http://127.0.0.1:5000"
+    base = app.config["KAMPUS_BASE_URL"]
     assert on_path["context"]["registration"] == xs.registration(base, xs.PathInfo("path", path.id, {}))
     assert f"{base}/paths/{path.id}" in [a["id"] for a in on_path["context"]["contextActivities"]["grouping"]]
     assert "registration" not in off_path["context"]

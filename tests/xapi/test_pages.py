@@ -4,6 +4,8 @@ the LRS."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from kampus.extensions import db
@@ -22,10 +24,14 @@ def test_studying_and_passing_through_the_pages_reaches_the_lrs(make_app, make_l
         make_learner()
         sign_in(client)
         slug = "digcomp-perusteet"
-        assert client.get(f"/modules/{slug}/study?section=0").status_code == 200
-        assert client.get(f"/modules/{slug}/study?section=1").status_code == 200
+        token = token_of(client, f"/modules/{slug}/study")
+        assert client.post(f"/modules/{slug}/start", data={"csrf_token": token}).status_code == 302
+        for position in (0, 1):  # the pager: each section opened is a statement
+            assert client.post(f"/modules/{slug}/sections/{position}", data={"csrf_token": token}).status_code == 302
         m = module(slug)
-        data = {"csrf_token": token_of(client, f"/modules/{slug}/study")}
+        study = client.get(f"/modules/{slug}/study").get_data(as_text=True)
+        draw = re.search(r'name="draw" value="([^"]+)"', study).group(1)
+        data = {"csrf_token": token, "draw": draw}
         for q in m.questions:
             data[f"q{q.id}"] = [str(c) for c in q.correct]
         assert client.post(f"/modules/{slug}/check", data=data).status_code in (200, 302)
