@@ -43,9 +43,9 @@ def flash_link(sent, *, what: str) -> None:
 def overview():
     organisation = require_manager()
     summary = services.organisation_summary(organisation)
-    from kampus.reports.services import charts_for, organisation_overview
+    from kampus.reports.services import cached_overview, charts_for
 
-    figures = organisation_overview(organisation.id)
+    figures = cached_overview(organisation)
     radar, trend_line = charts_for(figures)
     return render_template("orgs/overview.html", organisation=organisation, summary=summary,
                            overview=figures, radar=radar, trend_line=trend_line)

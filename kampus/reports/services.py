@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -18,7 +18,7 @@ from kampus.extensions import db
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import LearningEvent, Progress
 from kampus.recognition.labels import provenance_label
-from kampus.reports.capability import Capability, capability, trend
+from kampus.reports.capability import Capability, capabilities, capability, trend
 
 ACTIVE_DAYS = 30
 
@@ -51,6 +51,47 @@ def organisation_overview(organisation_id: int, on: dt.date | None = None) -> Ov
         ).select_from(open_assignments)
     ).one()
     return Overview(capability(organisation_id), trend(organisation_id, on), active, due_soon or 0, overdue or 0)
+
+
+@dataclass(frozen=True)
+class ThemeSnapshot:
+    """The columns of a theme the report pages show, safe to keep across requests."""
+    id: int
+    slug: str
+    position: int
+    title: dict
+
+
+def _snapshot(figures: Capability) -> Capability:
+    themes = [replace(t, theme=ThemeSnapshot(t.theme.id, t.theme.slug, t.theme.position, dict(t.theme.title or {})))
+              for t in figures.themes]
+    return replace(figures, themes=themes)
+
+
+def cached_overview(organisation, on: dt.date | None = None) -> Overview:
+    """:func:`organisation_overview`, reused while the organisation's report version, the
+    catalogue version and the day stay the same (kampus.reports.aggregates)."""
+    from kampus.catalogue.services import current_version
+    from kampus.reports import aggregates
+
+    on = on or today()
+    key = ("overview", str(db.engine.url), organisation.id, organisation.report_version, current_version(), on)
+
+    def compute():
+        figures = organisation_overview(organisation.id, on)
+        return replace(figures, capability=_snapshot(figures.capability))
+
+    return aggregates.cached(key, compute)
+
+
+def cached_capabilities(organisations) -> dict[int, Capability]:
+    """:func:`capabilities` of several organisations, computing only those whose version moved."""
+    from kampus.catalogue.services import current_version
+    from kampus.reports import aggregates
+
+    url, catalogue = str(db.engine.url), current_version()
+    keys = {o.id: ("capability", url, o.id, o.report_version, catalogue) for o in organisations}
+    return aggregates.cached_many(keys, lambda ids: {i: _snapshot(c) for i, c in capabilities(ids).items()})
 
 
 EXPORT_HEADER = ["name", "email", "teams", "module", "module_title", "status", "recognised_by",

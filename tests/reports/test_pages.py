@@ -162,3 +162,47 @@ def test_csv_export_has_a_header_one_row_per_person_and_module_and_stays_in_the_
     ]
     everyone = client.get("/org/export.csv").get_data().decode("utf-8")
     assert stranger.email not in everyone and learner.email in everyone
+
+
+def test_overview_figures_are_reused_until_a_write_moves_the_organisations_report_version(app, client, count_queries):
+    from kampus.orgs.models import Organisation
+
+    org, other = make_org(), make_org()
+    manager = make_user(org, manager=True)
+    learner, stranger = make_user(org), make_user(other)
+    login(client, manager.email, PASSWORD)
+    client.get("/org")
+    with count_queries(app) as again:
+        html = client.get("/org").get_data(as_text=True)
+    assert not [s for s in again.statements if "learning_events" in s or "progress" in s], again.statements
+    row = re.search(r'<tr data-theme="digitaaliset-sisallot">(.*?)</tr>', html, re.S).group(1)
+    assert "0 % (0)" in row
+    before = db.session.get(Organisation, org.id).report_version, db.session.get(Organisation, other.id).report_version
+    for m in ("oppimateriaalin-laatu", "oppimateriaalin-tuottaminen", "tekijanoikeudet-ja-avoimuus", "tekoaly-oppimisessa"):
+        progress.recognise(learner.id, module(m), "manager")
+    db.session.commit()
+    after = db.session.get(Organisation, org.id).report_version, db.session.get(Organisation, other.id).report_version
+    assert after[0] > before[0] and after[1] == before[1]  # only the learner's organisation moved
+    row = re.search(r'<tr data-theme="digitaaliset-sisallot">(.*?)</tr>', client.get("/org").get_data(as_text=True),
+                    re.S).group(1)
+    assert "50 % (1)" in row  # recomputed: one of two active people
+
+
+def test_network_overview_recomputes_only_the_organisations_whose_version_moved(app, client, count_queries):
+    orgs = [make_org() for _ in range(3)]
+    people = [make_user(o) for o in orgs]
+    admin = make_user(None, admin=True)
+    login(client, admin.email, PASSWORD)
+    client.get("/admin/network")
+    progress.recognise(people[1].id, module("oppimateriaalin-laatu"), "manager")
+    db.session.commit()
+    client.get("/me")  # the commit expired the signed-in admin in the test's shared session
+    with count_queries(app) as counter:
+        assert client.get("/admin/network").status_code == 200
+    capability = [s for s in counter.statements if "FROM progress" in s]
+    assert len(capability) == 1, counter.statements
+    ids = re.search(r"users\.organisation_id IN \(([^)]*)\)", capability[0]).group(1)
+    assert "," not in ids  # one organisation recomputed, not three
+    with count_queries(app) as cached:
+        client.get("/admin/network")
+    assert not [s for s in cached.statements if "FROM progress" in s]
