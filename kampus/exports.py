@@ -37,3 +37,20 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True) ->
     for row in rows:
         writer.writerow([safe_cell(c) for c in row])
     return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
+def csv_chunks(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True, rows_per_chunk: int = 1000):
+    """:func:`csv_text` as a stream of text chunks of ``rows_per_chunk`` rows each, for a
+    streamed response: memory stays one chunk whatever the number of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if bom:
+        buffer.write("\ufeff")
+    writer.writerow([safe_cell(c) for c in header])
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([safe_cell(c) for c in row])
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

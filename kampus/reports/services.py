@@ -12,7 +12,7 @@ from kampus.assignments.models import Assignment
 from kampus.assignments.services import today
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
-from kampus.exports import csv_text
+from kampus.exports import csv_chunks, csv_text
 from kampus.extensions import db
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import LearningEvent, Progress
@@ -97,32 +97,46 @@ EXPORT_HEADER = ["name", "email", "teams", "module", "module_title", "status", "
                  "started", "finished", "best_score", "status_in_words"]
 
 
-def export_rows(organisation_id: int, team_id: int | None = None) -> list[list]:
-    """One row per person and module with progress (names, e-mail, teams, module, status, dates, score)."""
+#: Progress rows fetched at a time while an export streams (a server-side cursor on PostgreSQL).
+EXPORT_BATCH = 2000
+
+
+def export_rows(organisation_id: int, team_id: int | None = None):
+    """One row per person and module with progress (names, e-mail, teams, module, status, dates, score),
+    yielded in batches: the columns only (no ORM objects), the module titles once, and
+    each batch's teams in one query, so memory does not grow with the export."""
     people = select(User.id).where(User.organisation_id == organisation_id)
     if team_id is not None:
         people = people.join(TeamMembership, TeamMembership.user_id == User.id).where(TeamMembership.team_id == team_id)
-    teams: dict[int, list[str]] = {}
-    for user_id, name in db.session.execute(
-        select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
-        .where(Team.organisation_id == organisation_id).order_by(Team.name)
-    ):
-        teams.setdefault(user_id, []).append(name)
+    modules = {module_id: (slug, (title or {}).get("fi", ""))
+               for module_id, slug, title in db.session.execute(select(Module.id, Module.slug, Module.title))}
     labels = {"completed": _("Completed"), "in_progress": _("In progress")}
-    rows = []
-    for user, progress, module in db.session.execute(
-        select(User, Progress, Module).join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
+    recognised = {how: provenance_label(how) for how in ("self_check", "self_assessment", "manager", None)}
+    result = db.session.execute(
+        select(User.id, User.name, User.email, Progress.module_id, Progress.status, Progress.recognised_by,
+               Progress.started_at, Progress.finished_at, Progress.best_score)
+        .join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
         .where(User.id.in_(people)).order_by(User.name, User.email, Module.slug)
-    ):
-        rows.append([
-            user.name, user.email, "; ".join(teams.get(user.id, [])), module.slug, module.title.get("fi", ""),
-            progress.status, progress.recognised_by or "",
-            progress.started_at.date().isoformat() if progress.started_at else "",
-            progress.finished_at.date().isoformat() if progress.finished_at else "",
-            "" if progress.best_score is None else progress.best_score,
-            provenance_label(progress.recognised_by) if progress.status == "recognised" else labels.get(progress.status, ""),
-        ])
-    return rows
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    for batch in result.partitions():
+        teams: dict[int, list[str]] = {}
+        for user_id, name in db.session.execute(
+            select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
+            .where(Team.organisation_id == organisation_id, TeamMembership.user_id.in_({r[0] for r in batch}))
+            .order_by(Team.name)
+        ):
+            teams.setdefault(user_id, []).append(name)
+        for user_id, name, email, module_id, status, how, started, finished, score in batch:
+            slug, title = modules[module_id]
+            yield [
+                name, email, "; ".join(teams.get(user_id, ())), slug, title, status, how or "",
+                started.date().isoformat() if started else "",
+                finished.date().isoformat() if finished else "",
+                "" if score is None else score,
+                (recognised[how] if how in recognised else provenance_label(how)) if status == "recognised"
+                else labels.get(status, ""),
+            ]
 
 
 def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
@@ -136,6 +150,11 @@ def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
 def export_csv(organisation_id: int, team_id: int | None = None) -> str:
     """UTF-8 CSV with a BOM (so spreadsheet programs read the letters ä and ö right) and a header."""
     return csv_text(EXPORT_HEADER, export_rows(organisation_id, team_id))
+
+
+def export_csv_chunks(organisation_id: int, team_id: int | None = None):
+    """:func:`export_csv` as a stream of chunks (constant memory, for a streamed response)."""
+    return csv_chunks(EXPORT_HEADER, export_rows(organisation_id, team_id))
 
 
 def charts_for(overview: Overview):
