@@ -208,6 +208,34 @@ def measure_export(app, client, path: str) -> dict:
             "streamed": response.is_streamed}
 
 
+def measure_cold(app, client, path: str, runs: int) -> dict:
+    """As ``pages.measure``, but with the report cache emptied before each request: the
+    figure after a write moved the version (without the cache, every request)."""
+    try:
+        from kampus.reports import aggregates
+    except ImportError:  # before the cache existed every request was cold
+        return pages.measure(app, client, path, runs)
+    from sqlalchemy import event
+
+    from kampus.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    client.get(path)
+    times, counts = [], []
+    for _ in range(runs):
+        aggregates.clear()
+        counter = pages.QueryCounter()
+        event.listen(engine, "before_cursor_execute", counter)
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        event.remove(engine, "before_cursor_execute", counter)
+        counts.append(counter.count)
+    return {"path": path, "status": response.status_code, "median_ms": statistics.median(times),
+            "queries": max(counts), "html": response.get_data(as_text=True)}
+
+
 def measure_reminders(app) -> dict:
     runner = app.test_cli_runner()
     started = time.perf_counter()
@@ -236,8 +264,8 @@ def run(url: str, args, label: str) -> list[tuple]:
     pages.sign_in(admin, world["admin_email"])
     results = []
 
-    def page(name, client, path, target_ms=300.0, target_queries=None):
-        m = pages.measure(app, client, path, args.runs)
+    def page(name, client, path, target_ms=300.0, target_queries=None, cold=False):
+        m = measure_cold(app, client, path, args.runs) if cold else pages.measure(app, client, path, args.runs)
         ok = m["status"] == 200 and m["median_ms"] <= target_ms and (target_queries is None or m["queries"] <= target_queries)
         target = f"≤ {target_ms:g} ms" + (f", ≤ {target_queries} queries" if target_queries else "")
         figure = f"{m['median_ms']:.0f} ms, {m['queries']} queries, {len(m['html']) / 1e3:.0f} kB"
@@ -251,8 +279,10 @@ def run(url: str, args, label: str) -> list[tuple]:
     page(f"staff list /org/staff ({big['staff']:,} staff)", manager, "/org/staff", 300)
     page("staff list search ?q=00123", manager, "/org/staff?q=00123", 300)
     page("team picker search ?find=Henkilö 0", manager, f"/org/teams/{big['team_ids'][0]}?find=Henkil%C3%B6%200", 300, 12)
-    page(f"org overview /org ({big['staff']:,} staff)", manager, "/org", 300)
-    page(f"admin network overview ({len(world['orgs'])} orgs)", admin, "/admin/network", 300)
+    page(f"org overview /org ({big['staff']:,} staff), cold", manager, "/org", 300, cold=True)
+    page(f"org overview /org ({big['staff']:,} staff), cached", manager, "/org", 300)
+    page(f"admin network overview ({len(world['orgs'])} orgs), cold", admin, "/admin/network", 300, cold=True)
+    page(f"admin network overview ({len(world['orgs'])} orgs), cached", admin, "/admin/network", 300)
     exports = []
     if big["big_team"]:
         exports.append(("CSV export, team of 2,000", f"/org/teams/{big['big_team']}/export.csv"))
