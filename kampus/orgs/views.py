@@ -73,8 +73,9 @@ def staff():
 
 def page_arg(name: str = "page") -> int:
     """A page number from the query string: 1 for anything that is not a sensible positive number."""
-    value = request.args.get(name, "1")
-    return int(value) if value.isdigit() and 0 < len(value) <= 6 and int(value) > 0 else 1
+    from kampus.routing import int_arg
+
+    return int_arg(name, 1, minimum=1, maximum=100_000)
 
 
 def _team_choices(organisation) -> list[tuple[str, str]]:

@@ -160,6 +160,7 @@ def test_staff_list_is_paged_and_searchable_with_a_bounded_number_of_queries(app
     assert "10 henkilöä" in found and "iso110@example.fi" in found and "iso010@example.fi" not in found
     assert client.get("/org/staff?page=abc").status_code == 200
     assert client.get("/org/staff?page=99999999999").status_code == 200
+    assert client.get("/org/staff?page=%C2%B2").status_code == 200  # "²" is a digit to str.isdigit
 
 
 def test_team_picker_searches_a_bounded_list_without_the_whole_staff_and_adds_with_a_button(app, world, count_queries):
