@@ -112,14 +112,15 @@ def export_rows(organisation_id: int, team_id: int | None = None):
                for module_id, slug, title in db.session.execute(select(Module.id, Module.slug, Module.title))}
     labels = {"completed": _("Completed"), "in_progress": _("In progress")}
     recognised = {how: provenance_label(how) for how in ("self_check", "self_assessment", "manager", None)}
-    result = db.session.execute(
+    # Core rows on the session's connection (no ORM loading), streamed: a
+    # server-side cursor on PostgreSQL, fetchmany batches on SQLite.
+    result = db.session.connection().execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH).execute(
         select(User.id, User.name, User.email, Progress.module_id, Progress.status, Progress.recognised_by,
                Progress.started_at, Progress.finished_at, Progress.best_score)
         .join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
         .where(User.id.in_(people)).order_by(User.name, User.email, Module.slug)
-        .execution_options(yield_per=EXPORT_BATCH)
     )
-    for batch in result.partitions():
+    for batch in result.partitions(EXPORT_BATCH):
         teams: dict[int, list[str]] = {}
         for user_id, name in db.session.execute(
             select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
