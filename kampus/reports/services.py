@@ -112,6 +112,16 @@ def export_rows(organisation_id: int, team_id: int | None = None):
                for module_id, slug, title in db.session.execute(select(Module.id, Module.slug, Module.title))}
     labels = {"completed": _("Completed"), "in_progress": _("In progress")}
     recognised = {how: provenance_label(how) for how in ("self_check", "self_assessment", "manager", None)}
+    days: dict[dt.date, str] = {}
+
+    def day(when) -> str:
+        if not when:
+            return ""
+        date = when.date()
+        text = days.get(date)
+        if text is None:
+            text = days[date] = date.isoformat()
+        return text
     # Core rows on the session's connection (no ORM loading), streamed: a
     # server-side cursor on PostgreSQL, fetchmany batches on SQLite.
     result = db.session.connection().execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH).execute(
@@ -128,12 +138,12 @@ def export_rows(organisation_id: int, team_id: int | None = None):
             .order_by(Team.name)
         ):
             teams.setdefault(user_id, []).append(name)
+        team_text = {user_id: "; ".join(names) for user_id, names in teams.items()}
         for user_id, name, email, module_id, status, how, started, finished, score in batch:
             slug, title = modules[module_id]
             yield [
-                name, email, "; ".join(teams.get(user_id, ())), slug, title, status, how or "",
-                started.date().isoformat() if started else "",
-                finished.date().isoformat() if finished else "",
+                name, email, team_text.get(user_id, ""), slug, title, status, how or "",
+                day(started), day(finished),
                 "" if score is None else score,
                 (recognised[how] if how in recognised else provenance_label(how)) if status == "recognised"
                 else labels.get(status, ""),
