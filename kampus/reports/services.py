@@ -124,11 +124,14 @@ def export_rows(organisation_id: int, team_id: int | None = None):
         return text
     # Core rows on the session's connection (no ORM loading), streamed: a
     # server-side cursor on PostgreSQL, fetchmany batches on SQLite.
-    result = db.session.connection().execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH).execute(
+    # (The options go on the statement: Connection.execution_options() would
+    # change the session's connection for every later statement too.)
+    result = db.session.connection().execute(
         select(User.id, User.name, User.email, Progress.module_id, Progress.status, Progress.recognised_by,
                Progress.started_at, Progress.finished_at, Progress.best_score)
         .join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
         .where(User.id.in_(people)).order_by(User.name, User.email, Module.slug)
+        .execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH)
     )
     for batch in result.partitions(EXPORT_BATCH):
         teams: dict[int, list[str]] = {}
