@@ -178,7 +178,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         env.pop("KAMPUS_RATELIMIT_STORAGE_URI", None)
         for command in (["db", "upgrade"], ["seed", "--demo"]):
-            subprocess.run([str(BIN / "kampus"), *command], cwd=ROOT, env=env, check=True,
+            # Not the venv's ``kampus`` script: it imports the package it was installed
+            # from, which in a git worktree is another checkout (other migrations).
+            subprocess.run([sys.executable, "-c", "from kampus.app import cli; cli()", *command], cwd=ROOT, env=env,
+                           check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
 
         hello = Server("hello:app", ROOT / "bench", env)

@@ -65,10 +65,12 @@ def draw(
     external: set[str] = frozenset(),
     statuses: dict[str, str] | None = None,
     status_labels: dict[str, str] | None = None,
+    layout=None,
 ) -> Drawing:
     """Lay out ``slugs`` and describe each box. ``href(slug)`` gives a node's link;
-    ``external`` marks modules drawn for context only (e.g. prerequisites in another theme)."""
-    layout = layered_layout(graph, slugs)
+    ``external`` marks modules drawn for context only (e.g. prerequisites in another theme).
+    ``layout`` is ``layered_layout(graph, slugs)`` when the caller has it already (cached)."""
+    layout = layout or layered_layout(graph, slugs)
     statuses = statuses or {}
     status_labels = status_labels or {}
     drawing = Drawing(width=layout.width + 2 * MARGIN, height=layout.height + 2 * MARGIN)

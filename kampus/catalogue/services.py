@@ -123,6 +123,41 @@ class _GraphCache:
 GRAPH_CACHE = _GraphCache()
 
 
+class _VersionedCache:
+    """Per-process, bounded: what only changes with the catalogue version (a theme's drawing
+    layout, an anonymous visitor's theme drawing), keyed by (database URL, catalogue version,
+    locale, what). A new version simply misses; the oldest entries go first."""
+
+    def __init__(self, size: int = 256) -> None:
+        from collections import OrderedDict
+
+        self._lock = threading.Lock()
+        self._entries: OrderedDict = OrderedDict()
+        self.size = size
+
+    def get_or_compute(self, what: tuple, compute):
+        from flask_babel import get_locale
+
+        key = (str(db.engine.url), catalogue_graph().graph.get("version"), str(get_locale() or "fi"), what)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = compute()
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+VERSIONED_CACHE = _VersionedCache()
+
+
 def engine_rows() -> tuple[list[dict], list[dict]]:
     """All modules and prerequisites as the engine's plain mappings (two queries)."""
     modules = [

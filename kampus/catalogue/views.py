@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from kampus.catalogue import services
 from kampus.catalogue.drawing import draw
+from kampus.graph import layered_layout
 from kampus.templating import localized
 
 bp = Blueprint("catalogue", __name__)
@@ -32,16 +33,28 @@ def theme(slug: str):
     theme = services.get_theme(slug)
     view = services.theme_graph_view(theme)
     statuses = services.learner_statuses(view.graph, view.drawn)
-    drawing = draw(
-        view.graph,
-        view.drawn,
-        titles={s: localized(m.title) for s, m in view.modules.items()},
-        href=lambda s: url_for("catalogue.module", slug=s),
-        meta={s: f"{m.level} · {m.minutes} min" for s, m in view.modules.items()},
-        external=set(view.external),
-        statuses=statuses,
-        status_labels=status_labels(),
-    )
+    drawn = tuple(view.drawn)
+    # The layout changes only with the catalogue; the whole drawing too when there
+    # are no learner statuses to show (anonymous visitors): both cached per version.
+    layout = services.VERSIONED_CACHE.get_or_compute(("layout", drawn), lambda: layered_layout(view.graph, view.drawn))
+
+    def drawing_with(statuses):
+        return draw(
+            view.graph,
+            view.drawn,
+            titles={s: localized(m.title) for s, m in view.modules.items()},
+            href=lambda s: url_for("catalogue.module", slug=s),
+            meta={s: f"{m.level} · {m.minutes} min" for s, m in view.modules.items()},
+            external=set(view.external),
+            statuses=statuses,
+            status_labels=status_labels(),
+            layout=layout,
+        )
+
+    if statuses:
+        drawing = drawing_with(statuses)
+    else:
+        drawing = services.VERSIONED_CACHE.get_or_compute(("theme-drawing", drawn), lambda: drawing_with({}))
     return render_template(
         "catalogue/theme.html",
         theme=theme,

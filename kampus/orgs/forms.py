@@ -32,8 +32,8 @@ class TeamNameForm(FlaskForm):
 
 
 class AddMemberForm(FlaskForm):
-    user_id = SelectField(_l("Person"), choices=[], validate_choice=False,
-                          validators=[DataRequired(_l("Choose a person."))])
+    """One add button per person found by the team page's search (no list of the whole staff)."""
+    user_id = HiddenField(validators=[DataRequired(_l("Choose a person."))])
 
 
 class ImportUploadForm(FlaskForm):

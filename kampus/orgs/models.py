@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
@@ -22,6 +22,8 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When on, self-assessment recognitions wait for a manager's approval (kampus.recognition).
     require_approval_for_self_assessment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Moves when a row the overview reads changes (kampus.reports.aggregates keys its cache on it).
+    report_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(

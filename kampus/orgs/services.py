@@ -160,6 +160,56 @@ def staff_list(organisation: Organisation, *, search: str = "", status: str = "a
     return list(db.session.scalars(query))
 
 
+#: People per page of the staff list, and the most candidates a member picker shows.
+STAFF_PER_PAGE = 50
+PICKER_LIMIT = 20
+
+
+def _search_pattern(search: str) -> str:
+    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def staff_page(organisation: Organisation, *, search: str = "", status: str = "active", page: int = 1,
+               per_page: int = STAFF_PER_PAGE) -> tuple[list[User], int]:
+    """One page of :func:`staff_list` and how many people match in all (two queries, and
+    one for the page's teams)."""
+    query = select(User.id).where(User.organisation_id == organisation.id)
+    if status == "active":
+        query = query.where(User.active)
+    elif status == "inactive":
+        query = query.where(~User.active)
+    search = (search or "").strip().lower()
+    if search:
+        pattern = _search_pattern(search)
+        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    ids = query.order_by(func.lower(User.name), User.email, User.id).limit(per_page).offset((page - 1) * per_page)
+    people = db.session.scalars(
+        select(User).where(User.id.in_(ids.scalar_subquery()))
+        .options(selectinload(User.team_memberships).selectinload(TeamMembership.team))
+        .order_by(func.lower(User.name), User.email, User.id)
+    )
+    return list(people), total
+
+
+def member_candidates(organisation: Organisation, team: Team, search: str, *,
+                      limit: int = PICKER_LIMIT) -> list[tuple[int, str, str]]:
+    """At most ``limit`` active people of the organisation, not in ``team``, whose name or
+    e-mail matches ``search``: (id, name, e-mail), three columns and one query."""
+    search = (search or "").strip().lower()[:200]
+    if not search:
+        return []
+    pattern = _search_pattern(search)
+    in_team = select(TeamMembership.id).where(TeamMembership.team_id == team.id, TeamMembership.user_id == User.id)
+    return [tuple(row) for row in db.session.execute(
+        select(User.id, User.name, User.email)
+        .where(User.organisation_id == organisation.id, User.active, ~in_team.exists(),
+               or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
+        .order_by(func.lower(User.name), User.email).limit(limit)
+    )]
+
+
 def invite_staff(organisation: Organisation, *, email: str, name: str = "", team: Team | None = None,
                  inviter: User | None = None):
     """Add an invited person to the organisation (and the team) and send them the link.

@@ -47,9 +47,9 @@ def flash_link(sent, *, what: str) -> None:
 def overview():
     organisation = require_manager()
     summary = services.organisation_summary(organisation)
-    from kampus.reports.services import charts_for, organisation_overview
+    from kampus.reports.services import cached_overview, charts_for
 
-    figures = organisation_overview(organisation.id)
+    figures = cached_overview(organisation)
     radar, trend_line = charts_for(figures)
     return render_template("orgs/overview.html", organisation=organisation, summary=summary,
                            overview=figures, radar=radar, trend_line=trend_line)
@@ -64,8 +64,18 @@ def staff():
     status = request.args.get("status", "active")
     if status not in services.STATUS_FILTERS:
         status = "active"
-    people = services.staff_list(organisation, search=search, status=status)
-    return render_template("orgs/staff.html", organisation=organisation, people=people, search=search, status=status)
+    page = page_arg()
+    people, total = services.staff_page(organisation, search=search, status=status, page=page)
+    pages = max(1, -(-total // services.STAFF_PER_PAGE))
+    return render_template("orgs/staff.html", organisation=organisation, people=people, search=search, status=status,
+                           total=total, page=min(page, pages), pages=pages)
+
+
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string: 1 for anything that is not a sensible positive number."""
+    from kampus.routing import int_arg
+
+    return int_arg(name, 1, minimum=1, maximum=100_000)
 
 
 def _team_choices(organisation) -> list[tuple[str, str]]:
@@ -202,24 +212,23 @@ def teams():
 
 
 def _team_page(organisation, team, rename_form=None, add_form=None):
-    members = team.members
-    member_ids = {m.id for m in members}
-    candidates = [p for p in services.staff_list(organisation, status="active") if p.id not in member_ids]
+    """The team page: one page of the matrix and of the members, and a member picker
+    that searches (``?find=``) rather than lists the whole staff."""
     rename_form = rename_form or TeamNameForm(formdata=None, obj=team)
     add_form = add_form or AddMemberForm(formdata=None)
-    add_form.user_id.choices = [("", _("Choose a person"))] + [
-        (str(p.id), f"{p.display_name} ({p.email})") for p in candidates
-    ]
     from kampus.catalogue.views import status_labels
     from kampus.paths.views import deadline_labels
     from kampus.reports.team import team_report
 
     sort = request.args.get("sort", "name")
     sort = sort if sort in ("name", "progress", "state") else "name"
+    find = request.args.get("find", "").strip()[:200]
+    candidates = services.member_candidates(organisation, team, find) if find else []
+    report = team_report(team, sort=sort, page=page_arg())
     return render_template(
-        "orgs/team.html", organisation=organisation, team=team, members=members,
-        rename_form=rename_form, add_form=add_form, candidates=candidates,
-        report=team_report(team, sort=sort), sort=sort, status_labels=status_labels(),
+        "orgs/team.html", organisation=organisation, team=team, members=[row.user for row in report.rows],
+        rename_form=rename_form, add_form=add_form, candidates=candidates, find=find,
+        picker_limit=services.PICKER_LIMIT, report=report, sort=sort, status_labels=status_labels(),
         deadline_labels=deadline_labels(),
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -12,12 +12,12 @@ from kampus.assignments.models import Assignment
 from kampus.assignments.services import today
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
-from kampus.exports import csv_text
+from kampus.exports import csv_chunks, csv_text
 from kampus.extensions import db
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import LearningEvent, Progress
 from kampus.recognition.labels import provenance_label
-from kampus.reports.capability import Capability, capability, trend
+from kampus.reports.capability import Capability, capabilities, capability, trend
 
 ACTIVE_DAYS = 30
 
@@ -52,36 +52,105 @@ def organisation_overview(organisation_id: int, on: dt.date | None = None) -> Ov
     return Overview(capability(organisation_id), trend(organisation_id, on), active, due_soon or 0, overdue or 0)
 
 
+@dataclass(frozen=True)
+class ThemeSnapshot:
+    """The columns of a theme the report pages show, safe to keep across requests."""
+    id: int
+    slug: str
+    position: int
+    title: dict
+
+
+def _snapshot(figures: Capability) -> Capability:
+    themes = [replace(t, theme=ThemeSnapshot(t.theme.id, t.theme.slug, t.theme.position, dict(t.theme.title or {})))
+              for t in figures.themes]
+    return replace(figures, themes=themes)
+
+
+def cached_overview(organisation, on: dt.date | None = None) -> Overview:
+    """:func:`organisation_overview`, reused while the organisation's report version, the
+    catalogue version and the day stay the same (kampus.reports.aggregates)."""
+    from kampus.catalogue.services import current_version
+    from kampus.reports import aggregates
+
+    on = on or today()
+    key = ("overview", str(db.engine.url), organisation.id, organisation.report_version, current_version(), on)
+
+    def compute():
+        figures = organisation_overview(organisation.id, on)
+        return replace(figures, capability=_snapshot(figures.capability))
+
+    return aggregates.cached(key, compute)
+
+
+def cached_capabilities(organisations) -> dict[int, Capability]:
+    """:func:`capabilities` of several organisations, computing only those whose version moved."""
+    from kampus.catalogue.services import current_version
+    from kampus.reports import aggregates
+
+    url, catalogue = str(db.engine.url), current_version()
+    keys = {o.id: ("capability", url, o.id, o.report_version, catalogue) for o in organisations}
+    return aggregates.cached_many(keys, lambda ids: {i: _snapshot(c) for i, c in capabilities(ids).items()})
+
+
 EXPORT_HEADER = ["name", "email", "teams", "module", "module_title", "status", "recognised_by",
                  "started", "finished", "best_score", "status_in_words"]
 
 
-def export_rows(organisation_id: int, team_id: int | None = None) -> list[list]:
-    """One row per person and module with progress (names, e-mail, teams, module, status, dates, score)."""
+#: Progress rows fetched at a time while an export streams (a server-side cursor on PostgreSQL).
+EXPORT_BATCH = 2000
+
+
+def export_rows(organisation_id: int, team_id: int | None = None):
+    """One row per person and module with progress (names, e-mail, teams, module, status, dates, score),
+    yielded in batches: the columns only (no ORM objects), the module titles once, and
+    each batch's teams in one query, so memory does not grow with the export."""
     people = select(User.id).where(User.organisation_id == organisation_id)
     if team_id is not None:
         people = people.join(TeamMembership, TeamMembership.user_id == User.id).where(TeamMembership.team_id == team_id)
-    teams: dict[int, list[str]] = {}
-    for user_id, name in db.session.execute(
-        select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
-        .where(Team.organisation_id == organisation_id).order_by(Team.name)
-    ):
-        teams.setdefault(user_id, []).append(name)
+    modules = {module_id: (slug, (title or {}).get("fi", ""))
+               for module_id, slug, title in db.session.execute(select(Module.id, Module.slug, Module.title))}
     labels = {"completed": _("Completed"), "in_progress": _("In progress")}
-    rows = []
-    for user, progress, module in db.session.execute(
-        select(User, Progress, Module).join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
+    recognised = {how: provenance_label(how) for how in ("self_check", "self_assessment", "manager", None)}
+    days: dict[dt.date, str] = {}
+
+    def day(when) -> str:
+        if not when:
+            return ""
+        date = when.date()
+        text = days.get(date)
+        if text is None:
+            text = days[date] = date.isoformat()
+        return text
+    # Core rows on the session's connection (no ORM loading), streamed: a
+    # server-side cursor on PostgreSQL, fetchmany batches on SQLite.
+    # (The options go on the statement: Connection.execution_options() would
+    # change the session's connection for every later statement too.)
+    result = db.session.connection().execute(
+        select(User.id, User.name, User.email, Progress.module_id, Progress.status, Progress.recognised_by,
+               Progress.started_at, Progress.finished_at, Progress.best_score)
+        .join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
         .where(User.id.in_(people)).order_by(User.name, User.email, Module.slug)
-    ):
-        rows.append([
-            user.name, user.email, "; ".join(teams.get(user.id, [])), module.slug, module.title.get("fi", ""),
-            progress.status, progress.recognised_by or "",
-            progress.started_at.date().isoformat() if progress.started_at else "",
-            progress.finished_at.date().isoformat() if progress.finished_at else "",
-            "" if progress.best_score is None else progress.best_score,
-            provenance_label(progress.recognised_by) if progress.status == "recognised" else labels.get(progress.status, ""),
-        ])
-    return rows
+        .execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH)
+    )
+    for batch in result.partitions(EXPORT_BATCH):
+        teams: dict[int, list[str]] = {}
+        for user_id, name in db.session.execute(
+            select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
+            .where(Team.organisation_id == organisation_id, TeamMembership.user_id.in_({r[0] for r in batch}))
+            .order_by(Team.name)
+        ):
+            teams.setdefault(user_id, []).append(name)
+        team_text = {user_id: "; ".join(names) for user_id, names in teams.items()}
+        for user_id, name, email, module_id, status, how, started, finished, score in batch:
+            slug, title = modules[module_id]
+            yield [
+                name, email, team_text.get(user_id, ""), slug, title, status, how or "",
+                day(started), day(finished),
+                "" if score is None else score,
+                (recognised[how] if how in recognised else provenance_label(how)) if status == "recognised"
+                else labels.get(status, ""),
+            ]
 
 
 def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
@@ -95,6 +164,11 @@ def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
 def export_csv(organisation_id: int, team_id: int | None = None) -> str:
     """UTF-8 CSV with a BOM (so spreadsheet programs read the letters ä and ö right) and a header."""
     return csv_text(EXPORT_HEADER, export_rows(organisation_id, team_id))
+
+
+def export_csv_chunks(organisation_id: int, team_id: int | None = None):
+    """:func:`export_csv` as a stream of chunks (constant memory, for a streamed response)."""
+    return csv_chunks(EXPORT_HEADER, export_rows(organisation_id, team_id))
 
 
 def charts_for(overview: Overview):

@@ -1,6 +1,7 @@
 """A team's progress: members × the modules of the team's assignments, each
 member's progress bar and deadline state. A fixed number of queries whatever
-the size of the team."""
+the size of the team or the organisation, and one page of members at a time
+(the per-module summary covers the whole team, as one GROUP BY)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from kampus.assignments.models import Assignment, PathTemplate, TemplateGoal
@@ -47,7 +48,17 @@ class TeamReport:
     team: Team
     assignments: list[Assignment]
     modules: list[Module]
-    rows: list[MemberRow]
+    rows: list[MemberRow]  # this page's members only
+    members: int = 0  # the whole team
+    page: int = 1
+    pages: int = 1
+    #: module slug → how many of the whole team have satisfied it (one GROUP BY).
+    satisfied: dict[str, int] = field(default_factory=dict)
+
+
+#: Members per page of the matrix: a page of 50 × 60 cells renders in tens of
+#: milliseconds, a matrix of 2,000 members in seconds.
+PER_PAGE = 50
 
 
 def progress_by_user(user_ids) -> tuple[dict[int, LearnerState], dict[int, dict[str, str]], dict[int, dict[str, str]]]:
@@ -91,14 +102,42 @@ def _member_figures(graph, goals, columns, assignments, state: LearnerState, on:
     return open_cells, covered.done if covered else 0, covered.total if covered else 0, member_states
 
 
-def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) -> TeamReport:
-    """The matrix of ``team`` (already loaded within the manager's organisation)."""
+def satisfied_counts(team_id: int, module_ids) -> dict[int, int]:
+    """Module id → how many members of the team have satisfied it (one grouped query).
+
+    Not filtered by module in SQL: with ``module_id IN (…)`` SQLite probes the
+    (user, module) index once per member and module, twice as slow as reading
+    each member's rows once and grouping the few hundred modules they touch."""
+    if not module_ids:
+        return {}
+    wanted = set(module_ids)
+    return {module_id: count for module_id, count in db.session.execute(
+        select(Progress.module_id, func.count())
+        .join(TeamMembership, TeamMembership.user_id == Progress.user_id)
+        .where(TeamMembership.team_id == team_id, Progress.status.in_(SATISFIED))
+        .group_by(Progress.module_id)
+    ) if module_id in wanted}
+
+
+def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None, page: int = 1,
+                per_page: int = PER_PAGE) -> TeamReport:
+    """One page of the matrix of ``team`` (already loaded within the manager's organisation).
+
+    Sorted by name, only the page's members and their progress are loaded. Sorted
+    by progress or state, every member's figures decide the order, so the team's
+    progress is read (still one query), but only the page's rows get cells.
+    """
     on = on or today()
     graph = catalogue_graph()
-    members = list(db.session.scalars(
+    members_query = (
         select(User).join(TeamMembership, TeamMembership.user_id == User.id)
-        .where(TeamMembership.team_id == team.id).order_by(User.name, User.email)
-    ))
+        .where(TeamMembership.team_id == team.id).order_by(User.name, User.email, User.id)
+    )
+    total_members = db.session.scalar(
+        select(func.count()).select_from(TeamMembership).where(TeamMembership.team_id == team.id)
+    ) or 0
+    pages = max(1, -(-total_members // per_page))
+    page = min(max(1, page), pages)
     # One query for the assignments, their templates and goals (a handful of rows).
     assignments = list(db.session.scalars(
         select(Assignment).where(Assignment.team_id == team.id, Assignment.withdrawn_at.is_(None))
@@ -110,6 +149,10 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) ->
     # The columns: everything the goals need from scratch, in the planner's order.
     columns = [step.slug for step in plan(graph, goals, ()).steps] if goals else []
     rows_by_slug = modules_by_slug(columns)
+    if sort in ("progress", "state"):
+        members = list(db.session.scalars(members_query))
+    else:
+        members = list(db.session.scalars(members_query.limit(per_page).offset((page - 1) * per_page)))
     states, status_rows, how_rows = progress_by_user([m.id for m in members])
     # The plans, the coverage and the cells of modules not yet satisfied depend
     # only on which of the modules the goals require (the columns and all they
@@ -118,25 +161,40 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None) ->
     # states than members. Satisfied cells show the member's own status.
     relevant = required_closure(graph, goals)
     figures_of: dict[tuple, tuple] = {}
-    rows = []
+    figures_by_member = {}
     for member in members:
-        state, statuses = states[member.id], status_rows[member.id]
+        state = states[member.id]
         key = (state.satisfied & relevant, state.in_progress & relevant)
         figures = figures_of.get(key)
         if figures is None:
             figures = figures_of[key] = _member_figures(graph, goals, columns, assignments, state, on)
-        open_cells, done, total, member_states = figures
+        figures_by_member[member.id] = figures
+
+    def worst(member_states):
+        return min(member_states.values(), key=STATE_ORDER.get) if member_states else None
+
+    if sort == "progress":
+        def percent(m):
+            done, total = figures_by_member[m.id][1:3]
+            return 100 * done // total if total else 100
+        members.sort(key=lambda m: (percent(m), m.name))
+    elif sort == "state":
+        members.sort(key=lambda m: (STATE_ORDER.get(worst(figures_by_member[m.id][3]), 9), m.name))
+    if sort in ("progress", "state"):
+        members = members[(page - 1) * per_page:page * per_page]
+    rows = []
+    for member in members:
+        state, statuses = states[member.id], status_rows[member.id]
+        open_cells, done, total, member_states = figures_by_member[member.id]
         cells = {
             slug: open_cells[slug] if slug in open_cells else cell_status(graph, slug, state, statuses)
             for slug in columns
         }
         rows.append(MemberRow(
-            user=member, cells=cells, done=done, total=total,
-            state=min(member_states.values(), key=STATE_ORDER.get) if member_states else None,
+            user=member, cells=cells, done=done, total=total, state=worst(member_states),
             states=dict(member_states), provenance=how_rows[member.id],
         ))
-    if sort == "progress":
-        rows.sort(key=lambda r: (r.percent, r.user.name))
-    elif sort == "state":
-        rows.sort(key=lambda r: (STATE_ORDER.get(r.state, 9), r.user.name))
-    return TeamReport(team, assignments, [rows_by_slug[s] for s in columns], rows)
+    modules = [rows_by_slug[s] for s in columns]
+    by_id = satisfied_counts(team.id, [m.id for m in modules])
+    return TeamReport(team, assignments, modules, rows, members=total_members, page=page, pages=pages,
+                      satisfied={m.slug: by_id.get(m.id, 0) for m in modules})

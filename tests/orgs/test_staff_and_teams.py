@@ -135,3 +135,47 @@ def test_inviting_into_another_organisations_team_is_404(app, world):
     response = post(client, "/org/staff/invite", {"email": "x@example.fi", "team": str(world.team_a.id)})
     assert response.status_code == 404
     assert db.session.scalar(select(User).where(User.email == "x@example.fi")) is None
+
+
+def _bulk_staff(org_id, count, prefix="iso"):
+    users = [User(email=f"{prefix}{i:03d}@example.fi", name=f"Iso {i:03d}", organisation_id=org_id)
+             for i in range(count)]
+    db.session.add_all(users)
+    db.session.commit()
+    return users
+
+
+def test_staff_list_is_paged_and_searchable_with_a_bounded_number_of_queries(app, world, count_queries):
+    client = signed_in(app, world)
+    _bulk_staff(world.manager_a.organisation_id, 120)
+    client.get("/org/staff")
+    with count_queries(app) as counter:
+        first = client.get("/org/staff").get_data(as_text=True)
+    assert first.count("<tr>\n    <th scope=\"row\">") == 50 and "124 henkilöä" in first  # 120 + the four
+    assert "Sivu 1 / 3" in first and 'rel="next"' in first and "iso000@example.fi" in first
+    assert counter.count <= 8, counter.statements
+    third = client.get("/org/staff?page=3").get_data(as_text=True)
+    assert third.count("<tr>\n    <th scope=\"row\">") == 24 and "iso000@example.fi" not in third
+    found = client.get("/org/staff?q=iso 11").get_data(as_text=True)
+    assert "10 henkilöä" in found and "iso110@example.fi" in found and "iso010@example.fi" not in found
+    assert client.get("/org/staff?page=abc").status_code == 200
+    assert client.get("/org/staff?page=99999999999").status_code == 200
+    assert client.get("/org/staff?page=%C2%B2").status_code == 200  # "²" is a digit to str.isdigit
+
+
+def test_team_picker_searches_a_bounded_list_without_the_whole_staff_and_adds_with_a_button(app, world, count_queries):
+    client = signed_in(app, world)
+    _bulk_staff(world.manager_a.organisation_id, 60)
+    team_url = f"/org/teams/{world.team_a.id}"
+    page = client.get(team_url).get_data(as_text=True)
+    assert "<option" not in page and "iso000@example.fi" not in page  # no list of the whole staff
+    with count_queries(app) as counter:
+        found = client.get(team_url + "?find=iso").get_data(as_text=True)
+    picker = [s for s in counter.statements if "LIMIT" in s and "users.id, users.name, users.email" in s]
+    assert len(picker) == 1 and "users.password_hash" not in picker[0]  # three columns, at most 20 rows
+    assert found.count("data-candidate=") == 20 and "Vain 20 ensimmäistä" in found
+    person = db.session.scalar(select(User).where(User.email == "iso007@example.fi"))
+    assert post(client, team_url + "/members", {"user_id": str(person.id)}, page=team_url).status_code == 302
+    assert person in db.session.get(Team, world.team_a.id).members
+    again = client.get(team_url + "?find=iso007").get_data(as_text=True)
+    assert "data-candidate=" not in again and "Kukaan tiimin ulkopuolinen" in again  # members are not offered

@@ -71,28 +71,59 @@ def test_team_matrix_sorts_by_progress(client):
     assert by_name == [str(anna.id), str(bert.id)] and by_progress == [str(bert.id), str(anna.id)]
 
 
-def test_team_page_and_overview_query_counts_do_not_grow_with_the_team(app, client, count_queries):
+def test_team_page_query_count_is_the_same_for_5_and_300_members_and_the_matrix_is_paged(app, client, count_queries):
     org = make_org()
     manager = make_user(org, manager=True)
     small, large = make_team(org, "Pieni"), make_team(org, "Suuri")
-    for team, size in ((small, 5), (large, 200)):
+    for team, size in ((small, 5), (large, 300)):
         members = add_members(org, team, size)
         for member in members[::2]:
             progress.recognise(member.id, module("oppimateriaalin-laatu"), "manager")
         assign_team(org, manager, team)
+    outsiders = add_members(org, make_team(org, "Muut"), 400)  # the organisation grows, not the team
     db.session.commit()
     login(client, manager.email, PASSWORD)
-    counts = {}
+    counts, pages = {}, {}
     for team in (small, large):
         client.get(f"/org/teams/{team.id}")
         with count_queries(app) as counter:
             html = client.get(f"/org/teams/{team.id}").get_data(as_text=True)
         counts[team.name] = counter.count
-        assert html.count("<tr data-user=") == (5 if team is small else 200)
-    assert counts["Pieni"] == counts["Suuri"] <= 20, counts
-    with count_queries(app) as overview:
+        pages[team.name] = html
+    assert counts["Pieni"] == counts["Suuri"] <= 12, counts
+    assert pages["Pieni"].count("<tr data-user=") == 5
+    big = pages["Suuri"]
+    assert big.count("<tr data-user=") == 50 and "Sivu 1 / 6" in big and 'rel="next"' in big
+    assert outsiders[0].email not in big and "<option" not in big  # no list of the whole staff
+    # The per-module summary counts the whole team (150 of 300 recognised), not the page.
+    assert re.search(r'data-satisfied="oppimateriaalin-laatu">150<', big)
+    last = client.get(f"/org/teams/{large.id}?page=6").get_data(as_text=True)
+    assert last.count("<tr data-user=") == 50 and "Jäsen 299" in last and "Jäsen 000" not in last
+    with count_queries(app) as counter:
+        by_progress = client.get(f"/org/teams/{large.id}?sort=progress").get_data(as_text=True)
+    assert counter.count == counts["Suuri"]
+    # Sorted by progress, the first page holds the members with nothing yet (the odd ones).
+    names = re.findall(r'<tr data-user="\d+">\s*<th scope="row"><a [^>]+>Jäsen (\d+)<', by_progress)
+    assert len(names) == 50 and all(int(n) % 2 == 1 for n in names)
+
+
+def test_overview_query_count_does_not_grow_with_the_organisation(app, client, count_queries):
+    org = make_org()
+    manager = make_user(org, manager=True)
+    for member in add_members(org, make_team(org, "Pieni"), 3)[::2]:
+        progress.recognise(member.id, module("oppimateriaalin-laatu"), "manager")
+    db.session.commit()
+    login(client, manager.email, PASSWORD)
+    client.get("/org")
+    with count_queries(app) as small:
         client.get("/org")
-    assert overview.count <= 20, overview.statements
+    for member in add_members(org, make_team(org, "Suuri"), 300)[::3]:
+        progress.recognise(member.id, module("oppimateriaalin-laatu"), "manager")
+    db.session.commit()
+    client.get("/org")  # the test's commit expired the signed-in user in the shared session
+    with count_queries(app) as large:
+        client.get("/org")
+    assert small.count == large.count <= 20, large.statements
 
 
 def test_overview_shows_the_radar_and_the_table_with_real_values(client):
@@ -131,3 +162,96 @@ def test_csv_export_has_a_header_one_row_per_person_and_module_and_stays_in_the_
     ]
     everyone = client.get("/org/export.csv").get_data().decode("utf-8")
     assert stranger.email not in everyone and learner.email in everyone
+
+
+def test_overview_figures_are_reused_until_a_write_moves_the_organisations_report_version(app, client, count_queries):
+    from kampus.orgs.models import Organisation
+
+    org, other = make_org(), make_org()
+    manager = make_user(org, manager=True)
+    learner, stranger = make_user(org), make_user(other)
+    login(client, manager.email, PASSWORD)
+    client.get("/org")
+    with count_queries(app) as again:
+        html = client.get("/org").get_data(as_text=True)
+    assert not [s for s in again.statements if "learning_events" in s or "progress" in s], again.statements
+    row = re.search(r'<tr data-theme="digitaaliset-sisallot">(.*?)</tr>', html, re.S).group(1)
+    assert "0 % (0)" in row
+    before = db.session.get(Organisation, org.id).report_version, db.session.get(Organisation, other.id).report_version
+    for m in ("oppimateriaalin-laatu", "oppimateriaalin-tuottaminen", "tekijanoikeudet-ja-avoimuus", "tekoaly-oppimisessa"):
+        progress.recognise(learner.id, module(m), "manager")
+    db.session.commit()
+    after = db.session.get(Organisation, org.id).report_version, db.session.get(Organisation, other.id).report_version
+    assert after[0] > before[0] and after[1] == before[1]  # only the learner's organisation moved
+    row = re.search(r'<tr data-theme="digitaaliset-sisallot">(.*?)</tr>', client.get("/org").get_data(as_text=True),
+                    re.S).group(1)
+    assert "50 % (1)" in row  # recomputed: one of two active people
+
+
+def test_network_overview_recomputes_only_the_organisations_whose_version_moved(app, client, count_queries):
+    orgs = [make_org() for _ in range(3)]
+    people = [make_user(o) for o in orgs]
+    admin = make_user(None, admin=True)
+    login(client, admin.email, PASSWORD)
+    client.get("/admin/network")
+    progress.recognise(people[1].id, module("oppimateriaalin-laatu"), "manager")
+    db.session.commit()
+    client.get("/me")  # the commit expired the signed-in admin in the test's shared session
+    with count_queries(app) as counter:
+        assert client.get("/admin/network").status_code == 200
+    capability = [s for s in counter.statements if "FROM progress" in s]
+    assert len(capability) == 1, counter.statements
+    ids = re.search(r"users\.organisation_id IN \(([^)]*)\)", capability[0]).group(1)
+    assert "," not in ids  # one organisation recomputed, not three
+    with count_queries(app) as cached:
+        client.get("/admin/network")
+    assert not [s for s in cached.statements if "FROM progress" in s]
+
+
+def _big_organisation(people: int, modules: list):
+    """An organisation of ``people`` with a progress row per person and module (bulk core inserts)."""
+    from sqlalchemy import insert
+
+    from kampus.progress.models import Progress
+
+    org = make_org()
+    manager = make_user(org, manager=True)
+    team = make_team(org, "Kaikki")
+    users = add_members(org, team, people)
+    now = dt.datetime(2026, 11, 1, 12, 0)
+    db.session.execute(insert(Progress), [
+        {"user_id": u.id, "module_id": m.id, "status": "completed", "section_position": 0, "best_score": 90,
+         "started_at": now, "finished_at": now, "updated_at": now}
+        for u in users for m in modules
+    ])
+    db.session.commit()
+    return org, manager
+
+
+def test_csv_export_streams_in_batches_with_memory_that_does_not_grow_with_its_size(app, count_queries):
+    import tracemalloc
+
+    from sqlalchemy import select
+
+    from kampus.catalogue.models import Module
+
+    modules = list(db.session.scalars(select(Module).order_by(Module.id).limit(5)))
+    peaks, sizes = {}, {}
+    for people in (400, 1600):  # 2,000 and 8,000 rows
+        org, manager = _big_organisation(people, modules)
+        client = app.test_client()
+        login(client, manager.email, PASSWORD)
+        tracemalloc.start()
+        response = client.get("/org/export.csv")
+        assert response.is_streamed and response.mimetype == "text/csv"
+        lines = 0
+        for chunk in response.response:
+            lines += (chunk if isinstance(chunk, str) else chunk.decode("utf-8")).count("\r\n")
+        peaks[people] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        response.close()
+        sizes[people] = lines
+    assert sizes == {400: 1 + 400 * 5, 1600: 1 + 1600 * 5}  # the header and every row
+    # Four times the rows; the peak stays about the same (a batch), where a
+    # buffered export's would grow about fourfold.
+    assert peaks[1600] < 1.5 * peaks[400], peaks

@@ -1,0 +1,25 @@
+"""A report version per organisation: the overview's cached figures are keyed on it
+(kampus.reports.aggregates).
+
+Revision ID: 0016_report_aggregates
+Revises: 0006_user_secret
+Create Date: 2026-12-01
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0016_report_aggregates'
+down_revision = '0006_user_secret'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('organisations') as batch_op:
+        batch_op.add_column(sa.Column('report_version', sa.Integer(), server_default='0', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('organisations') as batch_op:
+        batch_op.drop_column('report_version')
