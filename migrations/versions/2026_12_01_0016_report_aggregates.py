@@ -2,7 +2,7 @@
 (kampus.reports.aggregates).
 
 Revision ID: 0016_report_aggregates
-Revises: 0006_user_secret
+Revises: 0014_credentials
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_report_aggregates'
-down_revision = '0006_user_secret'
+down_revision = '0014_credentials'
 branch_labels = None
 depends_on = None
 
