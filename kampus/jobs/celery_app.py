@@ -30,6 +30,7 @@ def celery_config(app: Flask) -> dict:
         "beat_schedule": {
             "daily-reminders": {"task": "kampus.jobs.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=0)},
             "outbox-sweep": {"task": "kampus.jobs.tasks.deliver_due_outbox", "schedule": 60.0},
+            "xapi-delivery": {"task": "kampus.jobs.tasks.deliver_xapi", "schedule": 60.0},
         },
     }
     config.update(app.config.get("CELERY") or {})

@@ -29,3 +29,15 @@ def send_daily_reminders() -> int:
     reminders = send_reminders(today(), dry_run=False)
     db.session.commit()
     return sum(r.sent for r in reminders)
+
+
+@shared_task(name="kampus.jobs.tasks.deliver_xapi", ignore_result=True)
+def deliver_xapi() -> int:
+    """xAPI statements to the LRS (beat, every minute); nothing to do without an endpoint."""
+    from flask import current_app
+
+    from kampus.xapi.delivery import deliver_pending
+
+    if not current_app.config.get("KAMPUS_XAPI_ENDPOINT"):
+        return 0
+    return deliver_pending().sent

@@ -195,3 +195,16 @@ def test_without_an_endpoint_statements_wait_in_the_outbox(app):
     with pytest.raises(DeliveryNotConfigured):
         deliver_pending()
     assert state_counts() == {"pending": 1}
+
+
+def test_the_beat_task_delivers_to_the_lrs_and_idles_without_an_endpoint(make_app, make_lrs):
+    lrs = make_lrs()
+    app = make_app("catalogue", **lrs_config(lrs))
+    with app.app_context():
+        some_events(learners=1)
+        task = app.extensions["celery"].tasks["kampus.jobs.tasks.deliver_xapi"]
+        assert "xapi-delivery" in app.extensions["celery"].conf.beat_schedule
+        sent = task.delay().get()
+        assert sent > 0 and set(lrs.stored) == pending_ids()
+        app.config["KAMPUS_XAPI_ENDPOINT"] = None
+        assert task.delay().get() == 0
