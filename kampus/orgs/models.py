@@ -15,6 +15,7 @@ THEME_ROLES = ("lead", "developer", "participant")
 
 class Organisation(db.Model):
     __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint("content_language IN ('fi','sv','en')", name="content_language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -22,6 +23,8 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When on, self-assessment recognitions wait for a manager's approval (kampus.recognition).
     require_approval_for_self_assessment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The language of the material (and the service) for its people who have not chosen one (kampus.i18n).
+    content_language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(
