@@ -5,25 +5,22 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_babel import get_locale
 
+from kampus import i18n
 from kampus.i18n import LANGUAGE_NAMES, LANGUAGES
 
 
 def localized(value, lang: str | None = None) -> str:
-    """Pick the current language from a ``{fi, sv, en}`` mapping, falling back to Finnish."""
-    if not isinstance(value, dict):
-        return value or ""
-    lang = lang or str(get_locale() or "fi")
-    return value.get(lang) or value.get("fi") or next((v for v in value.values() if v), "")
+    """The text of a ``{fi, sv, en}`` mapping in ``lang`` (default: the reader's), by :func:`kampus.i18n.localized`."""
+    return i18n.localized(value, lang)[0]
 
 
 def register(app: Flask) -> None:
     from kampus.app import static_url
 
-    from flask_babel import format_date, format_datetime
-
     app.jinja_env.globals.update(
         static_url=static_url, LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
-        format_date=format_date, format_datetime=format_datetime,
+        format_date=i18n.format_date, format_datetime=i18n.format_datetime,
+        format_decimal=i18n.format_decimal, format_percent=i18n.format_percent, localize=i18n.localized,
     )
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.trim_blocks = True

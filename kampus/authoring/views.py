@@ -87,8 +87,8 @@ def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None
                    status_preview=None):
     record = form_to_record(form, slug=module.slug if module is not None and "slug" not in form else None)
     previews = {
-        entry.form.body.id: render_markdown(entry.form.body.data[:MAX_PREVIEW_CHARS] if entry.form.body.data else "")
-        for entry in form.sections
+        body.id: render_markdown(body.data[:MAX_PREVIEW_CHARS] if body.data else "")
+        for entry in form.sections for body in (entry.form.body, entry.form.body_sv, entry.form.body_en)
     }
     context = {
         "form": form, "module": module, "previews": previews, "conflict": conflict,

@@ -68,7 +68,7 @@ def test_dry_run_writes_nothing_then_confirm_applies_all(app):
     response = client.post(IMPORT + "/confirm", data=confirm_data(html))
     assert response.status_code == 302
     module = get_module("tuotu-moduuli")
-    assert module is not None and module.sections[0].title == "Osa"
+    assert module is not None and module.sections[0].title == {"fi": "Osa"}
     actions = [e.action for e in audit_entries()]
     assert "module.create" in actions and "catalogue.import" in actions
     assert all(e.user_id == admin.id for e in audit_entries())
@@ -168,7 +168,7 @@ def test_an_import_through_the_page_that_edits_one_question_keeps_the_learners_a
     assert _question_ids(slug) == ids
     db.session.expire_all()
     named = [db.session.get(Question, int(key)) for key in db.session.get(Attempt, attempt.id).answers]
-    assert None not in named and named[0].prompt == "Kokonaan uudelleen muotoiltu kysymys?"
+    assert None not in named and named[0].prompt["fi"] == "Kokonaan uudelleen muotoiltu kysymys?"
     [entry] = audit_entries(action="module.update")
     assert entry.module_slug == slug and set(entry.changes) == {"self_check"}
 
