@@ -12,6 +12,7 @@ seed files and the database are judged alike. Pure: no Flask, no database.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from kampus.i18n import FALLBACK, has_language
@@ -65,7 +66,8 @@ class Completeness:
 
     @property
     def share(self) -> float:
-        return self.done / self.total if self.total else 1.0
+        """``done / total``, rounded down to whole percents: 99.6 % done is never shown as 100 %."""
+        return math.floor(100 * self.done / self.total) / 100 if self.total else 1.0
 
 
 def completeness(record: dict, lang: str) -> Completeness:
