@@ -158,6 +158,24 @@ def staff_list(organisation: Organisation, *, search: str = "", status: str = "a
     return list(db.session.scalars(query))
 
 
+def set_content_language(organisation: Organisation, language: str) -> bool:
+    """Set the organisation's default content language (``fi``, ``sv`` or ``en``); returns False when unchanged.
+
+    New people of the organisation (invited, imported, signed in through its
+    identity provider) get it as their language until they choose another.
+    Raises :class:`DomainError` (field ``content_language``) for another value.
+    """
+    from kampus.i18n import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise DomainError(_("Choose a language from the list."), field="content_language")
+    if organisation.content_language == language:
+        return False
+    organisation.content_language = language
+    db.session.flush()
+    return True
+
+
 def invite_staff(organisation: Organisation, *, email: str, name: str = "", team: Team | None = None,
                  inviter: User | None = None):
     """Add an invited person to the organisation (and the team) and send them the link.
