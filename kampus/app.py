@@ -48,6 +48,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     )
     configure(app, config)
     register_logging(app)
+    register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -87,6 +88,12 @@ def register_logging(app: Flask) -> None:
     configure_logging(app)
 
 
+def register_input_checks(app: Flask) -> None:
+    from kampus import routing
+
+    routing.register(app)
+
+
 def register_extensions(app: Flask) -> None:
     from kampus.i18n import select_locale, select_timezone
 
@@ -118,9 +125,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    from kampus.security import apply_security_headers
+    from werkzeug.exceptions import SecurityError
+
+    from kampus.security import apply_security_headers, untrusted_host
 
     app.after_request(apply_security_headers)
+    app.register_error_handler(SecurityError, untrusted_host)  # a Host outside TRUSTED_HOSTS
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -154,6 +164,13 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=digest)
 
 
-@click.group(cls=FlaskGroup, create_app=create_app)
+def create_cli_app() -> Flask:
+    """The app of the ``kampus`` command. Someone at the machine's shell chose development
+    (``kampus run`` is the dev server), so outside production the public development key
+    is accepted here; a WSGI server calling :func:`create_app` refuses it."""
+    return create_app({"ALLOW_DEVELOPMENT_KEY": True})
+
+
+@click.group(cls=FlaskGroup, create_app=create_cli_app)
 def cli() -> None:
     """Kampus: the competence campus's management commands."""

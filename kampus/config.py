@@ -2,12 +2,20 @@
 
 ``KAMPUS_ENV`` picks the class (``development``, ``production``; tests pass
 :class:`TestConfig` themselves). ``KAMPUS_DATABASE_URL`` and ``SECRET_KEY``
-come from the environment; production refuses the development secret.
+come from the environment. The development secret is public, so it is refused
+everywhere except an explicit development mode (``KAMPUS_ENV=development``, or
+the ``kampus`` command and its ``kampus run`` dev server) and the tests.
+
+Production also needs ``KAMPUS_BASE_URL`` (every link that leaves the site is
+built from it, and only its host is trusted in ``Host`` headers) and a rate-limit
+store shared by the workers (``KAMPUS_RATELIMIT_STORAGE_URI``, e.g. Redis) unless
+``KAMPUS_SINGLE_PROCESS=1`` says only one process serves.
 """
 
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -35,7 +43,15 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_RATE_LIMIT = "5 per minute"
+    LOGIN_RATE_LIMIT = "5 per minute"  # failures per (account, address) pair
+    LOGIN_ADDRESS_RATE_LIMIT = "20 per minute"  # failures per address, whatever the account
+    LOGIN_ACCOUNT_FREE_FAILURES = 5  # failures of one account before each attempt is slowed down
+    LOGIN_ACCOUNT_WINDOW = 15 * 60  # seconds over which an account's failures are counted
+    LOGIN_DELAY_BASE = 0.5  # seconds, doubled for each further failure
+    LOGIN_DELAY_MAX = 5.0  # seconds
+    SINGLE_PROCESS = False  # True: one process serves, so an in-memory rate-limit store is enough
+    HSTS_MAX_AGE: int | None = None  # production sends Strict-Transport-Security
+    ALLOW_DEVELOPMENT_KEY = False  # set by the kampus command (the dev server), never in a WSGI server
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
     MAIL_SENDER = "kampus@localhost"
@@ -43,8 +59,12 @@ class Config:
     SEND_FILE_MAX_AGE_DEFAULT = 31536000  # static files are fingerprinted by ?v=
     PREFERRED_URL_SCHEME = "http"
     PROXY_FIX = False
+    MAX_CONTENT_LENGTH = 1024 * 1024  # any request body; file imports allow UPLOAD_MAX_CONTENT_LENGTH
+    UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
+    TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down
+    TEST_OUT_COOLDOWN_HOURS = 24
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -67,13 +87,56 @@ class Config:
             values["REDIS_URL"] = os.environ["KAMPUS_REDIS_URL"]
         if os.environ.get("KAMPUS_OUTBOX_LEASE_SECONDS"):
             values["OUTBOX_LEASE_SECONDS"] = int(os.environ["KAMPUS_OUTBOX_LEASE_SECONDS"])
+        for name in ("TEST_OUT_ATTEMPTS", "TEST_OUT_COOLDOWN_HOURS"):
+            if os.environ.get(f"KAMPUS_{name}"):
+                values[name] = int(os.environ[f"KAMPUS_{name}"])
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
+        if os.environ.get("KAMPUS_SINGLE_PROCESS"):
+            values["SINGLE_PROCESS"] = os.environ["KAMPUS_SINGLE_PROCESS"] == "1"
+        if os.environ.get("KAMPUS_TRUSTED_HOSTS"):
+            values["EXTRA_TRUSTED_HOSTS"] = [h.strip() for h in os.environ["KAMPUS_TRUSTED_HOSTS"].split(",") if h.strip()]
         return values
 
     @classmethod
     def check(cls, config: dict) -> None:
-        """Raise :class:`ConfigError` when the configuration is unsafe for this mode."""
+        """Raise :class:`ConfigError` when the configuration is unsafe for this mode.
+
+        Outside production the public development key is accepted only when
+        development was chosen explicitly: ``KAMPUS_ENV=development`` or the
+        ``kampus`` command (``ALLOW_DEVELOPMENT_KEY``). So ``gunicorn
+        "kampus.app:create_app()"`` without ``KAMPUS_ENV`` refuses to start.
+        """
+        check_base_url(config.get("KAMPUS_BASE_URL"), production=False)
+        if config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+            explicit = os.environ.get("KAMPUS_ENV") == "development" or config.get("ALLOW_DEVELOPMENT_KEY")
+            if not explicit:
+                raise ConfigError(
+                    "Refusing to serve with the public development SECRET_KEY. Set SECRET_KEY to a random "
+                    "value of at least 32 characters and KAMPUS_ENV=production, or set KAMPUS_ENV=development "
+                    "explicitly on a development machine (the kampus command, and so make run, allows it)."
+                )
+
+
+def check_base_url(value: str | None, *, production: bool) -> None:
+    """``KAMPUS_BASE_URL`` must be an absolute http(s) address without query or fragment (https in production)."""
+    if not value:
+        raise ConfigError(
+            "Production mode needs KAMPUS_BASE_URL, the site's public address (e.g. https://kampus.example.fi): "
+            "every link sent by e-mail is built from it, never from the request."
+        )
+    parts = urlsplit(value)
+    schemes = ("https",) if production else ("http", "https")
+    if parts.scheme not in schemes or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"KAMPUS_BASE_URL must be an absolute {' or '.join(schemes)} address like https://kampus.example.fi "
+            f"(no query or fragment); got {value!r}."
+        )
+
+
+def base_url_host(value: str) -> str:
+    """The host name of a base URL, as ``TRUSTED_HOSTS`` wants it."""
+    return urlsplit(value).hostname or ""
 
 
 class DevelopmentConfig(Config):
@@ -85,6 +148,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    KAMPUS_BASE_URL = None  # required: KAMPUS_BASE_URL from the environment
+    HSTS_MAX_AGE = 31536000
 
     @classmethod
     def check(cls, config: dict) -> None:
@@ -95,6 +160,17 @@ class ProductionConfig(Config):
                 "SECRET_KEY to a random value of at least 32 characters "
                 '(e.g. python -c "import secrets; print(secrets.token_hex(32))").'
             )
+        check_base_url(config.get("KAMPUS_BASE_URL"), production=True)
+        if not config.get("TRUSTED_HOSTS"):
+            # Requests naming another host get 400 instead of reaching a view.
+            config["TRUSTED_HOSTS"] = [base_url_host(config["KAMPUS_BASE_URL"]), *config.get("EXTRA_TRUSTED_HOSTS", ())]
+        storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        if storage.startswith("memory://") and not config.get("SINGLE_PROCESS"):
+            raise ConfigError(
+                "Production mode needs a rate-limit store shared by every worker: set KAMPUS_RATELIMIT_STORAGE_URI "
+                "(e.g. redis://127.0.0.1:6379/0). With memory:// each worker counts on its own; set "
+                "KAMPUS_SINGLE_PROCESS=1 only when one single process serves (gunicorn -w 1)."
+            )
 
 
 class TestConfig(Config):
@@ -103,6 +179,11 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     RATELIMIT_ENABLED = True
     SERVER_NAME = None
+    KAMPUS_BASE_URL = "http://localhost"  # the test client's host, so links can be followed
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        check_base_url(config.get("KAMPUS_BASE_URL"), production=False)
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}

@@ -37,16 +37,22 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA busy_timeout=20000")  # writers queue behind each other rather than fail
         cursor.close()
 
 
 @event.listens_for(Engine, "savepoint")
-def _sqlite_savepoint_inside_a_transaction(conn, name):
-    """On SQLite a SAVEPOINT opened outside a transaction starts one of its own,
-    and releasing it commits: a ``begin_nested()`` as the first write of a
-    request would then commit before the request does (or rolls back). Python's
-    sqlite3 module does not begin before a SAVEPOINT, so begin here first."""
+def _sqlite_savepoint_takes_the_write_lock(conn, name):  # pragma: no cover - SQLite only
+    """On SQLite, a savepoint outside a transaction starts one with ``BEGIN IMMEDIATE``.
+
+    Python's sqlite3 module opens no transaction for ``SAVEPOINT``: SQLite then
+    starts a deferred one, and releasing that savepoint commits at once. A
+    request that reads inside the savepoint and then writes (insert-or-get under
+    a unique constraint) can also deadlock with another writer, which SQLite
+    reports at once as "database is locked" instead of waiting. Taking the write
+    lock first makes concurrent requests wait their turn (``busy_timeout``) and
+    keeps the savepoint inside the request's one transaction.
+    """
     dbapi_connection = conn.connection.dbapi_connection
     if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
-        dbapi_connection.execute("BEGIN")
+        dbapi_connection.execute("BEGIN IMMEDIATE")

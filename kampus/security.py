@@ -4,19 +4,49 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import current_app, request
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+SECRET_LINK_ENDPOINTS = frozenset({"auth.accept_invitation", "auth.reset_password"})
+
 
 def apply_security_headers(response):
-    """Add the Content-Security-Policy (no inline scripts or styles) and friends to every response."""
+    """Add the Content-Security-Policy (no inline scripts or styles) and friends to every response.
+
+    Production adds HSTS (``HSTS_MAX_AGE``). Every response to a signed-in person,
+    and every page of the sign-in, invitation and password blueprint, is
+    ``Cache-Control: no-store``: a shared computer's cache or a proxy keeps none
+    of it. Fingerprinted static files keep their long cache.
+    """
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if request.endpoint in SECRET_LINK_ENDPOINTS:  # the token is in the path: never send it as a Referer
+        response.headers["Referrer-Policy"] = "no-referrer"
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    max_age = current_app.config.get("HSTS_MAX_AGE")
+    if max_age:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={int(max_age)}; includeSubDomains")
+    if request.endpoint != "static" and (request.blueprint == "auth" or _signed_in()):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
     return response
+
+
+def untrusted_host(error):
+    """A request naming a host outside ``TRUSTED_HOSTS``: a plain 400. No page can be built
+    (URLs for such a host are refused), and nothing of the request is echoed."""
+    return "Bad request: unknown host.\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user and current_user.is_authenticated)
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -291,6 +291,7 @@ def live_server(databases):
     url = databases.fresh("demo")
     app = create_app(config_for(url, RATELIMIT_ENABLED=False))
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["KAMPUS_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in mails lead here
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.app_for_tests = app

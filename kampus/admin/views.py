@@ -20,6 +20,7 @@ from kampus.orgs import services
 from kampus.orgs.forms import AppointManagerForm, OrganisationForm, OrganisationNameForm
 from kampus.orgs.models import THEME_ROLES
 from kampus.orgs.views import flash_link
+from kampus.routing import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -69,13 +70,13 @@ def _organisation_page(organisation, name_form=None, manager_form=None, roles_er
     )
 
 
-@bp.get("/organisations/<int:organisation_id>")
+@bp.get("/organisations/<id:organisation_id>")
 def organisation(organisation_id: int):
     require_admin()
     return _organisation_page(services.get_organisation(organisation_id))
 
 
-@bp.post("/organisations/<int:organisation_id>")
+@bp.post("/organisations/<id:organisation_id>")
 def rename_organisation(organisation_id: int):
     require_admin()
     organisation = services.get_organisation(organisation_id)
@@ -92,7 +93,7 @@ def rename_organisation(organisation_id: int):
     return _organisation_page(organisation, name_form=form)
 
 
-@bp.post("/organisations/<int:organisation_id>/roles")
+@bp.post("/organisations/<id:organisation_id>/roles")
 def theme_roles(organisation_id: int):
     require_admin()
     organisation = services.get_organisation(organisation_id)
@@ -113,7 +114,7 @@ def theme_roles(organisation_id: int):
     return redirect(url_for("admin.organisation", organisation_id=organisation.id))
 
 
-@bp.post("/organisations/<int:organisation_id>/managers")
+@bp.post("/organisations/<id:organisation_id>/managers")
 def appoint_manager(organisation_id: int):
     require_admin()
     organisation = services.get_organisation(organisation_id)
@@ -136,7 +137,7 @@ def appoint_manager(organisation_id: int):
     return _organisation_page(organisation, manager_form=form)
 
 
-@bp.post("/organisations/<int:organisation_id>/managers/<int:user_id>/remove")
+@bp.post("/organisations/<id:organisation_id>/managers/<id:user_id>/remove")
 def remove_manager(organisation_id: int, user_id: int):
     require_admin()
     organisation = services.get_organisation(organisation_id)
@@ -151,7 +152,7 @@ def remove_manager(organisation_id: int, user_id: int):
 def users():
     require_admin()
     search = request.args.get("q", "").strip()[:200]
-    organisation_id = request.args.get("organisation", type=int)
+    organisation_id = int_arg("organisation")
     people = services.all_users(search=search, organisation_id=organisation_id)
     return render_template(
         "admin/users.html",

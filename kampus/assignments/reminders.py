@@ -24,7 +24,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -41,6 +40,7 @@ from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE
+from kampus.links import external_url
 from kampus.orgs.models import Organisation, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
 from kampus.progress.services import LearnerState
@@ -49,7 +49,6 @@ from kampus.templating import localized
 #: A learner is reminded when this many days or fewer are left (and on the day itself).
 DUE_SOON_DAYS = 7
 DUE_SOON, OVERDUE_KIND, SUMMARY = "due_soon", "overdue", "summary"
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 @dataclass(frozen=True)
@@ -175,16 +174,15 @@ def plan_reminders(on: dt.date) -> list[Reminder]:
     recipients = {u.id for _a, u, _p, _k in learner_mails} | {m.id for ms in data.managers.values() for m in ms}
     sent = _already_sent(recipients, on)
     titles = _module_titles({step.slug for _a, _u, p, _k in learner_mails for step in p.plan.steps})
-    base_url = current_app.config.get("KAMPUS_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
     week = iso_week(on)
     reminders = []
     for a, user, assigned, kind in learner_mails:
         if (user.id, kind, str(a.id)) not in sent:
-            reminders.append(_learner_mail(user, a, assigned, kind, on, titles, base_url))
+            reminders.append(_learner_mail(user, a, assigned, kind, on, titles))
     for organisation_id, rows in summaries.items():
         for manager in data.managers.get(organisation_id, ()):
             if (manager.id, SUMMARY, week) not in sent:
-                reminders.append(_summary_mail(manager, data.organisations[organisation_id], rows, on, base_url))
+                reminders.append(_summary_mail(manager, data.organisations[organisation_id], rows, on))
     return reminders
 
 
@@ -219,7 +217,7 @@ def _summaries(data: _Data, plans: dict[tuple[int, int], AssignedPlan]) -> dict[
 # --- writing the mails ------------------------------------------------------------
 
 def _learner_mail(user: User, assignment: Assignment, assigned: AssignedPlan, kind: str, on: dt.date,
-                  titles: dict[str, dict], base_url: str) -> Reminder:
+                  titles: dict[str, dict]) -> Reminder:
     lang = user.language
     with force_locale(lang):
         path = localized(assignment.template.title, lang)
@@ -242,12 +240,11 @@ def _learner_mail(user: User, assignment: Assignment, assigned: AssignedPlan, ki
         )
         if assignment.note:
             lines += ["", _("Note from your manager:"), assignment.note]
-        lines += ["", _("Open your path:"), f"{base_url}/me/assignments/{assignment.id}", "", _("Kampus")]
+        lines += ["", _("Open your path:"), external_url("paths.assigned", assignment_id=assignment.id), "", _("Kampus")]
     return Reminder(user.id, user.email, kind, str(assignment.id), subject, "\n".join(lines) + "\n")
 
 
-def _summary_mail(manager: User, organisation: Organisation, rows: list[_SummaryRow], on: dt.date,
-                  base_url: str) -> Reminder:
+def _summary_mail(manager: User, organisation: Organisation, rows: list[_SummaryRow], on: dt.date) -> Reminder:
     lang = manager.language
     week = iso_week(on)
     with force_locale(lang):
@@ -270,7 +267,7 @@ def _summary_mail(manager: User, organisation: Organisation, rows: list[_Summary
             ]
             if row.overdue_names:
                 lines.append("  " + _("Overdue: %(names)s", names=", ".join(row.overdue_names)))
-        lines += ["", _("See the assignments:"), f"{base_url}/org/assignments", "", _("Kampus")]
+        lines += ["", _("See the assignments:"), external_url("assignments.org_assignments"), "", _("Kampus")]
     return Reminder(manager.id, manager.email, SUMMARY, week, subject, "\n".join(lines) + "\n")
 
 

@@ -14,6 +14,7 @@ from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.paths.forms import EmptyForm, fill_goal_choices
 from kampus.templating import localized
+from kampus.routing import ascii_int, int_arg
 
 bp = Blueprint("assignments", __name__)
 
@@ -88,7 +89,7 @@ def org_template_new():
                             action=url_for("assignments.org_template_new"))
 
 
-@bp.route("/org/templates/<int:template_id>/edit", methods=["GET", "POST"])
+@bp.route("/org/templates/<id:template_id>/edit", methods=["GET", "POST"])
 def org_template_edit(template_id: int):
     organisation = require_manager()
     template = services.get_template(template_id, organisation.id)
@@ -115,14 +116,14 @@ def _assignment_form(organisation) -> AssignmentForm:
 def org_assignments():
     organisation = require_manager()
     form = _assignment_form(organisation)
-    if request.method == "GET" and request.args.get("template", "").isdigit():
-        form.template.data = int(request.args["template"])
+    if request.method == "GET" and int_arg("template") is not None:
+        form.template.data = int_arg("template")
     if form.validate_on_submit():
         try:
             services.assign(
                 organisation.id, require_manager_user_id(), template_id=form.template.data,
                 team_id=int(form.team.data) if form.team.data else None,
-                user_ids=[int(i) for i in form.people.data or [] if i.isdigit()], due=form.due.data,
+                user_ids=[n for n in map(ascii_int, form.people.data or []) if n is not None], due=form.due.data,
                 note=form.note.data or "",
             )
         except (NotFound, NotAllowed):
@@ -147,7 +148,7 @@ def require_manager_user_id() -> int:
     return current_user.id
 
 
-@bp.post("/org/assignments/<int:assignment_id>/extend")
+@bp.post("/org/assignments/<id:assignment_id>/extend")
 def extend(assignment_id: int):
     organisation = require_manager()
     assignment = services.get_assignment(assignment_id, organisation.id)
@@ -165,7 +166,7 @@ def extend(assignment_id: int):
     return redirect(url_for("assignments.org_assignments"))
 
 
-@bp.post("/org/assignments/<int:assignment_id>/withdraw")
+@bp.post("/org/assignments/<id:assignment_id>/withdraw")
 def withdraw(assignment_id: int):
     organisation = require_manager()
     services.withdraw(services.get_assignment(assignment_id, organisation.id))
@@ -192,7 +193,7 @@ def admin_template_new():
                             action=url_for("assignments.admin_template_new"))
 
 
-@bp.route("/admin/templates/<int:template_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/templates/<id:template_id>/edit", methods=["GET", "POST"])
 def admin_template_edit(template_id: int):
     require_admin()
     template = services.get_template(template_id, None)

@@ -1,8 +1,10 @@
 """Sending e-mail: SMTP when ``MAIL_SERVER`` is configured, else the log.
 
 Later features (reminders) reuse :func:`send_mail`. Without a mail server the
-message is written to the application log, and callers show the link to the
-person who asked (a manager) instead.
+message is not sent and only its recipient and subject are logged: a body may
+hold a secret link (an invitation, a password reset), and links, tokens and
+passwords are never written to any log. Callers say that the mail did not go
+(and show an invitation, never a password link, to the manager who asked).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     """
     config = current_app.config
     if not mail_configured():
-        current_app.logger.info("mail not sent (no MAIL_SERVER configured) to %s: %s\n%s", to, subject, body)
+        current_app.logger.info("mail not sent (no MAIL_SERVER configured) to %s: %s", to, subject)
         return False
     message = EmailMessage()
     message["From"] = config.get("MAIL_SENDER", "kampus@localhost")
@@ -40,6 +42,6 @@ def send_mail(to: str, subject: str, body: str) -> bool:
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException):
-        current_app.logger.exception("mail to %s failed: %s\n%s", to, subject, body)
+        current_app.logger.warning("mail to %s failed: %s", to, subject, exc_info=True)
         return False
     return True

@@ -3,11 +3,17 @@
 An e-mail address is stored lower-cased so that look-ups are case-insensitive
 and unique whatever the person typed. A person invited but not yet signed up
 has no password hash; a deactivated person (``active`` false) cannot sign in.
+
+Every person has a random ``secret`` of their own. Sessions, remember-me
+cookies and signed links (invitation, password reset) carry a fingerprint of it,
+so nobody can mint a link without it, and rotating it (sign-out, password
+change or reset, deactivation) ends every session and link of that person at once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
@@ -19,6 +25,11 @@ from kampus.extensions import db
 
 USER_LANGUAGES = ("fi", "sv", "en")
 TARGET_GROUPS = ("management", "teaching", "guidance", "it", "other")
+
+
+def new_user_secret() -> str:
+    """32 random bytes, URL-safe: one person's key to their sessions and links."""
+    return secrets.token_urlsafe(32)
 
 
 def normalise_email(email: str | None) -> str:
@@ -43,12 +54,17 @@ class User(UserMixin, db.Model):
     is_manager: Mapped[bool] = mapped_column(Boolean, default=False)
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    secret: Mapped[str] = mapped_column(String(64), default=new_user_secret)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped["Organisation | None"] = relationship(back_populates="users")  # noqa: F821
     team_memberships: Mapped[list["TeamMembership"]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    def __init__(self, **values):
+        values.setdefault("secret", new_user_secret())
+        super().__init__(**values)
 
     @validates("email")
     def _lower_email(self, key, value):
@@ -63,14 +79,22 @@ class User(UserMixin, db.Model):
         """False while an invitation is still open (no password chosen yet)."""
         return self.password_hash is not None
 
-    @property
-    def credential_fingerprint(self) -> str:
-        """Changes whenever the password changes: signed links and sessions carry it, so a
-        password change (or a used invitation) invalidates them."""
-        return hashlib.sha256((self.password_hash or "no-password").encode()).hexdigest()[:16]
+    def fingerprint(self, purpose: str) -> str:
+        """A digest of the per-user secret and the password hash, one per purpose (``session``,
+        a link's purpose). It moves when the secret is rotated or the password changes, so
+        sessions and links carrying the old one stop working; without the secret nobody can make one."""
+        if not self.secret:
+            raise RuntimeError("a user without a secret has no fingerprint")
+        material = f"{purpose}\0{self.secret}\0{self.password_hash or ''}"
+        return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+    def rotate_secret(self) -> None:
+        """End every session, remember-me cookie and signed link of this person."""
+        self.secret = new_user_secret()
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.credential_fingerprint}"
+        """What Flask-Login keeps in the session and the remember-me cookie."""
+        return f"{self.id}:{self.fingerprint('session')}"
 
     @property
     def display_name(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -14,9 +14,11 @@ from sqlalchemy import select
 from kampus.auth import tokens
 from kampus.auth.mail import send_mail
 from kampus.auth.models import TARGET_GROUPS, USER_LANGUAGES, User, normalise_email
+from kampus.auth import passwords
 from kampus.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from kampus.errors import DomainError
 from kampus.extensions import db
+from kampus.links import external_url
 
 
 def find_user_by_email(email: str | None) -> User | None:
@@ -27,10 +29,23 @@ def find_user_by_email(email: str | None) -> User | None:
     return db.session.scalar(select(User).where(User.email == address))
 
 
-def check_password_rules(password: str, field: str = "password") -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+def check_password_rules(password: str, field: str = "password", *, user_inputs: tuple[str | None, ...] = ()) -> None:
+    """Refuse a password that is short, common, contains the person's e-mail or name
+    (``user_inputs``), or is easy to guess (:func:`kampus.auth.passwords.password_problem`)."""
+    problem = passwords.password_problem(password, user_inputs=user_inputs)
+    if problem == passwords.TOO_SHORT:
         raise DomainError(
             _("Choose a password of at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), field=field
+        )
+    if problem == passwords.COMMON:
+        raise DomainError(_("This password is on a list of common passwords. Choose another one."), field=field)
+    if problem == passwords.PERSONAL:
+        raise DomainError(_("Do not use your name or e-mail address in your password."), field=field)
+    if problem == passwords.GUESSABLE:
+        raise DomainError(
+            _("This password is easy to guess (repeated or sequential characters, a keyboard pattern, a common "
+              "word). Try a few unrelated words in a row."),
+            field=field,
         )
 
 
@@ -60,7 +75,7 @@ def create_user(
     if is_manager and organisation is None:
         raise DomainError(_("A manager needs an organisation."), field="organisation")
     if password is not None:
-        check_password_rules(password)
+        check_password_rules(password, user_inputs=(address, name))
         password_hash = hash_password(password)
     user = User(
         email=address,
@@ -93,8 +108,16 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def set_password(user: User, password: str, field: str = "password") -> None:
-    check_password_rules(password, field)
+    """Set a new password; every session and link of the person ends (the secret is rotated)."""
+    check_password_rules(password, field, user_inputs=(user.email, user.name))
     user.password_hash = hash_password(password)
+    user.rotate_secret()
+    db.session.flush()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember-me cookie of ``user`` on every device (and their open links)."""
+    user.rotate_secret()
     db.session.flush()
 
 
@@ -130,6 +153,7 @@ def deactivate(user: User, *, acting: User) -> None:
     if user.id == acting.id:
         raise DomainError(_("You cannot deactivate your own account."))
     user.active = False
+    user.rotate_secret()  # a later reactivation does not bring old sessions or links back
     db.session.flush()
 
 
@@ -142,32 +166,37 @@ def reactivate(user: User) -> None:
 
 @dataclass(frozen=True)
 class SentLink:
-    """A link made for someone: ``mailed`` tells whether it went by e-mail."""
+    """A link made for someone: ``mailed`` tells whether it went by e-mail. ``shareable`` is True only
+    for invitations, which a manager may hand over themselves; a password link never leaves its
+    owner's mailbox. Neither is ever written to a log."""
 
     user: User
     url: str
     mailed: bool
+    shareable: bool = False
 
 
 def invitation_url(user: User) -> str:
-    return url_for("auth.accept_invitation", token=tokens.make_token(tokens.INVITATION, user), _external=True)
+    return external_url("auth.accept_invitation", token=tokens.make_token(tokens.INVITATION, user))
 
 
 def reset_url(user: User) -> str:
-    return url_for("auth.reset_password", token=tokens.make_token(tokens.PASSWORD_RESET, user), _external=True)
+    return external_url("auth.reset_password", token=tokens.make_token(tokens.PASSWORD_RESET, user))
 
 
 def send_invitation(user: User, *, inviter: User | None = None) -> SentLink:
-    """Make an invitation link for ``user`` and mail it (or log it when mail is not configured)."""
+    """Make an invitation link for ``user`` and mail it; without a mail server the caller shows it
+    to the manager who invited (``shareable``)."""
     url = invitation_url(user)
     organisation = user.organisation.name if user.organisation else ""
     with force_locale(user.language):
         subject = _("Invitation to Kampus")
         body = render_template("emails/invitation.txt", user=user, url=url, inviter=inviter, organisation=organisation)
-    return SentLink(user, url, send_mail(user.email, subject, body))
+    return SentLink(user, url, send_mail(user.email, subject, body), shareable=True)
 
 
 def send_password_reset(user: User) -> SentLink:
+    """Mail a password link to ``user``'s own address; it is never shown to anyone else nor logged."""
     url = reset_url(user)
     with force_locale(user.language):
         subject = _("Choose a new Kampus password")

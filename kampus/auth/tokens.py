@@ -1,11 +1,16 @@
 """Signed, expiring links: invitations and password resets.
 
-A token carries the user's id and their credential fingerprint (derived from
-the password hash), signed with ``SECRET_KEY`` and a salt per purpose. Once the
-password is set or changed the fingerprint moves, so a used link stops working.
+A token carries the user's id and their fingerprint for that purpose (a digest
+of their random per-user secret and password hash), signed with ``SECRET_KEY``
+and a salt per purpose. Knowing ``SECRET_KEY`` is not enough to mint one: the
+per-user secret never leaves the database. Once the password is set or changed,
+or the secret is rotated (sign-out, deactivation), the fingerprint moves, so a
+used or revoked link stops working.
 """
 
 from __future__ import annotations
+
+import hmac
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -33,12 +38,12 @@ def serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose)
 
 
-def payload_for(user: User) -> dict:
-    return {"u": user.id, "f": user.credential_fingerprint}
+def payload_for(user: User, purpose: str) -> dict:
+    return {"u": user.id, "f": user.fingerprint(purpose)}
 
 
 def make_token(purpose: str, user: User) -> str:
-    return serializer(purpose).dumps(payload_for(user))
+    return serializer(purpose).dumps(payload_for(user, purpose))
 
 
 def read_token(purpose: str, token: str) -> User:
@@ -52,8 +57,9 @@ def read_token(purpose: str, token: str) -> User:
         raise LinkInvalid() from exc
     if not isinstance(data, dict):
         raise LinkInvalid()
-    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
-    if user is None or not user.active or data.get("f") != user.credential_fingerprint:
+    uid = data.get("u")
+    user = db.session.get(User, uid) if isinstance(uid, int) and 0 < uid < 2**63 else None
+    if user is None or not user.active or not hmac.compare_digest(str(data.get("f")).encode(), user.fingerprint(purpose).encode()):
         raise LinkInvalid()
     if purpose == INVITATION and user.has_signed_up:
         raise LinkInvalid()

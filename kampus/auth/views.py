@@ -1,12 +1,20 @@
 """Signing in and out, the account page, invitation and password-reset links.
 
-Sign-in attempts are rate limited per address and per account e-mail
-(``LOGIN_RATE_LIMIT``); only failed attempts count, so a school whose staff all
-sign in from one address at eight o'clock is not locked out. When the limit is
-reached the sign-in page itself says so (status 429).
+Failed sign-ins are limited per address (``LOGIN_ADDRESS_RATE_LIMIT``) and per
+(account, address) pair (``LOGIN_RATE_LIMIT``); only failures count, so a school
+whose staff all sign in from one address at eight o'clock is not locked out, and
+when a limit is reached the sign-in page itself says so (status 429). Failures
+at one account from many addresses never lock its owner out: they slow every
+further attempt at that account down (:mod:`kampus.auth.throttle`).
+
+Signing out, "sign out everywhere", a password change or reset and deactivation
+rotate the person's secret, which ends every session and remember-me cookie of
+theirs on every device.
 """
 
 from __future__ import annotations
+
+import hmac
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from kampus.auth import services, tokens
+from kampus.auth import services, throttle, tokens
 from kampus.auth.access import home_url, require_login
 from kampus.auth.forms import (
     ForgotPasswordForm,
@@ -39,13 +47,13 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Sessions and remember-me cookies carry ``id:fingerprint``; a password change or a
-    deactivation ends every session of that person."""
+    """Sessions and remember-me cookies carry ``id:fingerprint`` (of the per-user secret); rotating
+    the secret (sign-out, password change, deactivation) ends every session of that person."""
     identifier, _sep, fingerprint = (user_id or "").partition(":")
-    if not identifier.isdigit():
+    if not (identifier.isascii() and identifier.isdigit()) or len(identifier) > 18:
         return None
     user = db.session.get(User, int(identifier))
-    if user is None or not user.active or fingerprint != user.credential_fingerprint:
+    if user is None or not user.active or not hmac.compare_digest(fingerprint.encode(), user.fingerprint("session").encode()):
         return None
     return user
 
@@ -54,8 +62,13 @@ def login_rate_limit() -> str:
     return current_app.config.get("LOGIN_RATE_LIMIT", "5 per minute")
 
 
-def login_email_key() -> str:
-    return "login-email:" + normalise_email(request.form.get("email"))[:254]
+def login_address_rate_limit() -> str:
+    return current_app.config.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per minute")
+
+
+def login_pair_key() -> str:
+    """One account tried from one address."""
+    return f"login-pair:{get_remote_address()}|" + normalise_email(request.form.get("email"))[:254]
 
 
 def failed_attempt(response) -> bool:
@@ -68,21 +81,25 @@ def wrong_credentials_message() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, key_func=get_remote_address, methods=["POST"], deduct_when=failed_attempt)
-@limiter.limit(login_rate_limit, key_func=login_email_key, methods=["POST"], deduct_when=failed_attempt, scope="login-email")
+@limiter.limit(login_address_rate_limit, key_func=get_remote_address, methods=["POST"], deduct_when=failed_attempt)
+@limiter.limit(login_rate_limit, key_func=login_pair_key, methods=["POST"], deduct_when=failed_attempt, scope="login-pair")
 def login():
     next_url = request.args.get("next")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(next_url, home_url()))
     form = LoginForm()
     if form.validate_on_submit():
+        account = normalise_email(form.email.data)
+        throttle.slow_down(account)
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
+            throttle.record_failure(account)
             form.password.errors.append(wrong_credentials_message())
         elif not user.active:
             form.email.errors.append(_("This account has been deactivated. Ask your organisation's manager."))
         else:
             db.session.commit()  # a rehashed password
+            throttle.forget_failures(account)
             lang = session.get("lang")
             session.clear()  # a fresh session on sign-in (no fixation)
             if lang:
@@ -110,15 +127,33 @@ def too_many_attempts(error):
     ), 429
 
 
-@bp.post("/logout")
-def logout():
+def _end_sessions_here_and_everywhere() -> None:
+    """Rotate the signed-in person's secret (every copy of their session and remember-me
+    cookie stops working), then clear this browser's session."""
+    if current_user.is_authenticated:
+        services.sign_out_everywhere(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+@bp.post("/logout")
+def logout():
+    _end_sessions_here_and_everywhere()
     flash(_("You have signed out."), "success")
     return redirect(url_for("main.landing"))
+
+
+@bp.post("/account/sign-out-everywhere")
+def sign_out_everywhere():
+    """The account page's button: every device and browser where this person is signed in."""
+    require_login()
+    _end_sessions_here_and_everywhere()
+    flash(_("You have signed out on every device. Sign in again to go on."), "success")
+    return redirect(url_for("auth.login"))
 
 
 # --- the account page ----------------------------------------------------------
@@ -212,8 +247,7 @@ def forgot_password():
         if user is not None and user.active and user.has_signed_up:
             services.send_password_reset(user)
         # The same answer whether or not the address has an account.
-        flash(_("If the address has an account, a link to choose a new password is on its way. "
-                "Without a mail server the link goes to the service's log: ask an administrator."), "success")
+        flash(_("If the address has an account, a link to choose a new password is on its way to it."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 

@@ -15,6 +15,7 @@ from kampus.catalogue.loader import LoadError
 from kampus.catalogue.services import current_version
 from kampus.errors import DomainError
 from kampus.extensions import db
+from kampus.routing import large_upload
 
 
 def _preview(run: transfer.DryRun, text: str, name: str, *, notice: str | None = None, code: int = 200):
@@ -23,6 +24,7 @@ def _preview(run: transfer.DryRun, text: str, name: str, *, notice: str | None =
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@large_upload
 def import_catalogue():
     """Upload a file and see the dry run; nothing is written here."""
     require_admin()
@@ -38,6 +40,7 @@ def import_catalogue():
 
 
 @bp.post("/import/confirm")
+@large_upload
 def confirm_import():
     """Check the same text again and apply it if the catalogue has not moved since the dry run."""
     actor = require_admin()

@@ -21,10 +21,12 @@ from kampus.authoring import audit, overview as content, services
 from kampus.authoring.forms import (
     ActionForm, ModuleForm, ThemeForm, form_to_record, module_to_data, pad_choices, restructure,
 )
+from kampus.catalogue.estimate import count_words, estimate_minutes, minutes_warning
 from kampus.catalogue.models import Theme
 from kampus.content import render_markdown
 from kampus.errors import Conflict, DomainError
 from kampus.extensions import db
+from kampus.routing import int_arg
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin/content")
 
@@ -94,6 +96,7 @@ def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None
         "form": form, "module": module, "previews": previews, "conflict": conflict,
         "completeness": services.completeness(record), "language_names": language_names(),
         "status_names": status_names(), "status_preview": status_preview,
+        **_minutes_estimate(record, module),
     }
     if module is not None:
         from kampus.authoring.prerequisites import module_warnings
@@ -104,6 +107,17 @@ def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None
             delete_form=ActionForm(), comments=content.latest_comments(50, module.id),
         )
     return render_template("authoring/module_form.html", **context), code
+
+
+def _minutes_estimate(record: dict, module=None) -> dict:
+    """The study time the content supports, and a warning when the author's figure is far from it."""
+    questions = (record.get("self_check") or {}).get("questions") or []
+    asked = len(questions)
+    if module is not None and module.questions_asked:
+        asked = min(asked, module.questions_asked)
+    words = count_words(*(s["title"] + "\n" + s["body"] for s in record.get("sections") or []))
+    estimate = estimate_minutes(words, asked, bool(record.get("reflection")))
+    return {"minutes_estimate": estimate, "minutes_warning": minutes_warning(record.get("minutes"), estimate)}
 
 
 def _handle_editor_post(module=None):
@@ -234,8 +248,8 @@ def edit_theme(slug: str):
 def audit_log():
     require_admin()
     module_slug = request.args.get("module", "").strip()[:80] or None
-    author = request.args.get("author", type=int)
-    page = request.args.get("page", 1, type=int)
+    author = int_arg("author")
+    page = int_arg("page", 1, maximum=100_000)
     slugs, authors = audit.filter_choices()
     return render_template(
         "authoring/audit.html", result=audit.entries(module_slug=module_slug, user_id=author, page=page),

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from kampus.catalogue.loader import CatalogueData, LoadError
 from kampus.catalogue.models import Module, Prerequisite, Theme
 from kampus.catalogue.services import raise_version_once
-from kampus.catalogue.writer import apply_module_content, check_lifecycle, module_record
+from kampus.catalogue.writer import apply_module_content, check_lifecycle, module_record, same_content
 from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.graph import Finding, validate
@@ -114,7 +114,8 @@ def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
                 _("unknown theme %(theme)s; add it to themes or use an existing theme's slug",
                   theme=repr(module["theme"])),
             ))
-        _count(plan, "modules", modules_now.get(module["slug"]), module)
+        before = modules_now.get(module["slug"])
+        _count(plan, "modules", before, before if same_content(before, module) else module)
         try:
             check_lifecycle(modules_now.get(module["slug"]), module)
         except DomainError as refused:

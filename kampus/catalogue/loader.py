@@ -22,6 +22,80 @@ from kampus.catalogue.models import KINDS, LEVELS, STATUSES, TARGET_GROUPS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TRANSLATED = ("fi", "sv", "en")
+#: The keys each kind of item may have; any other key is refused (a typo must not drop content silently).
+ITEM_KEYS = {
+    "theme": ("slug", "position", "title", "description"),
+    "module": (
+        "slug", "theme", "position", "title", "summary", "level", "minutes", "target_groups", "status",
+        "competences", "sections", "self_check", "reflection",
+    ),
+    "section": ("title", "body"),
+    "self_check": ("pass_mark", "questions", "ask", "test_out_pass_mark"),
+    "question": ("prompt", "choices", "correct", "explanation"),
+    "prerequisite": ("before", "after", "kind"),
+}
+#: Collections nested deeper than this are refused before anything is built (the format needs about 7).
+MAX_DEPTH = 20
+#: Longest quotation of a value in an error message.
+QUOTE_LIMIT = 80
+# libyaml's parser when it is installed (fast), else PyYAML's own.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def quote(value, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` cut to ``limit`` characters and "…", for error messages."""
+    text = repr(value[: limit + 1] if isinstance(value, str) else value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class UnsafeYAML(yaml.YAMLError):
+    """The text uses a YAML feature the catalogue refuses (aliases, anchors, deep nesting)."""
+
+    def __init__(self, problem: str, mark):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
+def check_events(text: str) -> None:
+    """Refuse anchors, aliases and nesting deeper than :data:`MAX_DEPTH` while parsing, before
+    any value is built: an alias "bomb" of a few hundred bytes would otherwise expand to gigabytes.
+
+    Raises :class:`UnsafeYAML` (a :class:`yaml.YAMLError`) at the first offending event.
+    """
+    loader = _Loader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise UnsafeYAML(_("anchors and aliases (& and *) are not allowed; write each value out"),
+                                 event.start_mark)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise UnsafeYAML(_("nested deeper than %(num)d levels", num=MAX_DEPTH), event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str):
+    """The YAML document in ``text``, after :func:`check_events`. Raises :class:`yaml.YAMLError`."""
+    check_events(text)
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, checked above
+
+
+def _unknown_keys(raw: dict, kind: str, file: str, item: str, where: str, errors: list) -> None:
+    """One error per key of ``raw`` that an item of ``kind`` does not have."""
+    allowed = ITEM_KEYS[kind]
+    for key in raw:
+        if key not in allowed:
+            errors.append(LoadError(
+                file, item, f"{where}{_short(key)}",
+                _("unknown key in a %(kind)s (expected %(keys)s)", kind=kind, keys=", ".join(allowed)),
+            ))
 
 
 @dataclass(frozen=True)
@@ -100,11 +174,18 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
     mapping); True otherwise, even if some items were refused.
     """
     try:
-        document = yaml.safe_load(text)
+        document = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = _("line %(line)d, column %(column)d", line=mark.line + 1, column=mark.column + 1) if mark else _("an unknown line")
-        errors.append(LoadError(name, "-", "-", _("malformed YAML at %(where)s: %(problem)s", where=where, problem=getattr(exc, "problem", None) or exc)))
+        where = (_("line %(line)d, column %(column)d", line=mark.line + 1, column=mark.column + 1) if mark
+                 else _("an unknown line"))
+        problem = str(getattr(exc, "problem", None) or exc)
+        if len(problem) > 200:
+            problem = problem[:200] + "…"
+        errors.append(LoadError(name, "-", "-", _("malformed YAML at %(where)s: %(problem)s", where=where, problem=problem)))
+        return False
+    except RecursionError:
+        errors.append(LoadError(name, "-", "-", _("nested deeper than %(num)d levels", num=MAX_DEPTH)))
         return False
     if document is None:
         return True
@@ -112,8 +193,8 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
         errors.append(LoadError(name, "-", "-", _("the file must be a mapping with the keys themes, modules, prerequisites")))
         return False
     unknown = set(document) - {"themes", "modules", "prerequisites"}
-    for key in sorted(unknown):
-        errors.append(LoadError(name, "-", key, _("unknown top-level key (expected themes, modules, prerequisites)")))
+    for key in sorted(unknown, key=str):
+        errors.append(LoadError(name, "-", _short(key), _("unknown top-level key (expected themes, modules, prerequisites)")))
     for key, reader, target in (
         ("themes", _theme, data.themes),
         ("modules", _module, data.modules),
@@ -168,7 +249,7 @@ def _translated(raw: dict, key: str, item: str, file: str, errors: list[LoadErro
     result = {}
     for lang, text in value.items():
         if lang not in TRANSLATED:
-            errors.append(LoadError(file, item, f"{where}.{lang}", _("unknown language (use fi, sv or en)")))
+            errors.append(LoadError(file, item, f"{where}.{_short(lang)}", _("unknown language (use fi, sv or en)")))
         elif text is not None and not isinstance(text, str):
             errors.append(LoadError(file, item, f"{where}.{lang}", _("must be text")))
         elif text and text.strip():
@@ -203,6 +284,7 @@ def _theme(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
         errors.append(LoadError(file, f"theme #{index}", "-", _("must be a mapping")))
         return None
     slug = _slug(raw, file, "theme", index, errors) or f"theme #{index}"
+    _unknown_keys(raw, "theme", file, slug, "", errors)
     return {
         "slug": slug,
         "position": _int(raw, "position", slug, file, errors, minimum=1),
@@ -216,15 +298,16 @@ def _module(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
         errors.append(LoadError(file, f"module #{index}", "-", _("must be a mapping")))
         return None
     slug = _slug(raw, file, "module", index, errors) or f"module #{index}"
+    _unknown_keys(raw, "module", file, slug, "", errors)
     theme = raw.get("theme")
     if not isinstance(theme, str) or not SLUG.match(theme):
         errors.append(LoadError(file, slug, "theme", _("required: the slug of the module's theme")))
     level = raw.get("level")
     if level not in LEVELS:
-        errors.append(LoadError(file, slug, "level", _("must be one of %(values)s (got %(value)s)", values=", ".join(LEVELS), value=repr(level))))
+        errors.append(LoadError(file, slug, "level", _("must be one of %(values)s (got %(value)s)", values=", ".join(LEVELS), value=quote(level))))
     status = raw.get("status", "draft")
     if status not in STATUSES:
-        errors.append(LoadError(file, slug, "status", _("must be one of %(values)s (got %(value)s)", values=", ".join(STATUSES), value=repr(status))))
+        errors.append(LoadError(file, slug, "status", _("must be one of %(values)s (got %(value)s)", values=", ".join(STATUSES), value=quote(status))))
     groups = raw.get("target_groups") or []
     if not isinstance(groups, list) or any(g not in TARGET_GROUPS for g in groups):
         errors.append(LoadError(file, slug, "target_groups", _("must be a list of %(values)s", values=", ".join(TARGET_GROUPS))))
@@ -262,6 +345,7 @@ def _sections(raw, slug: str, file: str, errors: list[LoadError]) -> list[dict]:
         if not isinstance(section, dict):
             errors.append(LoadError(file, slug, where, _("must be a mapping {title, body}")))
             continue
+        _unknown_keys(section, "section", file, slug, f"{where}.", errors)
         before = len(errors)
         title = _translated(section, "title", slug, file, errors, required=True, where=f"{where}.title")
         body = _translated(section, "body", slug, file, errors, required=True, where=f"{where}.body", markdown=True)
@@ -274,8 +358,9 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, slug, "self_check", _("must be a mapping {pass_mark, questions}")))
+        errors.append(LoadError(file, slug, "self_check", _("must be a mapping {pass_mark, questions, ask, test_out_pass_mark}")))
         return None
+    _unknown_keys(raw, "self_check", file, slug, "self_check.", errors)
     pass_mark = _int(raw, "pass_mark", slug, file, errors, minimum=1, maximum=100, default=70)
     questions = []
     raw_questions = raw.get("questions") or []
@@ -287,6 +372,7 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
         if not isinstance(q, dict):
             errors.append(LoadError(file, slug, where, _("must be a mapping {prompt, choices, correct, explanation}")))
             continue
+        _unknown_keys(q, "question", file, slug, f"{where}.", errors)
         before = len(errors)
         prompt = _translated(q, "prompt", slug, file, errors, required=True, where=f"{where}.prompt")
         explanation = _translated(q, "explanation", slug, file, errors, required=False, where=f"{where}.explanation")
@@ -314,7 +400,22 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
         if ok:
             questions.append({"prompt": prompt, "choices": choices, "correct": sorted(set(correct)),
                               "explanation": explanation})
-    return {"pass_mark": pass_mark, "questions": questions}
+    check = {"pass_mark": pass_mark, "questions": questions}
+    # Optional integrity keys: how many questions each attempt draws from the pool, and test-out's own pass mark.
+    if raw.get("ask") is not None:
+        ask = _int({"self_check.ask": raw["ask"]}, "self_check.ask", slug, file, errors,
+                   minimum=1, maximum=max(1, len(raw_questions)))
+        if ask is not None:
+            check["ask"] = ask
+    if raw.get("test_out_pass_mark") is not None:
+        mark = _int({"self_check.test_out_pass_mark": raw["test_out_pass_mark"]}, "self_check.test_out_pass_mark",
+                    slug, file, errors, minimum=1, maximum=100)
+        if mark is not None and pass_mark is not None and mark < pass_mark:
+            errors.append(LoadError(file, slug, "self_check.test_out_pass_mark",
+                                    _("must be at least the pass mark (%(mark)d): testing out asks more, not less", mark=pass_mark)))
+        elif mark is not None:
+            check["test_out_pass_mark"] = mark
+    return check
 
 
 def _prerequisite(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
@@ -322,14 +423,21 @@ def _prerequisite(raw, file: str, index: int, errors: list[LoadError]) -> dict |
         errors.append(LoadError(file, f"prerequisite #{index}", "-", _("must be a mapping {before, after, kind}")))
         return None
     before, after = raw.get("before"), raw.get("after")
-    item = f"{before} → {after}"
+    item = f"{_short(before)} → {_short(after)}"
+    _unknown_keys(raw, "prerequisite", file, item, "", errors)
     for key, value in (("before", before), ("after", after)):
         if not isinstance(value, str) or not SLUG.match(value):
             errors.append(LoadError(file, item, key, _("required: a module slug")))
     kind = raw.get("kind", "required")
     if kind not in KINDS:
-        errors.append(LoadError(file, item, "kind", _("must be required or recommended (got %(value)s)", value=repr(kind))))
+        errors.append(LoadError(file, item, "kind", _("must be required or recommended (got %(value)s)", value=quote(kind))))
     return {"before": before, "after": after, "kind": kind}
+
+
+def _short(value) -> str:
+    """A value as it appears in an item name, cut to :data:`QUOTE_LIMIT` characters."""
+    text = str(value)
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
 
 
 def dump_catalogue(data: CatalogueData) -> str:

@@ -59,6 +59,10 @@ class Module(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     reflection: Mapped[dict | None] = mapped_column(JSON)
     pass_mark: Mapped[int | None] = mapped_column(Integer)
+    #: Test-out's own, higher pass mark in percent (None: the default, 80).
+    test_out_pass_mark: Mapped[int | None] = mapped_column(Integer)
+    #: How many questions each self-check attempt draws from the pool (None: all of them).
+    questions_asked: Mapped[int | None] = mapped_column(Integer)
     edit_version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

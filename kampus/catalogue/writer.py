@@ -85,7 +85,8 @@ MODULE_FIELDS = {
 #: A key a record leaves out keeps the module's value (an editor that does not show it changes nothing).
 SELF_CHECK_FIELDS = {
     "pass_mark": ("pass_mark", None),
-    # e.g. "questions_asked": ("ask", None), "test_out_pass_mark": ("test_out_pass_mark", None),
+    "questions_asked": ("ask", None),
+    "test_out_pass_mark": ("test_out_pass_mark", None),
 }
 SECTION_FIELDS = {"title": _texts, "body": _texts}
 QUESTION_FIELDS = {"prompt": _texts, "choices": _choices, "correct": _items, "explanation": _texts}
@@ -211,7 +212,7 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
     theme = db.session.scalar(select(Theme).where(Theme.slug == record.get("theme")))
     if theme is None:
         raise DomainError(_("Choose a theme from the list."), field="theme")
-    if current is not None and content_of(current) == content_of(record):
+    if same_content(current, record):
         return ModuleWrite(module, "unchanged")
 
     created = module is None
@@ -236,6 +237,12 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
                      theme_slug=theme.slug, changes=audit.diff(current or {}, module_record(module, theme.slug)))
     raise_version_once()
     return ModuleWrite(module, "created" if created else "updated")
+
+
+def same_content(current: dict | None, record: dict) -> bool:
+    """True when writing ``record`` over the module exported as ``current`` would change nothing
+    (self-check settings the record leaves out count as kept)."""
+    return current is not None and content_of(current) == content_of(_keep_omitted_settings(record, current))
 
 
 def _keep_omitted_settings(record: dict, current: dict | None) -> dict:

@@ -79,7 +79,8 @@ class Plan:
 
     ``finish`` needs ``start`` and ``minutes_per_week``; ``on_track`` needs
     ``finish`` and ``due``; ``minutes_per_week_needed`` needs ``start`` and
-    ``due``. Each is None when it cannot be computed.
+    ``due``. Each is None when it cannot be computed; ``finish`` is None too
+    (with a warning, and ``on_track`` False) when it would fall after the year 9999.
     """
 
     steps: list[Step]
@@ -239,16 +240,25 @@ def plan(
         raise CycleError(_any_cycle(graph, left))
 
     result = Plan(steps=steps, total_minutes=elapsed)
+    if retired_goals or retired_prerequisites:
+        result.warnings = _retired_warnings(retired_goals, retired_prerequisites)
     if start is not None and minutes_per_week is not None:
         weeks = -(-elapsed // minutes_per_week)
-        result.finish = start + dt.timedelta(days=7 * weeks)
-        if due is not None:
-            result.on_track = result.finish <= due
+        if 7 * weeks <= dt.date.max.toordinal() - start.toordinal():
+            result.finish = start + dt.timedelta(days=7 * weeks)
+            if due is not None:
+                result.on_track = result.finish <= due
+        else:
+            # No calendar date exists that late: say so instead of failing on the date arithmetic.
+            result.warnings.append(
+                f"at {minutes_per_week} minutes a week the path would end after the year {dt.date.max.year}, "
+                "so it has no finish date"
+            )
+            if due is not None:
+                result.on_track = False
     if start is not None and due is not None:
         weeks_available = max(1, -(-(due - start).days // 7))
         result.minutes_per_week_needed = -(-elapsed // weeks_available)
-    if retired_goals or retired_prerequisites:
-        result.warnings = _retired_warnings(retired_goals, retired_prerequisites)
     return result
 
 

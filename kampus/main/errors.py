@@ -43,6 +43,18 @@ def register(app: Flask) -> None:
     def conflict(error):
         return _render(409, _("Changed meanwhile"), str(error))
 
+    @app.errorhandler(413)
+    def too_large(error):
+        from flask import current_app
+
+        limit = request.max_content_length or current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return _render(
+            413,
+            _("Too much data"),
+            _("What you sent is larger than %(num)d MB, the most this page accepts. "
+              "Send a smaller file or shorter text.", num=max(1, limit // (1024 * 1024))),
+        )
+
     @app.errorhandler(429)
     def too_many(error):
         return _render(429, _("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again."))

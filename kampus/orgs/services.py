@@ -7,10 +7,12 @@ Services flush; views and commands commit.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kampus.auth import services as auth_services
@@ -184,20 +186,34 @@ def invite_staff(organisation: Organisation, *, email: str, name: str = "", team
     """
     if team is not None and team.organisation_id != organisation.id:
         raise NotFound("no such team")
-    user = auth_services.create_user(email, name=name, organisation=organisation)
+    try:
+        with db.session.begin_nested():  # the same address invited twice at once: one account, a form error
+            user = auth_services.create_user(email, name=name, organisation=organisation)
+    except IntegrityError:
+        raise DomainError(
+            _("%(email)s already has an account.", email=normalise_email(email)), field="email"
+        ) from None
     if team is not None:
         add_member(organisation, team, user)
     return auth_services.send_invitation(user, inviter=inviter)
 
 
 def resend_invitation(organisation: Organisation, user: User, *, inviter: User | None = None):
-    """A new link for someone who has not signed up yet; a password link for someone who has."""
+    """A new invitation for someone who has never signed up.
+
+    Someone who has signed up is refused: a password link goes only to its owner's
+    mailbox, when they ask for it on the sign-in page, so a manager can never take
+    over a colleague's account. Raises DomainError.
+    """
     if user.organisation_id != organisation.id:
         raise NotFound("no such person")
     if not user.active:
         raise DomainError(_("Reactivate the account first."))
     if user.has_signed_up:
-        return auth_services.send_password_reset(user)
+        raise DomainError(
+            _("%(name)s has already signed up. If they have forgotten their password, they can ask for a new "
+              "one with “Forgot your password?” on the sign-in page.", name=user.display_name)
+        )
     return auth_services.send_invitation(user, inviter=inviter)
 
 
@@ -236,32 +252,59 @@ def teams_with_counts(organisation: Organisation) -> list[tuple[Team, int]]:
     return [(team, n) for team, n in rows]
 
 
+def normalise_team_name(name: str) -> str:
+    """``name`` as stored: NFKC, without format characters (zero-width spaces, direction marks …),
+    inner runs of white space as one space, none around."""
+    text = unicodedata.normalize("NFKC", name or "")
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return " ".join(text.split())
+
+
+def team_name_key(name: str) -> str:
+    """What two team names must not share: the normalised name, case-folded."""
+    return normalise_team_name(name).casefold()
+
+
 def _check_team_name(organisation: Organisation, name: str, team: Team | None = None) -> str:
-    name = (name or "").strip()
+    name = normalise_team_name(name)
     if not name:
         raise DomainError(_("Enter a name for the team."), field="name")
     if len(name) > 120:
         raise DomainError(_("At most 120 characters."), field="name")
-    clash = db.session.scalar(
-        select(Team.id).where(Team.organisation_id == organisation.id, func.lower(Team.name) == name.lower())
-    )
-    if clash is not None and (team is None or clash != team.id):
+    key = team_name_key(name)
+    # Compared in Python: the names stored before normalisation, and case rules beyond ASCII, count too.
+    others = db.session.execute(
+        select(Team.id, Team.name).where(Team.organisation_id == organisation.id)
+    ).all()
+    if any(team_name_key(other) == key and (team is None or other_id != team.id) for other_id, other in others):
         raise DomainError(_("Your organisation already has a team called %(name)s.", name=name), field="name")
     return name
 
 
 def create_team(organisation: Organisation, name: str) -> Team:
-    team = Team(organisation=organisation, name=_check_team_name(organisation, name))
-    db.session.add(team)
-    db.session.flush()
+    """A new team; DomainError beside ``name`` when it is empty or taken (also by a request at the same time)."""
+    team = Team(organisation_id=organisation.id, name=_check_team_name(organisation, name))
+    try:
+        with db.session.begin_nested():
+            db.session.add(team)
+    except IntegrityError:
+        raise DomainError(
+            _("Your organisation already has a team called %(name)s.", name=team.name), field="name"
+        ) from None
     return team
 
 
 def rename_team(organisation: Organisation, team: Team, name: str) -> None:
     if team.organisation_id != organisation.id:
         raise NotFound("no such team")
-    team.name = _check_team_name(organisation, name, team)
-    db.session.flush()
+    new_name = _check_team_name(organisation, name, team)
+    try:
+        with db.session.begin_nested():
+            team.name = new_name
+    except IntegrityError:
+        raise DomainError(
+            _("Your organisation already has a team called %(name)s.", name=new_name), field="name"
+        ) from None
 
 
 def add_member(organisation: Organisation, team: Team, user: User) -> bool:
@@ -273,8 +316,12 @@ def add_member(organisation: Organisation, team: Team, user: User) -> bool:
     )
     if exists is not None:
         return False
-    db.session.add(TeamMembership(team=team, user=user))
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # added twice at once: the unique pair lets one win
+            db.session.add(TeamMembership(team_id=team.id, user_id=user.id))
+    except IntegrityError:
+        return False
+    db.session.expire(team, ["memberships", "members"])
     return True
 
 

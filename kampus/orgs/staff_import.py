@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from kampus.auth import services as auth_services
 from kampus.auth.models import User, normalise_email
@@ -103,7 +104,10 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         preview.file_errors.append(_("The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again."))
         return preview
     delimiter = _delimiter(header)
-    columns = [COLUMN_NAMES.get(c.strip().lower()) for c in next(csv.reader([header], delimiter=delimiter))]
+    try:
+        columns = [COLUMN_NAMES.get(c.strip().lower()) for c in next(csv.reader([header], delimiter=delimiter))]
+    except csv.Error:
+        columns = []
     if "email" not in columns:
         preview.file_errors.append(
             _("The first row must name the columns: name,email,team (the team column may be left empty).")
@@ -113,7 +117,10 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         preview.file_errors.append(_("At most %(num)d people per file.", num=MAX_ROWS))
         return preview
 
-    teams = {t.name.lower(): t for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))}
+    teams = {
+        services.team_name_key(t.name): t
+        for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))
+    }
     rows: list[ImportRow] = []
     for number, text in lines[1:]:
         row = ImportRow(line=number)
@@ -121,7 +128,11 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         if text is None:
             row.errors.append(_("This row is not UTF-8 text. Save the file as \"CSV UTF-8\" and try again."))
             continue
-        values = next(csv.reader([text], delimiter=delimiter), [])
+        try:
+            values = next(csv.reader([text], delimiter=delimiter), [])
+        except csv.Error:  # e.g. a field longer than the csv module's limit (131,072 characters)
+            row.errors.append(_("This row could not be read: a value is too long or its quotes do not match."))
+            continue
         for column, value in zip(columns, values):
             if column:
                 setattr(row, column, value.strip())
@@ -154,7 +165,7 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
                 row.existing = True
         if len(row.name) > 200:
             row.errors.append(_("The name is longer than 200 characters."))
-        if row.team and row.team.lower() not in teams:
+        if row.team and services.team_name_key(row.team) not in teams:
             row.errors.append(_("There is no team called %(team)s. Create it on the Teams page first.", team=row.team))
     preview.rows = rows
     return preview
@@ -162,15 +173,23 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
 
 def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> ImportResult:
     """Write every valid row of a preview: new people (invited) and team memberships. Flushes only."""
-    teams = {t.name.lower(): t for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))}
+    teams = {
+        services.team_name_key(t.name): t
+        for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))
+    }
     created, added, present = [], 0, 0
     for row in preview.valid_rows:
         user = auth_services.find_user_by_email(row.email)
         if user is None:
-            user = auth_services.create_user(row.email, name=row.name, organisation=organisation)
-            created.append(user)
+            try:
+                with db.session.begin_nested():  # the same file confirmed twice at once
+                    user = auth_services.create_user(row.email, name=row.name, organisation=organisation)
+                created.append(user)
+            except IntegrityError:
+                user = auth_services.find_user_by_email(row.email)
+                present += 1
         else:
             present += 1
         if row.team:
-            added += services.add_member(organisation, teams[row.team.lower()], user)
+            added += services.add_member(organisation, teams[services.team_name_key(row.team)], user)
     return ImportResult(created, added, present)

@@ -25,14 +25,18 @@ from kampus.orgs.forms import (
     AddMemberForm, ImportConfirmForm, ImportUploadForm, InviteForm, SettingsForm, TeamNameForm,
 )
 from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
+from kampus.routing import large_upload
 
 bp = Blueprint("orgs", __name__, url_prefix="/org")
 
 
 def flash_link(sent, *, what: str) -> None:
-    """Tell the manager where the link went: by e-mail, or shown here when mail is not configured."""
+    """Tell the manager where the link went: by e-mail, or (an invitation only) shown here when it
+    could not be mailed. A password link is never shown to anyone but its owner."""
     if sent.mailed:
         flash(_("%(what)s sent by e-mail to %(email)s.", what=what, email=sent.user.email), "success")
+    elif not sent.shareable:
+        flash(_("The e-mail to %(email)s could not be sent.", email=sent.user.email), "error")
     else:
         flash(
             _("No mail server is configured, so give this link to %(email)s yourself (valid for seven days): %(url)s",
@@ -113,7 +117,7 @@ def invite():
     return render_template("orgs/invite.html", organisation=organisation, form=form)
 
 
-@bp.post("/staff/<int:user_id>/deactivate")
+@bp.post("/staff/<id:user_id>/deactivate")
 def deactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
@@ -127,7 +131,7 @@ def deactivate(user_id: int):
     return redirect(url_for("orgs.staff"))
 
 
-@bp.post("/staff/<int:user_id>/reactivate")
+@bp.post("/staff/<id:user_id>/reactivate")
 def reactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
@@ -137,9 +141,9 @@ def reactivate(user_id: int):
     return redirect(url_for("orgs.staff", status="all"))
 
 
-@bp.post("/staff/<int:user_id>/link")
+@bp.post("/staff/<id:user_id>/link")
 def send_link(user_id: int):
-    """A fresh invitation (not signed up yet) or password link (signed up) for one person."""
+    """A fresh invitation for someone who has never signed up; refused for anyone who has."""
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
     try:
@@ -147,14 +151,14 @@ def send_link(user_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("orgs.staff"))
-    what = _("The password link") if person.has_signed_up else _("The invitation")
-    flash_link(sent, what=what)
+    flash_link(sent, what=_("The invitation"))
     return redirect(url_for("orgs.staff"))
 
 
 # --- CSV import ---------------------------------------------------------------------------
 
 @bp.route("/staff/import", methods=["GET", "POST"])
+@large_upload
 def import_staff():
     """Upload a file and see the preview; nothing is written here."""
     organisation = require_manager()
@@ -168,6 +172,7 @@ def import_staff():
 
 
 @bp.post("/staff/import/confirm")
+@large_upload
 def import_staff_confirm():
     """Check the same file again (the database may have moved) and write all valid rows at once."""
     organisation = require_manager()
@@ -193,8 +198,8 @@ def import_staff_confirm():
     )
     if links and not all(s.mailed for s in links):
         flash(
-            _("No mail server is configured: the invitation links were written to the service's log. "
-              "You can also show a person's link from the staff list."),
+            _("No mail server is configured, so the invitations were not sent. "
+              "Show each person's link with “New invitation” in the staff list."),
             "info",
         )
     return redirect(url_for("orgs.staff"))
@@ -243,13 +248,13 @@ def _team_page(organisation, team, rename_form=None, add_form=None):
     )
 
 
-@bp.get("/teams/<int:team_id>")
+@bp.get("/teams/<id:team_id>")
 def team(team_id: int):
     organisation = require_manager()
     return _team_page(organisation, services.get_team(organisation, team_id))
 
 
-@bp.post("/teams/<int:team_id>/rename")
+@bp.post("/teams/<id:team_id>/rename")
 def rename_team(team_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
@@ -266,7 +271,7 @@ def rename_team(team_id: int):
     return _team_page(organisation, team, rename_form=form)
 
 
-@bp.post("/teams/<int:team_id>/members")
+@bp.post("/teams/<id:team_id>/members")
 def add_member(team_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
@@ -283,7 +288,7 @@ def add_member(team_id: int):
     return _team_page(organisation, team, add_form=form)
 
 
-@bp.post("/teams/<int:team_id>/members/<int:user_id>/remove")
+@bp.post("/teams/<id:team_id>/members/<id:user_id>/remove")
 def remove_member(team_id: int, user_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)

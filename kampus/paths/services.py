@@ -19,9 +19,9 @@ from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.graph import Plan, plan
-from kampus.graph.coverage import Coverage, coverage, goal_modules
+from kampus.graph.coverage import Coverage, coverage, goal_modules, required_closure
 from kampus.paths.models import Path, PathGoal
-from kampus.progress.services import LearnerState, learner_state
+from kampus.progress.services import LearnerState, learner_state, progress_rows
 
 MAX_MINUTES_PER_WEEK = 40 * 60
 
@@ -187,3 +187,11 @@ def dashboard(user_id: int) -> list[PlannedPath]:
     for pp in planned:
         pp.modules = modules
     return planned
+
+
+def done_on_path(user_id: int, planned: PlannedPath) -> list[tuple[Module, object]]:
+    """The path's modules the learner has completed or had recognised, with their progress rows (two queries)."""
+    rows = progress_rows(user_id)
+    slugs = [s for s in sorted(required_closure(catalogue_graph(), planned.goals)) if s in rows and rows[s].satisfied]
+    modules = modules_by_slug(slugs)
+    return [(modules[s], rows[s]) for s in slugs if s in modules]

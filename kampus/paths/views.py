@@ -15,6 +15,7 @@ from kampus.graph import LEVELS
 from kampus.paths import services
 from kampus.paths.forms import EmptyForm, PathForm, fill_goal_choices
 from kampus.progress import assessment
+from kampus.progress.labels import provenance_labels
 from kampus.progress.services import recent_events
 from kampus.recognition import services as recognition
 from kampus.templating import localized
@@ -59,7 +60,7 @@ def dashboard():
         planned=planned,
         assessed=assessment.has_assessed(current_user.id),
         events=recent_events(current_user.id),
-        event_labels=event_labels(),
+        event_labels=event_labels(), provenance_labels=provenance_labels(),
         deadline_labels=deadline_labels(),
     )
 
@@ -152,17 +153,18 @@ def _render_path(planned):
     ) if slugs else None
     return render_template(
         "paths/show.html", planned=planned, drawing=drawing, status_labels=status_labels(), delete_form=EmptyForm(),
-        deadline_labels=deadline_labels(),
+        deadline_labels=deadline_labels(), done=services.done_on_path(current_user.id, planned),
+        provenance_labels=provenance_labels(),
     )
 
 
-@bp.get("/paths/<int:path_id>")
+@bp.get("/paths/<id:path_id>")
 @login_required
 def show(path_id: int):
     return _render_path(services.plan_path(services.get_path(current_user.id, path_id)))
 
 
-@bp.get("/me/assignments/<int:assignment_id>")
+@bp.get("/me/assignments/<id:assignment_id>")
 @login_required
 def assigned(assignment_id: int):
     """An assigned path as the learner sees it; only the people it is assigned to may open it."""
@@ -185,7 +187,7 @@ def deadline_labels() -> dict[str, str]:
     }
 
 
-@bp.post("/paths/<int:path_id>/delete")
+@bp.post("/paths/<id:path_id>/delete")
 @login_required
 def delete(path_id: int):
     form = EmptyForm()

@@ -19,7 +19,7 @@ from kampus.extensions import db
 from kampus.graph import LEVELS
 from kampus.graph.prereqs import level_rank
 from kampus.progress.models import SATISFIED, Progress, SelfAssessment
-from kampus.progress.services import log_event, recognise
+from kampus.progress.services import insert_once, log_event, recognise
 
 
 def current_levels(user_id: int) -> dict[str, str]:
@@ -47,9 +47,14 @@ def save_levels(user_id: int, levels: dict[str, str]) -> None:
         theme = themes[slug]
         row = existing.get(theme.id)
         if row is None:
-            db.session.add(SelfAssessment(user_id=user_id, theme_id=theme.id, level=level))
-        else:
-            row.level = level
+            query = select(SelfAssessment).where(SelfAssessment.user_id == user_id, SelfAssessment.theme_id == theme.id)
+            row, created = insert_once(SelfAssessment(user_id=user_id, theme_id=theme.id, level=level), query)
+            if created:
+                log_event(user_id, "assessed", None, theme=slug, level=level)
+                continue
+        if row.level == level:
+            continue  # the same level given again (a double click, two tabs): nothing new to log
+        row.level = level
         log_event(user_id, "assessed", None, theme=slug, level=level)
     db.session.flush()
 

@@ -19,6 +19,7 @@ from kampus.extensions import db
 PROGRESS_STATUSES = ("in_progress", "completed", "recognised")
 SATISFIED = ("completed", "recognised")
 RECOGNISED_BY = ("self_check", "self_assessment", "manager")
+ATTEMPT_KINDS = ("study", "test_out")
 EVENT_VERBS = (
     "started", "section_viewed", "attempted", "passed", "completed", "recognised", "rated", "reflected", "assessed",
 )
@@ -53,7 +54,14 @@ class Progress(db.Model):
 
 
 class Attempt(db.Model):
-    """One submission of a module's self-check: score in percent and the choices made."""
+    """One submission of a module's self-check: score in percent and the choices made.
+
+    ``kind`` is ``test_out`` for an attempt before starting the module (its own
+    pass mark, limited attempts), else ``study``. ``draw`` holds what the
+    attempt showed: the drawn question ids and each question's choice ids in
+    shown order. ``draw_nonce`` names the form it came from, so a form sent
+    twice (a reload, a double click) records one attempt.
+    """
 
     __tablename__ = "attempts"
 
@@ -64,6 +72,9 @@ class Attempt(db.Model):
     passed: Mapped[bool] = mapped_column(Boolean)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(10), default="study", server_default="study")
+    draw: Mapped[dict | None] = mapped_column(JSON)
+    draw_nonce: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
 
 
 class Reflection(db.Model):

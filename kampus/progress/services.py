@@ -9,21 +9,28 @@ re-derived here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kampus.catalogue.models import Module, Question
+from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.db import utcnow
 from kampus.errors import DomainError, NotAllowed
 from kampus.extensions import db
 from kampus.graph import is_locked, unsatisfied_prerequisites
+from kampus.progress.integrity import Draw, RetryWindow, draw_questions, grade, retry_window
 from kampus.progress.models import SATISFIED, Attempt, Feedback, LearningEvent, Progress, Reflection
 
 DEFAULT_PASS_MARK = 70
+DEFAULT_TEST_OUT_PASS_MARK = 80
 
 
 # --- reading ---------------------------------------------------------------
@@ -116,8 +123,15 @@ def _require_studyable(module: Module) -> None:
 
 
 def start_module(user_id: int, module: Module) -> Progress:
-    """Mark the module as started (idempotent); logs ``started`` the first time."""
+    """Mark the module as started (idempotent); logs ``started`` the first time.
+
+    A locked module can be read but not started: :class:`NotAllowed` names what to complete first.
+    """
     _require_studyable(module)
+    existing = db.session.scalar(select(Progress).where(Progress.user_id == user_id, Progress.module_id == module.id))
+    if existing is not None:
+        return existing
+    _refuse_if_locked(user_id, module, _("Starting the module"))
     row, created = _get_or_create(user_id, module)
     if created:
         log_event(user_id, "started", module.id)
@@ -153,49 +167,174 @@ class CheckResult:
     pass_mark: int
     correct: dict[int, bool]
     outcome: str  # "completed", "recognised", "already" or "failed"
+    attempt_id: int | None = None
+    kind: str = "study"
+    repeated: bool = False  # the same form sent again: nothing new was recorded
 
 
-def submit_self_check(user_id: int, module: Module, answers: dict[int, list[int]]) -> CheckResult:
-    """Grade the learner's answers (question id → chosen choice indexes) and record the attempt.
+@dataclass(frozen=True)
+class RetryRules:
+    """Test-out limits: attempts in a row, then a cool-down before the next."""
 
-    A question counts as right when exactly its correct choices are chosen. A
-    pass completes a module the learner has started, or recognises
-    (``self_check``) one they had not: "testing out". Refused with
-    :class:`NotAllowed` while the module is locked, and with
+    attempts: int = 2
+    cooldown: timedelta = field(default=timedelta(hours=24))
+
+
+def retry_rules(config=None) -> RetryRules:
+    """The test-out limits of the configuration (``TEST_OUT_ATTEMPTS``, ``TEST_OUT_COOLDOWN_HOURS``)."""
+    config = current_app.config if config is None else config
+    return RetryRules(int(config.get("TEST_OUT_ATTEMPTS", 2)), timedelta(hours=float(config.get("TEST_OUT_COOLDOWN_HOURS", 24))))
+
+
+def check_kind(user_id: int, module: Module) -> str:
+    """``test_out`` when the learner has not started the module, else ``study``."""
+    started = db.session.scalar(
+        select(Progress.id).where(Progress.user_id == user_id, Progress.module_id == module.id)
+    )
+    return "study" if started is not None else "test_out"
+
+
+def pass_mark_for(module: Module, kind: str) -> int:
+    """The module's pass mark; testing out asks its own mark (default 80), never less than the ordinary one."""
+    ordinary = module.pass_mark or DEFAULT_PASS_MARK
+    if kind == "test_out":
+        return max(ordinary, module.test_out_pass_mark or DEFAULT_TEST_OUT_PASS_MARK)
+    return ordinary
+
+
+def test_out_window(user_id: int, module: Module, rules: RetryRules | None = None,
+                    now: datetime | None = None) -> RetryWindow:
+    """Whether this learner may test out of ``module`` now, how many attempts are left, when the next opens."""
+    rules = rules or retry_rules()
+    times = db.session.scalars(
+        select(Attempt.created_at).where(
+            Attempt.user_id == user_id, Attempt.module_id == module.id, Attempt.kind == "test_out"
+        )
+    ).all()
+    return retry_window(list(times), now or utcnow(), limit=rules.attempts, cooldown=rules.cooldown)
+
+
+
+def draw_check(module: Module, seed: int | None = None) -> Draw:
+    """Draw one attempt's questions (``module.questions_asked`` of the pool) and shuffle their choices."""
+    pool = [(q.id, len(q.choices)) for q in module.questions]
+    return draw_questions(pool, module.questions_asked, secrets.randbits(64) if seed is None else seed)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="kampus-self-check-draw")
+
+
+def draw_token(user_id: int, module: Module, draw: Draw) -> str:
+    """A signed form token holding the draw, for this learner and module, with a fresh nonce."""
+    return _serializer().dumps({"u": user_id, "m": module.id, "n": secrets.token_hex(16), **draw.to_json()})
+
+
+def read_draw_token(token: str, user_id: int, module: Module) -> tuple[Draw, str]:
+    """The draw and nonce of a form token; :class:`DomainError` when it is not this learner's for this module."""
+    try:
+        data = _serializer().loads(token or "")
+        if data["u"] != user_id or data["m"] != module.id:
+            raise ValueError("token for someone or something else")
+        return Draw.from_json(data), str(data["n"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise DomainError(_("The self-check form has expired. Answer the questions again."), field="answers") from None
+
+
+def _result_of(attempt: Attempt, module: Module) -> CheckResult:
+    draw = Draw.from_json(attempt.draw) if attempt.draw else None
+    correct = {q.id: q.correct for q in module.questions}
+    answers = {int(k): v for k, v in (attempt.answers or {}).items()}
+    ids = [q for q in (draw.question_ids if draw else correct) if q in correct]
+    _score, right = grade(correct, answers, ids)
+    outcome = "failed" if not attempt.passed else "passed"
+    return CheckResult(attempt.score, attempt.passed, pass_mark_for(module, attempt.kind), right, outcome,
+                       attempt.id, attempt.kind, repeated=True)
+
+
+def submit_self_check(user_id: int, module: Module, answers: dict[int, list[int]], *, draw: Draw | None = None,
+                      nonce: str | None = None, rules: RetryRules | None = None,
+                      now: datetime | None = None) -> CheckResult:
+    """Grade the learner's answers (question id → chosen choice ids) and record the attempt.
+
+    ``draw`` is what the form showed (questions drawn, choices shuffled); without
+    it every question counts. A question counts as right when exactly its
+    correct choice ids are chosen. Before the learner has started the module
+    this is a test-out: its own pass mark (:func:`pass_mark_for`), limited
+    attempts with a cool-down (``rules``), and a pass recognises the module
+    (``self_check``); after starting, a pass completes it. A ``nonce`` already
+    recorded returns that attempt's result (``repeated``) and records nothing.
+    Refused with :class:`NotAllowed` while locked or cooling down, and with
     :class:`DomainError` when an answer is missing.
     """
     _require_studyable(module)
-    questions: list[Question] = list(module.questions)
+    questions = {q.id: q for q in module.questions}
     if not questions:
         raise DomainError(_("This module has no self-check."))
-    unanswered = [q for q in questions if not answers.get(q.id)]
+    if nonce is not None:
+        earlier = db.session.scalar(select(Attempt).where(Attempt.user_id == user_id, Attempt.draw_nonce == nonce))
+        if earlier is not None:
+            return _result_of(earlier, module)
+    if draw is None:
+        draw = Draw(tuple(questions), {qid: tuple(range(len(q.choices))) for qid, q in questions.items()})
+    if not draw.question_ids or any(qid not in questions for qid in draw.question_ids):
+        raise DomainError(_("The self-check has changed since you opened it. Answer the questions again."),
+                          field="answers")
+    unanswered = [qid for qid in draw.question_ids if not answers.get(qid)]
     if unanswered:
         raise DomainError(_("Answer every question before submitting."), field="answers")
     _refuse_if_locked(user_id, module, _("Passing the self-check"))
-    correct = {q.id: sorted(answers[q.id]) == sorted(q.correct) for q in questions}
-    score = round(100 * sum(correct.values()) / len(questions))
-    pass_mark = module.pass_mark or DEFAULT_PASS_MARK
-    passed = score >= pass_mark
-    db.session.add(
-        Attempt(user_id=user_id, module_id=module.id, score=score, passed=passed,
-                answers={str(k): sorted(v) for k, v in answers.items()}, created_at=utcnow())
-    )
-    log_event(user_id, "attempted", module.id, score=score)
+    now = now or utcnow()
     existing = db.session.scalar(select(Progress).where(Progress.user_id == user_id, Progress.module_id == module.id))
+    kind = "study" if existing is not None else "test_out"
+    if kind == "test_out":
+        window = test_out_window(user_id, module, rules, now)
+        if not window.allowed:
+            raise NotAllowed(_(
+                "You have used your test-out attempts. You can test out again after %(when)s; "
+                "meanwhile you can start studying the module at any time.",
+                when=format_datetime(window.opens_at, "short"),
+            ))
+    correct_ids = {qid: questions[qid].correct for qid in draw.question_ids}
+    score, correct = grade(correct_ids, answers, draw.question_ids)
+    pass_mark = pass_mark_for(module, kind)
+    passed = score >= pass_mark
+    attempt = Attempt(user_id=user_id, module_id=module.id, score=score, passed=passed, kind=kind,
+                      answers={str(k): sorted(answers[k]) for k in draw.question_ids},
+                      draw=draw.to_json(), draw_nonce=nonce, created_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # the same form sent twice at once: the other request recorded it
+        earlier = db.session.scalar(select(Attempt).where(Attempt.user_id == user_id, Attempt.draw_nonce == nonce))
+        return _result_of(earlier, module)
+    log_event(user_id, "attempted", module.id, score=score, kind=kind)
     if existing is not None and (existing.best_score is None or score > existing.best_score):
         existing.best_score = score
     if not passed:
         db.session.flush()
-        return CheckResult(score, False, pass_mark, correct, "failed")
+        return CheckResult(score, False, pass_mark, correct, "failed", attempt.id, kind)
     log_event(user_id, "passed", module.id, score=score)
     if existing is not None and existing.satisfied:
         db.session.flush()
-        return CheckResult(score, True, pass_mark, correct, "already")
+        return CheckResult(score, True, pass_mark, correct, "already", attempt.id, kind)
     if existing is None:
         row = _finish(user_id, module, "recognised", recognised_by="self_check", score=score)
     else:
         row = _finish(user_id, module, "completed", score=score)
-    return CheckResult(score, True, pass_mark, correct, row.status)
+    return CheckResult(score, True, pass_mark, correct, row.status, attempt.id, kind)
+
+
+def attempt_of(user_id: int, module: Module, attempt_id: int) -> Attempt | None:
+    """The learner's own attempt at ``module`` with this id (None for anyone else's)."""
+    return db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id, Attempt.module_id == module.id)
+    )
+
+
+def attempt_result(attempt: Attempt, module: Module) -> CheckResult:
+    """A stored attempt's result, regraded per question for the result page."""
+    return _result_of(attempt, module)
 
 
 def complete_module(user_id: int, module: Module) -> Progress:
@@ -217,26 +356,53 @@ def _finish(user_id: int, module: Module, status: str, *, recognised_by: str | N
     row, _created = _get_or_create(user_id, module)
     if row.satisfied:
         return row  # completed stays completed: a second click or a second tab changes nothing
-    row.status = status
-    row.recognised_by = recognised_by
-    row.finished_at = utcnow()
+    # A conditional update: of requests finishing at once (two tabs, many workers) exactly
+    # one changes the row, and only that one logs the event.
+    db.session.flush()
+    now = utcnow()
+    won = db.session.execute(
+        update(Progress)
+        .where(Progress.id == row.id, Progress.status.not_in(SATISFIED))
+        .values(status=status, recognised_by=recognised_by, finished_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(row)
     if score is not None and (row.best_score is None or score > row.best_score):
         row.best_score = score
-    log_event(user_id, status, module.id, **({"how": recognised_by} if recognised_by else {}))
+    if won:
+        log_event(user_id, status, module.id, **({"how": recognised_by} if recognised_by else {}))
     db.session.flush()
     return row
+
+
+def insert_once(new, query):
+    """Add ``new`` in a savepoint; when another request inserted the same unique row first, that row.
+
+    Returns ``(row, created)``. ``query`` selects the row the unique constraint protects.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(new)
+    except IntegrityError:
+        return db.session.scalar(query.execution_options(populate_existing=True)), False
+    return new, True
 
 
 def save_reflection(user_id: int, module: Module, text: str) -> Reflection:
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Write your reflection before saving."), field="text")
-    row = db.session.scalar(select(Reflection).where(Reflection.user_id == user_id, Reflection.module_id == module.id))
+    query = select(Reflection).where(Reflection.user_id == user_id, Reflection.module_id == module.id)
+    row = db.session.scalar(query)
     if row is None:
-        row = Reflection(user_id=user_id, module_id=module.id, text=text)
-        db.session.add(row)
-    else:
-        row.text = text
+        row, created = insert_once(Reflection(user_id=user_id, module_id=module.id, text=text), query)
+        if created:
+            log_event(user_id, "reflected", module.id)
+            db.session.flush()
+            return row
+    if row.text == text:
+        return row  # the same reflection sent again (a double click, two tabs): nothing new to log
+    row.text = text
     log_event(user_id, "reflected", module.id)
     db.session.flush()
     return row
@@ -246,12 +412,18 @@ def rate_module(user_id: int, module: Module, rating: int, comment: str = "") ->
     """Store the learner's rating (1–5) and comment; rating again replaces the earlier one."""
     if rating not in range(1, 6):
         raise DomainError(_("Choose a rating from 1 to 5."), field="rating")
-    row = db.session.scalar(select(Feedback).where(Feedback.user_id == user_id, Feedback.module_id == module.id))
+    comment = (comment or "").strip()
+    query = select(Feedback).where(Feedback.user_id == user_id, Feedback.module_id == module.id)
+    row = db.session.scalar(query)
     if row is None:
-        row = Feedback(user_id=user_id, module_id=module.id, rating=rating, comment=(comment or "").strip())
-        db.session.add(row)
-    else:
-        row.rating, row.comment = rating, (comment or "").strip()
+        row, created = insert_once(Feedback(user_id=user_id, module_id=module.id, rating=rating, comment=comment), query)
+        if created:
+            log_event(user_id, "rated", module.id, rating=rating)
+            db.session.flush()
+            return row
+    if (row.rating, row.comment) == (rating, comment):
+        return row  # the same rating sent again (a double click, two tabs): nothing new to log
+    row.rating, row.comment = rating, comment
     log_event(user_id, "rated", module.id, rating=rating)
     db.session.flush()
     return row
@@ -280,8 +452,6 @@ def feedback_of(user_id: int, module_id: int) -> Feedback | None:
 
 
 def attempt_count(user_id: int, module_id: int) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(
         select(func.count(Attempt.id)).where(Attempt.user_id == user_id, Attempt.module_id == module_id)
     ) or 0

@@ -15,6 +15,8 @@ from kampus.extensions import db
 from kampus.paths.forms import EmptyForm
 from kampus.progress import services
 from kampus.progress.forms import RatingForm, ReflectionForm
+from kampus.progress.integrity import Draw
+from kampus.routing import ascii_int, int_arg
 
 bp = Blueprint("progress", __name__)
 
@@ -26,7 +28,23 @@ def _studyable(slug: str):
     return module
 
 
-def _page(module, *, section_index=None, check=None, answers=None, reflection_form=None, rating_form=None, code=200):
+def _check_form(module, *, token=None):
+    """The self-check form's draw and signed token: the one posted back (same order again) or a fresh one."""
+    if token:
+        try:
+            draw, _nonce = services.read_draw_token(token, current_user.id, module)
+            sizes = {q.id: len(q.choices) for q in module.questions}
+            if all(sizes.get(qid) == len(order) for qid, order in draw.orders.items()):
+                return draw, token
+        except DomainError:
+            pass
+    draw = services.draw_check(module)  # a new draw when the old form is unreadable or the questions changed
+    return draw, services.draw_token(current_user.id, module, draw)
+
+
+def _page(module, *, section_index=None, answers=None, reflection_form=None, rating_form=None,
+          token=None, code=200):
+    """The study page. Reading it changes nothing; a learner who has not started sees Start and Test out."""
     user_id = current_user.id
     rows = services.progress_rows(user_id)
     row = rows.get(module.slug)
@@ -44,30 +62,92 @@ def _page(module, *, section_index=None, check=None, answers=None, reflection_fo
         rating_form = RatingForm(
             formdata=None, rating=str(feedback.rating) if feedback else None, comment=feedback.comment if feedback else ""
         )
+    draw, token = _check_form(module, token=token) if (row and module.questions) else (None, None)
     return render_template(
         "progress/study.html",
         module=module, row=row, status=status, status_labels=status_labels(),
         blocking=modules_by_slug(blocking), blocking_order=blocking,
         section=section, section_index=section_index, section_html=render_markdown(section.body) if section else "",
-        check=check, answers=answers or {}, attempts=services.attempt_count(user_id, module.id),
+        answers=answers or {}, attempts=services.attempt_count(user_id, module.id),
+        draw=draw, draw_token=token, questions={q.id: q for q in module.questions},
+        pass_mark=services.pass_mark_for(module, "study"), test_out_mark=services.pass_mark_for(module, "test_out"),
         reflection_form=reflection_form, rating_form=rating_form, action_form=EmptyForm(),
+    ), code
+
+
+def _test_out_page(module, *, answers=None, token=None, code=200):
+    user_id = current_user.id
+    blocking = services.blockers(user_id, module)
+    window = services.test_out_window(user_id, module)
+    draw, token = _check_form(module, token=token) if (module.questions and not blocking and window.allowed) \
+        else (None, None)
+    return render_template(
+        "progress/test_out.html",
+        module=module, blocking=modules_by_slug(blocking), blocking_order=blocking, window=window,
+        draw=draw, draw_token=token, questions={q.id: q for q in module.questions}, answers=answers or {},
+        pass_mark=services.pass_mark_for(module, "test_out"), action_form=EmptyForm(),
     ), code
 
 
 @bp.get("/modules/<slug>/study")
 @login_required
 def study(slug: str):
+    """Show the module; a GET never starts it nor records anything (starting is a POST)."""
     module = _studyable(slug)
-    index = request.args.get("section", type=int)
-    if index is not None or module.sections:
-        if index is not None and not 0 <= index < len(module.sections):
-            raise NotFound("no such section")
-        row = services.progress_rows(current_user.id).get(module.slug)
-        position = index if index is not None else (row.section_position if row else 0)
+    index = int_arg("section", minimum=0) if "section" in request.args else None
+    if index is not None and not 0 <= index < len(module.sections):
+        raise NotFound("no such section")
+    return _page(module, section_index=index)
+
+
+@bp.post("/modules/<slug>/start")
+@login_required
+def start(slug: str):
+    module = _studyable(slug)
+    EmptyForm().validate_on_submit()  # CSRF is checked globally; the form only carries the token
+    try:
+        services.start_module(current_user.id, module)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _page(module, code=403 if isinstance(exc, NotAllowed) else 400)
+    db.session.commit()
+    return redirect(url_for("progress.study", slug=slug))
+
+
+@bp.post("/modules/<slug>/sections/<int:position>")
+@login_required
+def section(slug: str, position: int):
+    """Open section ``position`` and remember it as the learner's place (post/redirect/get)."""
+    module = _studyable(slug)
+    if not 0 <= position < len(module.sections):
+        raise NotFound("no such section")
+    EmptyForm().validate_on_submit()
+    try:
         services.view_section(current_user.id, module, position)
         db.session.commit()
-        return _page(module, section_index=position)
-    return _page(module)
+    except DomainError:  # a locked module that was never started: readable, but nothing is recorded
+        db.session.rollback()
+    return redirect(url_for("progress.study", slug=slug, section=position))
+
+
+@bp.get("/modules/<slug>/test-out")
+@login_required
+def test_out(slug: str):
+    """The self-check before studying: passing it at the test-out mark recognises the module."""
+    module = _studyable(slug)
+    if services.check_kind(current_user.id, module) == "study" or not module.questions:
+        return redirect(url_for("progress.study", slug=slug) + ("#check" if module.questions else ""))
+    return _test_out_page(module)
+
+
+def _answers_from_form(module) -> dict[int, list[int]]:
+    """Chosen choice ids per question: the form posts ids (original indexes), never positions."""
+    answers = {}
+    for question in module.questions:
+        chosen = request.form.getlist(f"q{question.id}")
+        answers[question.id] = sorted({n for n in map(ascii_int, chosen) if n is not None and n < len(question.choices)})
+    return answers
 
 
 @bp.post("/modules/<slug>/check")
@@ -75,27 +155,54 @@ def study(slug: str):
 def check(slug: str):
     module = _studyable(slug)
     EmptyForm().validate_on_submit()  # CSRF is checked globally; the form only carries the token
-    answers = {}
-    for question in module.questions:
-        chosen = request.form.getlist(f"q{question.id}")
-        answers[question.id] = sorted({int(c) for c in chosen if c.isdigit() and int(c) < len(question.choices)})
+    answers = _answers_from_form(module)
+    token = request.form.get("draw", "")
+    kind = services.check_kind(current_user.id, module)
     try:
-        result = services.submit_self_check(current_user.id, module, answers)
+        draw, nonce = services.read_draw_token(token, current_user.id, module)
+        result = services.submit_self_check(current_user.id, module, answers, draw=draw, nonce=nonce)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _page(module, answers=answers, code=403 if isinstance(exc, NotAllowed) else 400)
+        code = 403 if isinstance(exc, NotAllowed) else 400
+        if kind == "test_out":
+            return _test_out_page(module, answers=answers, token=token, code=code)
+        return _page(module, answers=answers, token=token, code=code)
     db.session.commit()
-    messages = {
-        "completed": _("You passed the self-check with %(score)d %%. The module is completed.", score=result.score),
-        "recognised": _("You passed the self-check with %(score)d %%. The module is recognised as prior learning.",
-                        score=result.score),
-        "already": _("You passed the self-check again with %(score)d %%.", score=result.score),
-        "failed": _("You got %(score)d %%; the pass mark is %(mark)d %%. Read the explanations and try again.",
-                    score=result.score, mark=result.pass_mark),
-    }
-    flash(messages[result.outcome], "success" if result.passed else "error")
-    return _page(module, check=result, answers=answers)
+    if not result.repeated:
+        messages = {
+            "completed": _("You passed the self-check with %(score)d %%. The module is completed.", score=result.score),
+            "recognised": _("You passed the self-check with %(score)d %%. The module is recognised as prior learning.",
+                            score=result.score),
+            "already": _("You passed the self-check again with %(score)d %%.", score=result.score),
+            "failed": _("You got %(score)d %%; the pass mark is %(mark)d %%. Read the explanations and try again.",
+                        score=result.score, mark=result.pass_mark),
+        }
+        flash(messages[result.outcome], "success" if result.passed else "error")
+    return redirect(url_for("progress.attempt", slug=slug, attempt_id=result.attempt_id))
+
+
+@bp.get("/modules/<slug>/attempts/<id:attempt_id>")
+@login_required
+def attempt(slug: str, attempt_id: int):
+    """One stored attempt: its score and each question with the choices in the order shown."""
+    module = _studyable(slug)
+    stored = services.attempt_of(current_user.id, module, attempt_id)
+    if stored is None:
+        raise NotFound("no such attempt")
+    result = services.attempt_result(stored, module)
+    draw = Draw.from_json(stored.draw) if stored.draw else None
+    questions = {q.id: q for q in module.questions}
+    shown = [(questions[qid], draw.orders[qid] if draw else range(len(questions[qid].choices)))
+             for qid in (draw.question_ids if draw else questions) if qid in questions]
+    status = services.module_statuses(current_user.id, [module.slug])[module.slug]
+    return render_template(
+        "progress/attempt.html", module=module, attempt=stored, result=result, shown=shown,
+        answers={int(k): v for k, v in (stored.answers or {}).items()},
+        status=status, status_labels=status_labels(), started=services.check_kind(current_user.id, module) == "study",
+        window=services.test_out_window(current_user.id, module) if stored.kind == "test_out" else None,
+        action_form=EmptyForm(),
+    )
 
 
 @bp.post("/modules/<slug>/complete")

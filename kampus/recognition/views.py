@@ -106,7 +106,7 @@ def org_list():
     )
 
 
-@bp.route("/org/recognition/<int:request_id>", methods=["GET", "POST"])
+@bp.route("/org/recognition/<id:request_id>", methods=["GET", "POST"])
 def org_request(request_id: int):
     organisation = require_manager()
     manager = current_user._get_current_object()

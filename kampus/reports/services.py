@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -14,6 +12,7 @@ from kampus.assignments.models import Assignment
 from kampus.assignments.services import today
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
+from kampus.exports import csv_text
 from kampus.extensions import db
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import LearningEvent, Progress
@@ -95,11 +94,7 @@ def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
 
 def export_csv(organisation_id: int, team_id: int | None = None) -> str:
     """UTF-8 CSV with a BOM (so spreadsheet programs read the letters ä and ö right) and a header."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADER)
-    writer.writerows(export_rows(organisation_id, team_id))
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(EXPORT_HEADER, export_rows(organisation_id, team_id))
 
 
 def charts_for(overview: Overview):

@@ -18,7 +18,7 @@ from kampus.reports.capability import capabilities
 bp = Blueprint("reports", __name__)
 
 
-@bp.get("/org/people/<int:user_id>")
+@bp.get("/org/people/<id:user_id>")
 def member(user_id: int):
     """A member's paths and recent activity, for the managers of their organisation only."""
     organisation = require_manager()
@@ -49,7 +49,7 @@ def export_organisation():
     return _csv(services.export_csv(organisation.id), f"kampus-{organisation.slug}-progress.csv")
 
 
-@bp.get("/org/teams/<int:team_id>/export.csv")
+@bp.get("/org/teams/<id:team_id>/export.csv")
 def export_team(team_id: int):
     organisation = require_manager()
     team = db.session.scalar(select(Team).where(Team.id == team_id, Team.organisation_id == organisation.id))

@@ -18,7 +18,7 @@ SQLite cannot add a CHECK constraint in place, so the content language's check
 is made on PostgreSQL only (the application checks the value too).
 
 Revision ID: 0015_material_languages
-Revises: 0013_outbox
+Revises: 0006_user_secret
 Create Date: 2026-12-01
 """
 from alembic import op
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 
 revision = '0015_material_languages'
-down_revision = '0013_outbox'
+down_revision = '0006_user_secret'
 branch_labels = None
 depends_on = None
 

@@ -21,6 +21,8 @@ def test_production_refuses_a_short_secret(monkeypatch):
 
 def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("KAMPUS_BASE_URL", "https://kampus.example.fi")
+    monkeypatch.setenv("KAMPUS_SINGLE_PROCESS", "1")
     monkeypatch.setenv("KAMPUS_DATABASE_URL", f"sqlite:///{tmp_path}/p.db")
     app = create_app(ProductionConfig)
     assert app.config["SECRET_KEY"] == "x" * 40
@@ -30,6 +32,8 @@ def test_production_starts_with_a_real_secret(monkeypatch, tmp_path):
 
 def test_development_default_database_is_sqlite_in_instance_folder(monkeypatch, tmp_path):
     monkeypatch.delenv("KAMPUS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("KAMPUS_ENV", "development")  # the public key only when development is explicit
     monkeypatch.setenv("KAMPUS_INSTANCE_PATH", str(tmp_path))
     app = create_app()
     assert app.config["SECRET_KEY"] == DEV_SECRET_KEY

@@ -10,7 +10,7 @@ from kampus.app import create_app
 from kampus.extensions import db
 from tests.conftest import config_for
 
-BEFORE = "0013_outbox"
+BEFORE = "0006_user_secret"  # the head before this revision (0013_outbox when it was written)
 REVISION = "0015_material_languages"
 BODY = "**Lihavoitu** teksti,\nrivinvaihto ja ääkköset: åäö.\n"
 

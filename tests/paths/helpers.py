@@ -33,3 +33,40 @@ def module(slug: str) -> Module:
 
 def token_of(client, url: str) -> str:
     return form_token(client.get(url).get_data(as_text=True))
+
+
+def shown_check(html: str) -> tuple[str | None, list[int]]:
+    """The self-check form of a page: its signed draw token and the question ids shown, in order."""
+    import re
+
+    token = re.search(r'name="draw" value="([^"]+)"', html)
+    return (token.group(1) if token else None), [int(q) for q in dict.fromkeys(re.findall(r'name="q(\d+)"', html))]
+
+
+def shown_choices(html: str, question_id: int) -> list[int]:
+    """The choice ids of one question in the order the page shows them."""
+    import re
+
+    return [int(c) for c in re.findall(rf'name="q{question_id}" value="(\d+)"', html)]
+
+
+def submit_check(client, slug: str, *, right=True, draw: str | None = None, url: str | None = None):
+    """Open the module's self-check (the test-out page, or the study page once started) and send it.
+
+    ``right`` answers every shown question right (True), wrong (False), or a
+    given number of them right (an int). ``draw`` overrides the form's token.
+    Returns the POST's response (a redirect to the attempt on success).
+    """
+    html = client.get(url or f"/modules/{slug}/test-out", follow_redirects=True).get_data(as_text=True)
+    token, shown = shown_check(html)
+    m = module(slug)
+    by_id = {q.id: q for q in m.questions}
+    if not shown:  # no form on the page (a locked module): send every question, as a forged page would
+        shown = list(by_id)
+    data = {"csrf_token": form_token(html), "draw": draw if draw is not None else (token or "")}
+    for n, qid in enumerate(shown):
+        q = by_id[qid]
+        good = right if isinstance(right, bool) else n < right
+        wrong = next(i for i in range(len(q.choices)) if i not in q.correct)
+        data[f"q{qid}"] = [str(c) for c in q.correct] if good else [str(wrong)]
+    return client.post(f"/modules/{slug}/check", data=data)

@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 
 from kampus.extensions import db
 from kampus.paths.models import Path
-from kampus.progress.models import Progress
-from tests.paths.helpers import make_learner, module, sign_in, token_of
+from kampus.progress import services
+from kampus.progress.models import Attempt, LearningEvent, Progress
+from tests.conftest import form_token, snapshot_database
+from tests.paths.helpers import make_learner, module, sign_in, submit_check, token_of
 
 
 def create_path(client, **fields):
@@ -18,11 +20,7 @@ def create_path(client, **fields):
 
 
 def answer_right(client, slug):
-    m = module(slug)
-    data = {"csrf_token": token_of(client, f"/modules/{slug}/study")}
-    for q in m.questions:
-        data[f"q{q.id}"] = [str(c) for c in q.correct]
-    return client.post(f"/modules/{slug}/check", data=data)
+    return submit_check(client, slug, right=True)
 
 
 def test_learner_pages_need_a_sign_in(client):
@@ -90,10 +88,15 @@ def test_completing_a_module_moves_the_dashboard_bar_and_unlocks_the_next(client
 
 
 def test_a_locked_module_cannot_be_tested_out_through_the_page(client):
-    make_learner()
+    user = make_learner()
     sign_in(client)
-    response = answer_right(client, "saavutettava-sisalto")
+    page = client.get("/modules/saavutettava-sisalto/test-out").get_data(as_text=True)
+    assert 'name="draw"' not in page  # no self-check is offered while locked
+    m = module("saavutettava-sisalto")
+    signed = services.draw_token(user.id, m, services.draw_check(m))  # a validly signed form, sent anyway
+    response = submit_check(client, "saavutettava-sisalto", draw=signed)
     assert response.status_code == 403
+    assert db.session.scalar(select(func.count(Attempt.id))) == 0
     assert db.session.scalar(select(func.count(Progress.id)).where(Progress.status != "in_progress")) == 0
 
 
@@ -101,13 +104,22 @@ def test_study_pages_show_sections_one_at_a_time_and_remember_the_place(client):
     make_learner()
     sign_in(client)
     m = module("digcomp-perusteet")
+    before = snapshot_database()
+    intro = client.get("/modules/digcomp-perusteet/study").get_data(as_text=True)
+    assert snapshot_database() == before  # opening the page starts nothing and logs nothing
+    assert 'action="/modules/digcomp-perusteet/start"' in intro and 'href="/modules/digcomp-perusteet/test-out"' in intro
+    started = client.post("/modules/digcomp-perusteet/start", data={"csrf_token": form_token(intro)})
+    assert started.status_code == 302 and started.headers["Location"].endswith("/modules/digcomp-perusteet/study")
     first = client.get("/modules/digcomp-perusteet/study").get_data(as_text=True)
     assert m.sections[0].title in first and m.sections[1].title in first  # the index lists all
     assert 'id="section-title">' + m.sections[0].title in first
-    client.get("/modules/digcomp-perusteet/study?section=1")
+    moved = client.post("/modules/digcomp-perusteet/sections/1", data={"csrf_token": form_token(first)})
+    assert moved.headers["Location"].endswith("/modules/digcomp-perusteet/study?section=1")
     again = client.get("/modules/digcomp-perusteet/study").get_data(as_text=True)
     assert 'id="section-title">' + m.sections[1].title in again
     assert client.get("/modules/digcomp-perusteet/study?section=99").status_code == 404
+    verbs = db.session.scalars(select(LearningEvent.verb).order_by(LearningEvent.id)).all()
+    assert verbs == ["started", "section_viewed"]
 
 
 def test_self_assessment_proposes_and_recognises_only_what_is_confirmed(client):
@@ -140,7 +152,7 @@ def test_theme_page_colours_the_learners_statuses_with_words(client):
     sign_in(client)
     answer_right(client, "oppimateriaalin-laatu")
     html = client.get("/themes/digitaaliset-sisallot").get_data(as_text=True)
-    assert re.search(r'class="graph-node node-completed" data-slug="oppimateriaalin-laatu"', html)
+    assert re.search(r'class="graph-node node-recognised" data-slug="oppimateriaalin-laatu"', html)
     assert re.search(r'class="graph-node node-locked" data-slug="saavutettava-sisalto"', html)
 
 

@@ -78,7 +78,10 @@ def test_a_locked_module_cannot_be_completed_or_tested_out(app):
     with pytest.raises(NotAllowed) as refused:
         services.submit_self_check(user.id, locked, right_answers(locked))
     assert "oppimateriaalin-laatu" in str(refused.value) and "tekijanoikeudet-ja-avoimuus" in str(refused.value)
-    services.start_module(user.id, locked)  # reading a locked module is allowed
+    with pytest.raises(NotAllowed):  # a locked module can be read, but not started: no "started" in the log
+        services.start_module(user.id, locked)
+    assert db.session.scalar(select(func.count(LearningEvent.id))) == 0
+    db.session.add(Progress(user_id=user.id, module_id=locked.id, status="in_progress"))  # started before a lock
     with pytest.raises(NotAllowed):
         services.submit_self_check(user.id, locked, right_answers(locked))
     db.session.commit()

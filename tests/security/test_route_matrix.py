@@ -71,7 +71,9 @@ ROUTES: list[Route] = [
     Route("GET", "/login", {**everyone(302), "anonymous": 200}),
     Route("POST", "/login", everyone(200), data=lambda ids: {"email": "learner.a@example.fi", "password": "väärä"},
           hidden_from=frozenset()),  # the typed address is echoed back
-    Route("POST", "/logout", everyone(302)),
+    # Signing out rotates the person's secret (every session of theirs ends): a write for the signed-in.
+    Route("POST", "/logout", everyone(302), writes=frozenset(ROLES) - {"anonymous"}),
+    Route("POST", "/account/sign-out-everywhere", signed_in(302), writes=frozenset(ROLES) - {"anonymous"}),
     Route("GET", "/account", signed_in(200)),
     Route("POST", "/account", signed_in(302),
           data=lambda ids: {"name": "Uusi Nimi", "language": "sv", "target_group": "it"},
@@ -103,6 +105,7 @@ ROUTES: list[Route] = [
     Route("POST", "/org/staff/{learner_a}/deactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{learner_a}/reactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{invited_a}/link", managers(302)),
+    Route("POST", "/org/staff/{learner_a}/link", managers(302)),  # refused: a password link is not a manager's
     Route("GET", "/org/settings", managers(200, 200)),
     Route("POST", "/org/settings", managers(302, 302), data=lambda ids: {"content_language": "sv"},
           writes=frozenset({"manager_a", "manager_b"})),

@@ -40,8 +40,14 @@ ROUTES = [
     Route("POST", "/paths/{path_a}/delete", {**learner_only(302), "manager_a": 404, "manager_b": 404, "admin": 404},
           writes=frozenset({"learner_a"})),
     Route("GET", "/me/assignments/{assignment_a}", learner_only(200)),
-    Route("GET", "/modules/digcomp-perusteet/study", signed_in(200), writes=frozenset(ROLES),
+    # opening a module or its test-out changes nothing; starting and moving on are POSTs
+    Route("GET", "/modules/digcomp-perusteet/study", signed_in(200), hidden_from=frozenset()),
+    Route("GET", "/modules/digcomp-perusteet/test-out", signed_in(200), hidden_from=frozenset()),
+    Route("POST", "/modules/digcomp-perusteet/start", signed_in(302), writes=frozenset(ROLES),
           hidden_from=frozenset()),
+    Route("POST", "/modules/digcomp-perusteet/sections/1", signed_in(302), writes=frozenset(ROLES),
+          hidden_from=frozenset()),
+    Route("GET", "/modules/digcomp-perusteet/attempts/{attempt_a}", learner_only(200)),
     # --- managers: assignments and templates
     Route("GET", "/org/assignments", managers(200, 200)),
     Route("POST", "/org/assignments", managers(302, 404),
@@ -90,6 +96,11 @@ def ids(app, world):
     assignment = assignments.assign(world.org_a.id, world.manager_a.id, template_id=template.id,
                                     team_id=world.team_a.id, user_ids=[], due=dt.date.today() + dt.timedelta(days=30))
     path = paths.create_path(world.learner_a.id, title="Liisan polku", module_slugs=["digcomp-perusteet"], theme_slugs=[])
+    from kampus.catalogue.services import get_module
+    from kampus.progress import services as progress
+
+    studied = get_module("digcomp-perusteet", with_material=True)
+    attempt = progress.submit_self_check(world.learner_a.id, studied, {q.id: [0] for q in studied.questions})
     db.session.commit()
     from sqlalchemy import select
 
@@ -97,7 +108,7 @@ def ids(app, world):
 
     network = db.session.scalar(select(PathTemplate.id).where(PathTemplate.organisation_id.is_(None)).limit(1))
     return {**world_ids(world), "template_a": template.id, "assignment_a": assignment.id, "path_a": path.id,
-            "network_template": network}
+            "network_template": network, "attempt_a": attempt.attempt_id}
 
 
 @pytest.mark.parametrize("role", ROLES)
