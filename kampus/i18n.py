@@ -80,6 +80,16 @@ def localized(value, lang: str | None = None) -> tuple[str, str]:
     return "", lang
 
 
+def falls_back(values, lang: str | None = None) -> bool:
+    """True when any of ``values`` (translated texts shown on one page) is shown in another language than ``lang``."""
+    lang = lang or current_language()
+    for value in values:
+        text, used = localized(value, lang)
+        if text and used != lang:
+            return True
+    return False
+
+
 def has_language(value, lang: str) -> bool:
     """True when ``value`` (a map or a plain Finnish string) has non-blank text in ``lang``."""
     if isinstance(value, str):
