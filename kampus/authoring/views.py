@@ -115,7 +115,9 @@ def _minutes_estimate(record: dict, module=None) -> dict:
     asked = len(questions)
     if module is not None and module.questions_asked:
         asked = min(asked, module.questions_asked)
-    words = count_words(*(s["title"] + "\n" + s["body"] for s in record.get("sections") or []))
+    # Finnish, the language every module has (the reading speed is Finnish too).
+    words = count_words(*((s["title"] or {}).get("fi", "") + "\n" + (s["body"] or {}).get("fi", "")
+                          for s in record.get("sections") or []))
     estimate = estimate_minutes(words, asked, bool(record.get("reflection")))
     return {"minutes_estimate": estimate, "minutes_warning": minutes_warning(record.get("minutes"), estimate)}
 

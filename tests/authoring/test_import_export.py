@@ -90,7 +90,7 @@ def test_a_cycle_in_an_import_is_refused_and_named(app):
         {"before": "eriyttaminen-ja-inkluusio", "after": "digipedagogiikka", "kind": "required"}]})
     before = snapshot_database()
     html = upload(client, text).get_data(as_text=True)
-    assert "cycle: digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen → eriyttaminen-ja-inkluusio" in html
+    assert "kehä: digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen → eriyttaminen-ja-inkluusio" in html  # in the admin's language
     assert "/import/confirm" not in html
     # a forged confirmation of the same text is checked again and refused
     forged = {"csrf_token": token(client, IMPORT), "text": text, "name": "x.yaml", "version": str(current_version())}
@@ -102,7 +102,7 @@ def test_a_cycle_in_an_import_is_refused_and_named(app):
 
 def test_malformed_yaml_and_non_utf8_are_reported(app):
     client, _admin = admin_client(app)
-    assert "malformed YAML" in upload(client, "modules: [\n  - slug: x\n bad").get_data(as_text=True)
+    assert "virheellistä YAMLia" in upload(client, "modules: [\n  - slug: x\n bad").get_data(as_text=True)
     response = client.post(IMPORT, data={"csrf_token": token(client, IMPORT),
                                          "file": (io.BytesIO(b"\xff\xfe\x00"), "c.yaml")},
                            content_type="multipart/form-data")
