@@ -95,7 +95,7 @@ def test_a_cycle_in_an_import_is_refused_and_named(app):
     # a forged confirmation of the same text is checked again and refused
     forged = {"csrf_token": token(client, IMPORT), "text": text, "name": "x.yaml", "version": str(current_version())}
     response = client.post(IMPORT + "/confirm", data=forged)
-    assert response.status_code == 200 and "cycle:" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "kehä:" in response.get_data(as_text=True)
     after = snapshot_database()
     assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
 
