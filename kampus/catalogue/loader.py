@@ -440,7 +440,15 @@ def _short(value) -> str:
     return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes every value out: the loader refuses anchors and aliases, so the export never makes them
+    (PyYAML would, for one ``{fi, sv, en}`` map object used twice)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 def dump_catalogue(data: CatalogueData) -> str:
-    """The catalogue as YAML text in the seed format."""
+    """The catalogue as YAML text in the seed format (no anchors or aliases)."""
     document = {"themes": data.themes, "modules": data.modules, "prerequisites": data.prerequisites}
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(document, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False, width=100)
