@@ -1,6 +1,8 @@
 """The loader's optional self-check keys: ``ask`` (how many questions each
 attempt draws) and ``test_out_pass_mark``; a catalogue without them reads as before."""
 
+import copy
+
 import yaml
 
 from kampus.catalogue.loader import CatalogueData, parse_text
@@ -10,7 +12,7 @@ QUESTION = {"prompt": "Kysymys?", "choices": ["a", "b", "c"], "correct": [1], "e
 
 def read(self_check: dict):
     # One dict per question: the same object three times would be dumped as a YAML alias, which the loader refuses.
-    self_check = {**self_check, "questions": [dict(q) for q in self_check.get("questions", [])]}
+    self_check = {**self_check, "questions": [copy.deepcopy(q) for q in self_check.get("questions", [])]}
     module = {"slug": "m", "theme": "t", "position": 1, "title": {"fi": "M"}, "level": "A1", "minutes": 10,
               "self_check": self_check}
     data, errors = CatalogueData(), []
