@@ -17,6 +17,10 @@ import yaml
 
 LANGUAGES = ("fi", "sv", "en")
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
+#: The Babel locale each language formats dates and numbers with: Finland's Finnish and
+#: Swedish (``21.6.2026``, ``3,4``, ``45 %``), English in British style (``21/06/2026``).
+FORMAT_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+FALLBACK = "fi"
 PACKAGE = Path(__file__).resolve().parent
 TRANSLATIONS = PACKAGE / "translations"
 
@@ -39,6 +43,117 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     return "Europe/Helsinki"
+
+
+def current_language() -> str:
+    """The request's language (``fi``, ``sv`` or ``en``); Finnish outside a request."""
+    from flask import has_app_context
+    from flask_babel import get_locale
+
+    if not has_app_context():
+        return FALLBACK
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else FALLBACK
+
+
+# --- translated content: the one fallback rule -----------------------------------------
+
+def localized(value, lang: str | None = None) -> tuple[str, str]:
+    """The text of ``value`` for ``lang`` and the language it is really in: ``(text, lang_used)``.
+
+    ``value`` is a ``{fi, sv, en}`` map, or a plain string (which is Finnish, the
+    old form). The reader's language where it has text, else Finnish, else any
+    language that has text; ``("", lang)`` when there is none. This is the only
+    place that decides the fallback: templates, pages and mails all ask it.
+    """
+    lang = lang or current_language()
+    if value is None or value == "":
+        return "", lang
+    if isinstance(value, str):
+        return value, FALLBACK
+    if not isinstance(value, dict):
+        return str(value), lang
+    for candidate in (lang, FALLBACK, *LANGUAGES):
+        text = value.get(candidate)
+        if isinstance(text, str) and text.strip():
+            return text, candidate
+    return "", lang
+
+
+def falls_back(values, lang: str | None = None) -> bool:
+    """True when any of ``values`` (translated texts shown on one page) is shown in another language than ``lang``."""
+    lang = lang or current_language()
+    for value in values:
+        text, used = localized(value, lang)
+        if text and used != lang:
+            return True
+    return False
+
+
+def has_language(value, lang: str) -> bool:
+    """True when ``value`` (a map or a plain Finnish string) has non-blank text in ``lang``."""
+    if isinstance(value, str):
+        return lang == FALLBACK and bool(value.strip())
+    return isinstance(value, dict) and isinstance(value.get(lang), str) and bool(value[lang].strip())
+
+
+def as_map(value) -> dict:
+    """A translated value as a ``{lang: text}`` map: a plain string is Finnish; blank entries are left out."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {FALLBACK: value} if value.strip() else {}
+    return {k: v for k, v in dict(value).items() if k in LANGUAGES and isinstance(v, str) and v.strip()}
+
+
+# --- dates and numbers by locale ------------------------------------------------------------
+
+def format_locale(lang: str | None = None) -> str:
+    """The Babel locale for formatting in ``lang`` (default: the request's language)."""
+    return FORMAT_LOCALES.get(lang or current_language(), FORMAT_LOCALES[FALLBACK])
+
+
+def format_date(value, format: str = "short", lang: str | None = None) -> str:
+    """A date (or a datetime's date) in the reader's locale: ``21.6.2026`` (fi, sv), ``21/06/2026`` (en)."""
+    from babel.dates import format_date as babel_format_date
+
+    if value is None:
+        return ""
+    if hasattr(value, "date") and hasattr(value, "hour"):
+        value = _local(value).date()
+    return babel_format_date(value, format, locale=format_locale(lang))
+
+
+def format_datetime(value, format: str = "short", lang: str | None = None) -> str:
+    """A datetime (naive ones are UTC) in Helsinki time and the reader's locale."""
+    from babel.dates import format_datetime as babel_format_datetime
+
+    if value is None:
+        return ""
+    return babel_format_datetime(_local(value), format, locale=format_locale(lang))
+
+
+def _local(value):
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(ZoneInfo(select_timezone()))
+
+
+def format_decimal(value, format: str | None = None, lang: str | None = None) -> str:
+    """A number in the reader's locale: ``3,4`` (fi, sv), ``3.4`` (en)."""
+    from babel.numbers import format_decimal as babel_format_decimal
+
+    return babel_format_decimal(value, format=format, locale=format_locale(lang))
+
+
+def format_percent(value, format: str | None = None, lang: str | None = None) -> str:
+    """A share (0.45) as a percentage in the reader's locale: ``45 %`` (fi, sv), ``45%`` (en)."""
+    from babel.numbers import format_percent as babel_format_percent
+
+    return babel_format_percent(value, format=format, locale=format_locale(lang))
 
 
 def translation_sources() -> list[Path]:

@@ -4,26 +4,40 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
+from kampus import i18n
+from kampus.content import render_markdown
 from kampus.i18n import LANGUAGE_NAMES, LANGUAGES
 
 
 def localized(value, lang: str | None = None) -> str:
-    """Pick the current language from a ``{fi, sv, en}`` mapping, falling back to Finnish."""
-    if not isinstance(value, dict):
-        return value or ""
-    lang = lang or str(get_locale() or "fi")
-    return value.get(lang) or value.get("fi") or next((v for v in value.values() if v), "")
+    """The text of a ``{fi, sv, en}`` mapping in ``lang`` (default: the reader's), by :func:`kampus.i18n.localized`."""
+    return i18n.localized(value, lang)[0]
+
+
+def material(value, tag: str = "span", *, markdown: bool = False, lang: str | None = None) -> Markup:
+    """Authored material in the reader's language (by :func:`kampus.i18n.localized`), as HTML.
+
+    Text that falls back to another language (Finnish) is wrapped in ``<tag lang="fi">``
+    so that screen readers pronounce it right (WCAG 3.1.2); ``markdown`` renders it as
+    learners read sections (then use a block ``tag`` such as ``div``).
+    """
+    lang = lang or i18n.current_language()
+    text, used = i18n.localized(value, lang)
+    html = render_markdown(text) if markdown else escape(text)
+    if text and used != lang:
+        return Markup('<{0} lang="{1}">{2}</{0}>').format(Markup(tag), used, html)
+    return Markup(html)
 
 
 def register(app: Flask) -> None:
     from kampus.app import static_url
 
-    from flask_babel import format_date, format_datetime
-
     app.jinja_env.globals.update(
         static_url=static_url, LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
-        format_date=format_date, format_datetime=format_datetime,
+        format_date=i18n.format_date, format_datetime=i18n.format_datetime,
+        format_decimal=i18n.format_decimal, format_percent=i18n.format_percent, localize=i18n.localized, material=material,
     )
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.trim_blocks = True

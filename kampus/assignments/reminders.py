@@ -24,7 +24,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
@@ -34,6 +34,7 @@ from sqlalchemy.orm import selectinload
 from kampus.assignments.models import Assignment, PathTemplate, ReminderSent, TemplateGoal
 from kampus.assignments.services import AssignedPlan, plan_assignment
 from kampus.auth.mail import send_mail
+from kampus.i18n import format_date
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph

@@ -58,10 +58,12 @@ def create_user(
     organisation=None,
     is_manager: bool = False,
     is_admin: bool = False,
-    language: str = "fi",
+    language: str | None = None,
     target_group: str = "other",
 ) -> User:
     """Add a person. Without a password they are *invited*: they choose one through the link.
+
+    Without a ``language`` they get their organisation's default content language (else Finnish).
 
     Raises DomainError (field ``email``) when the address is taken or malformed.
     """
@@ -82,7 +84,7 @@ def create_user(
         organisation=organisation,
         is_manager=is_manager,
         is_admin=is_admin,
-        language=language if language in USER_LANGUAGES else "fi",
+        language=language if language in USER_LANGUAGES else getattr(organisation, "content_language", None) or "fi",
         target_group=target_group if target_group in TARGET_GROUPS else "other",
         active=True,
     )

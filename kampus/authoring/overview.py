@@ -1,8 +1,9 @@
 """The content overview: every module with its translations, self-check,
 ratings and comments, and the whole graph's validation findings.
 
-A fixed number of queries whatever the catalogue's size: modules with their
-themes, question counts, section counts and ratings are each one grouped query.
+A fixed number of queries whatever the catalogue's size: modules (with their
+sections and questions, for the per-language completeness), question counts,
+section counts and ratings are each one (grouped) query.
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
+from kampus.catalogue import languages
+from kampus.catalogue.languages import Completeness
 from kampus.catalogue.models import Module, Question, Section, Theme
+from kampus.catalogue.writer import module_record
 from kampus.catalogue.services import engine_rows
 from kampus.extensions import db
 from kampus.graph import Report, validate
 
-LANGUAGES = ("sv", "en")
+LANGUAGES = languages.OPTIONAL_LANGUAGES
 
 
 @dataclass
@@ -27,13 +32,23 @@ class ModuleRow:
     rating: float | None
     ratings: int
     comments: int
-    missing: list[str]  # languages whose title or summary is missing
+    languages: dict[str, Completeness]  # per optional language: translated parts of all its parts
+
+    @property
+    def missing(self) -> list[str]:
+        """The languages the module is not complete in (some section, question, choice … lacks them)."""
+        return [lang for lang, c in self.languages.items() if not c.complete]
 
 
 @dataclass
 class ThemeBlock:
     theme: Theme
     modules: list[ModuleRow]
+
+    @property
+    def languages(self) -> dict[str, Completeness]:
+        """Per optional language, the theme's modules' parts summed."""
+        return {lang: languages.combined([row.languages[lang] for row in self.modules], lang) for lang in LANGUAGES}
 
 
 def _counts(model) -> dict[int, int]:
@@ -45,7 +60,10 @@ def content_overview() -> list[ThemeBlock]:
     from kampus.progress.models import Feedback
 
     themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.slug)).all()
-    modules = db.session.scalars(select(Module).order_by(Module.position, Module.slug)).all()
+    modules = db.session.scalars(
+        select(Module).options(selectinload(Module.sections), selectinload(Module.questions))
+        .order_by(Module.position, Module.slug)
+    ).all()
     questions, sections = _counts(Question), _counts(Section)
     has_comment = func.length(func.trim(Feedback.comment)) > 0
     ratings = {
@@ -59,13 +77,11 @@ def content_overview() -> list[ThemeBlock]:
     by_theme: dict[int, list[ModuleRow]] = {t.id: [] for t in themes}
     for module in modules:
         avg, n, comments = ratings.get(module.id, (None, 0, 0))
-        missing = [
-            lang for lang in LANGUAGES
-            if not (module.title or {}).get(lang) or not (module.summary or {}).get(lang)
-        ]
+        record = module_record(module, "")
+        completeness = {lang: languages.completeness(record, lang) for lang in LANGUAGES}
         by_theme.setdefault(module.theme_id, []).append(ModuleRow(
             module, questions.get(module.id, 0), sections.get(module.id, 0),
-            round(float(avg), 1) if avg is not None else None, n, comments, missing,
+            round(float(avg), 1) if avg is not None else None, n, comments, completeness,
         ))
     return [ThemeBlock(t, by_theme.get(t.id, [])) for t in themes]
 

@@ -63,13 +63,28 @@ def allowed_statuses(module: Module | None) -> tuple[str, ...]:
     return writer.allowed_statuses(module.status if module is not None else None)
 
 
-def completeness(record: dict) -> dict[str, list[str]]:
-    """Per language, the translated fields still missing (``title``, ``summary``); empty = complete."""
-    result = {}
-    for lang in LANGUAGES:
-        missing = [name for name in ("title", "summary") if not (record.get(name) or {}).get(lang)]
-        result[lang] = missing
+def completeness(record: dict) -> dict[str, list]:
+    """Per language, the translatable parts still missing (:class:`kampus.catalogue.languages.Part`,
+    every section, question, choice, explanation and the reflection included); empty = complete.
+    Finnish lists the parts the editor requires but the record lacks (title, section texts, prompts)."""
+    from kampus.catalogue import languages
+
+    result = {"fi": [p for p in _required_parts(record) if not p.value]}
+    for lang in languages.OPTIONAL_LANGUAGES:
+        result[lang] = languages.missing(record, lang)
     return result
+
+
+def _required_parts(record: dict) -> list:
+    from kampus.catalogue.languages import Part
+
+    found = [Part("title", (record.get("title") or {}).get("fi"))]
+    for s, section in enumerate(record.get("sections") or [], start=1):
+        found += [Part("section_title", (section.get("title") or {}).get("fi"), section=s),
+                  Part("section_body", (section.get("body") or {}).get("fi"), section=s)]
+    for q, question in enumerate((record.get("self_check") or {}).get("questions") or [], start=1):
+        found.append(Part("prompt", (question.get("prompt") or {}).get("fi"), question=q))
+    return found
 
 
 def has_learner_data(module: Module) -> bool:

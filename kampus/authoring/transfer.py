@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kampus.authoring import audit
@@ -42,11 +43,11 @@ class DryRun:
 def decode(raw: bytes, name: str) -> tuple[str | None, list[LoadError]]:
     """The upload as text, or an error naming the file."""
     if len(raw) > MAX_BYTES:
-        return None, [LoadError(name, "-", "-", "the file is larger than 2 MB")]
+        return None, [LoadError(name, "-", "-", _("the file is larger than 2 MB"))]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
-        return None, [LoadError(name, "-", "-", f"cannot read the file as UTF-8 text ({exc.reason})")]
+        return None, [LoadError(name, "-", "-", _("cannot read the file as UTF-8 text (%(reason)s)", reason=exc.reason))]
 
 
 def dry_run(text: str, name: str) -> DryRun:

@@ -89,8 +89,8 @@ def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None
                    status_preview=None):
     record = form_to_record(form, slug=module.slug if module is not None and "slug" not in form else None)
     previews = {
-        entry.form.body.id: render_markdown(entry.form.body.data[:MAX_PREVIEW_CHARS] if entry.form.body.data else "")
-        for entry in form.sections
+        body.id: render_markdown(body.data[:MAX_PREVIEW_CHARS] if body.data else "")
+        for entry in form.sections for body in (entry.form.body, entry.form.body_sv, entry.form.body_en)
     }
     context = {
         "form": form, "module": module, "previews": previews, "conflict": conflict,
@@ -115,7 +115,9 @@ def _minutes_estimate(record: dict, module=None) -> dict:
     asked = len(questions)
     if module is not None and module.questions_asked:
         asked = min(asked, module.questions_asked)
-    words = count_words(*(s["title"] + "\n" + s["body"] for s in record.get("sections") or []))
+    # Finnish, the language every module has (the reading speed is Finnish too).
+    words = count_words(*((s["title"] or {}).get("fi", "") + "\n" + (s["body"] or {}).get("fi", "")
+                          for s in record.get("sections") or []))
     estimate = estimate_minutes(words, asked, bool(record.get("reflection")))
     return {"minutes_estimate": estimate, "minutes_warning": minutes_warning(record.get("minutes"), estimate)}
 

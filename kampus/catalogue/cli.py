@@ -26,7 +26,8 @@ def seed_command(demo: bool, seed_dir: Path) -> None:
     from kampus.seeding import SeedError, seed_catalogue, seed_demo, seed_templates
 
     try:
-        plan = seed_catalogue(seed_dir)
+        with force_locale("en"):  # the command speaks English, the loader's refusals too (as import does)
+            plan = seed_catalogue(seed_dir)
         click.echo("catalogue: " + plan.summary())
         for warning in plan.warnings:
             click.echo(f"warning: {warning}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -110,7 +111,8 @@ def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
         if module["theme"] not in theme_slugs:
             plan.errors.append(LoadError(
                 data.sources.get(("module", module["slug"]), source), module["slug"], "theme",
-                f"unknown theme {module['theme']!r}; add it to themes or use an existing theme's slug",
+                _("unknown theme %(theme)s; add it to themes or use an existing theme's slug",
+                  theme=repr(module["theme"])),
             ))
         before = modules_now.get(module["slug"])
         _count(plan, "modules", before, before if same_content(before, module) else module)
@@ -186,7 +188,7 @@ def _graph_error(data: CatalogueData, finding: Finding, default: str) -> LoadErr
         item = next((e for e in edges if ("prerequisite", e) in data.sources), item)
     elif finding.code == "unknown_module":
         match = UNKNOWN_END.search(finding.message)
-        before, _, after = item.partition(ARROW)
+        before, _arrow, after = item.partition(ARROW)
         if match and match.group(1) == before:
             where = "before"
         elif match and match.group(1) == after:
@@ -194,7 +196,33 @@ def _graph_error(data: CatalogueData, finding: Finding, default: str) -> LoadErr
     elif finding.code == "duplicate_module":
         where = "slug"
     file = data.sources.get(("prerequisite", item)) or data.sources.get(("module", item), default)
-    return LoadError(file, item, where, finding.message)
+    return LoadError(file, item, where, graph_message(finding))
+
+
+DUPLICATE_MODULE = re.compile(r"is defined (\d+) times")
+DUPLICATE_EDGE = re.compile(r"is listed (\d+) times \(as ([^)]*)\)")
+
+
+def graph_message(finding: Finding) -> str:
+    """An engine finding (English, from the pure engine) in the reader's language, by its code."""
+    subject = finding.subject or "-"
+    before, _arrow, after = subject.partition(ARROW)
+    if finding.code == "cycle":
+        return _("cycle: %(cycle)s", cycle=finding.message.removeprefix("cycle: "))
+    if finding.code == "unknown_module":
+        match = UNKNOWN_END.search(finding.message)
+        end = match.group(1) if match else subject
+        return _("prerequisite %(edge)s names an unknown module: %(slug)s; create the module %(slug)s or remove "
+                 "the prerequisite", edge=subject, slug=end)
+    if finding.code == "self_loop":
+        return _("module %(slug)s cannot be its own prerequisite (%(edge)s); remove the prerequisite",
+                 slug=before, edge=subject)
+    if finding.code == "duplicate_edge" and (match := DUPLICATE_EDGE.search(finding.message)):
+        return _("prerequisite %(edge)s is listed %(num)s times (as %(kinds)s); keep one",
+                 edge=subject, num=match.group(1), kinds=match.group(2))
+    if finding.code == "duplicate_module" and (match := DUPLICATE_MODULE.search(finding.message)):
+        return _("module %(slug)s is defined %(num)s times; a slug names one module", slug=subject, num=match.group(1))
+    return finding.message
 
 
 def _count(plan: ImportPlan, key: str, before: dict | None, after: dict) -> None:

@@ -2,7 +2,10 @@
 
 Pure parsing and field validation: no database. Every problem is reported with
 the file, the item (a slug, or an edge ``a → b``) and the field, so an author
-can find and fix it. Graph-level checks (unknown modules, cycles) happen in
+can find and fix it; the message is in the reader's language (English outside a
+request). Translated texts — titles, summaries, descriptions, section titles and
+bodies, question prompts, each choice, explanations and the reflection prompt —
+are ``{fi, sv, en}`` maps; a plain string is read as the Finnish text. Graph-level checks (unknown modules, cycles) happen in
 :mod:`kampus.catalogue.importer`, which knows the current catalogue too.
 """
 
@@ -147,7 +150,7 @@ def read_catalogue(path: Path) -> CatalogueData:
     """Read and check a catalogue file or folder. Raises :class:`CatalogueFileError`."""
     files = catalogue_files(path)
     if not files:
-        raise CatalogueFileError([LoadError(str(path), "-", "-", "no YAML files found")])
+        raise CatalogueFileError([LoadError(str(path), "-", "-", _("no YAML files found"))])
     data = CatalogueData()
     errors: list[LoadError] = []
     parsed = True
@@ -155,7 +158,7 @@ def read_catalogue(path: Path) -> CatalogueData:
         try:
             text = file.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            errors.append(LoadError(file.name, "-", "-", f"cannot read the file as UTF-8 text ({exc})"))
+            errors.append(LoadError(file.name, "-", "-", _("cannot read the file as UTF-8 text (%(reason)s)", reason=exc)))
             parsed = False
             continue
         parsed = parse_text(text, file.name, data, errors) and parsed
@@ -174,11 +177,12 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
         document = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "an unknown line"
+        where = (_("line %(line)d, column %(column)d", line=mark.line + 1, column=mark.column + 1) if mark
+                 else _("an unknown line"))
         problem = str(getattr(exc, "problem", None) or exc)
         if len(problem) > 200:
             problem = problem[:200] + "…"
-        errors.append(LoadError(name, "-", "-", f"malformed YAML at {where}: {problem}"))
+        errors.append(LoadError(name, "-", "-", _("malformed YAML at %(where)s: %(problem)s", where=where, problem=problem)))
         return False
     except RecursionError:
         errors.append(LoadError(name, "-", "-", _("nested deeper than %(num)d levels", num=MAX_DEPTH)))
@@ -186,11 +190,11 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
     if document is None:
         return True
     if not isinstance(document, dict):
-        errors.append(LoadError(name, "-", "-", "the file must be a mapping with the keys themes, modules, prerequisites"))
+        errors.append(LoadError(name, "-", "-", _("the file must be a mapping with the keys themes, modules, prerequisites")))
         return False
     unknown = set(document) - {"themes", "modules", "prerequisites"}
     for key in sorted(unknown, key=str):
-        errors.append(LoadError(name, "-", _short(key), "unknown top-level key (expected themes, modules, prerequisites)"))
+        errors.append(LoadError(name, "-", _short(key), _("unknown top-level key (expected themes, modules, prerequisites)")))
     for key, reader, target in (
         ("themes", _theme, data.themes),
         ("modules", _module, data.modules),
@@ -198,7 +202,7 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
     ):
         items = document.get(key) or []
         if not isinstance(items, list):
-            errors.append(LoadError(name, "-", key, "must be a list"))
+            errors.append(LoadError(name, "-", key, _("must be a list")))
             continue
         for index, raw in enumerate(items, start=1):
             item_errors: list[LoadError] = []
@@ -209,7 +213,8 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
                 if earlier:
                     item_errors.append(LoadError(
                         name, item["slug"], "slug",
-                        f"the {key[:-1]} slug appears twice (also in {earlier}); a slug names one {key[:-1]}",
+                        (_("the theme slug appears twice (also in %(file)s); a slug names one theme", file=earlier) if key == "themes"
+                         else _("the module slug appears twice (also in %(file)s); a slug names one module", file=earlier)),
                     ))
                 elif item_errors:
                     data.rejected[source] = name
@@ -223,25 +228,34 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
     return True
 
 
-def _translated(raw: dict, key: str, item: str, file: str, errors: list[LoadError], *, required: bool) -> dict:
+def _translated(raw: dict, key: str, item: str, file: str, errors: list[LoadError], *, required: bool,
+                where: str | None = None, markdown: bool = False) -> dict:
+    """A ``{fi, sv, en}`` map from ``raw[key]``: a plain string is the Finnish text (the old form).
+
+    ``where`` names the field in messages (default ``key``); ``markdown`` texts keep
+    one final newline. Blank entries are left out.
+    """
+    where = where or key
     value = raw.get(key)
     if value is None:
         value = {}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
     if isinstance(value, str):
         value = {"fi": value}
     if not isinstance(value, dict):
-        errors.append(LoadError(file, item, key, "must be a mapping of languages {fi, sv, en}"))
+        errors.append(LoadError(file, item, where, _("must be a text or a mapping of languages {fi, sv, en}")))
         return {}
     result = {}
     for lang, text in value.items():
         if lang not in TRANSLATED:
-            errors.append(LoadError(file, item, f"{key}.{_short(lang)}", "unknown language (use fi, sv or en)"))
+            errors.append(LoadError(file, item, f"{where}.{_short(lang)}", _("unknown language (use fi, sv or en)")))
         elif text is not None and not isinstance(text, str):
-            errors.append(LoadError(file, item, f"{key}.{lang}", "must be text"))
+            errors.append(LoadError(file, item, f"{where}.{lang}", _("must be text")))
         elif text and text.strip():
-            result[lang] = text.strip()
+            result[lang] = text.strip() + "\n" if markdown else text.strip()
     if required and not result.get("fi"):
-        errors.append(LoadError(file, item, f"{key}.fi", "the Finnish text is required"))
+        errors.append(LoadError(file, item, f"{where}.fi", _("the Finnish text is required")))
     return result
 
 
@@ -249,7 +263,7 @@ def _slug(raw: dict, file: str, kind: str, index: int, errors: list[LoadError]) 
     slug = raw.get("slug")
     if not isinstance(slug, str) or not SLUG.match(slug):
         errors.append(
-            LoadError(file, f"{kind} #{index}", "slug", "required: lower-case letters, digits and hyphens, e.g. digital-pedagogy")
+            LoadError(file, f"{kind} #{index}", "slug", _("required: lower-case letters, digits and hyphens, e.g. digital-pedagogy"))
         )
         return None
     return slug
@@ -258,15 +272,16 @@ def _slug(raw: dict, file: str, kind: str, index: int, errors: list[LoadError]) 
 def _int(raw: dict, key: str, item: str, file: str, errors, *, minimum: int, maximum: int | None = None, default=None):
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
-        bound = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
-        errors.append(LoadError(file, item, key, f"must be a whole number {bound}"))
+        message = (_("must be a whole number from %(minimum)d to %(maximum)d", minimum=minimum, maximum=maximum)
+                   if maximum is not None else _("must be a whole number, at least %(minimum)d", minimum=minimum))
+        errors.append(LoadError(file, item, key, message))
         return None
     return value
 
 
 def _theme(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, f"theme #{index}", "-", "must be a mapping"))
+        errors.append(LoadError(file, f"theme #{index}", "-", _("must be a mapping")))
         return None
     slug = _slug(raw, file, "theme", index, errors) or f"theme #{index}"
     _unknown_keys(raw, "theme", file, slug, "", errors)
@@ -280,30 +295,27 @@ def _theme(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
 
 def _module(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, f"module #{index}", "-", "must be a mapping"))
+        errors.append(LoadError(file, f"module #{index}", "-", _("must be a mapping")))
         return None
     slug = _slug(raw, file, "module", index, errors) or f"module #{index}"
     _unknown_keys(raw, "module", file, slug, "", errors)
     theme = raw.get("theme")
     if not isinstance(theme, str) or not SLUG.match(theme):
-        errors.append(LoadError(file, slug, "theme", "required: the slug of the module's theme"))
+        errors.append(LoadError(file, slug, "theme", _("required: the slug of the module's theme")))
     level = raw.get("level")
     if level not in LEVELS:
-        errors.append(LoadError(file, slug, "level", f"must be one of {', '.join(LEVELS)} (got {quote(level)})"))
+        errors.append(LoadError(file, slug, "level", _("must be one of %(values)s (got %(value)s)", values=", ".join(LEVELS), value=quote(level))))
     status = raw.get("status", "draft")
     if status not in STATUSES:
-        errors.append(LoadError(file, slug, "status", f"must be one of {', '.join(STATUSES)} (got {quote(status)})"))
+        errors.append(LoadError(file, slug, "status", _("must be one of %(values)s (got %(value)s)", values=", ".join(STATUSES), value=quote(status))))
     groups = raw.get("target_groups") or []
     if not isinstance(groups, list) or any(g not in TARGET_GROUPS for g in groups):
-        errors.append(LoadError(file, slug, "target_groups", f"must be a list of {', '.join(TARGET_GROUPS)}"))
+        errors.append(LoadError(file, slug, "target_groups", _("must be a list of %(values)s", values=", ".join(TARGET_GROUPS))))
         groups = []
     competences = raw.get("competences") or []
     if not isinstance(competences, list):
-        errors.append(LoadError(file, slug, "competences", "must be a list such as ['1.3', '2.2']"))
+        errors.append(LoadError(file, slug, "competences", _("must be a list such as ['1.3', '2.2']")))
         competences = []
-    reflection = raw.get("reflection")
-    if reflection is not None and not isinstance(reflection, str):
-        errors.append(LoadError(file, slug, "reflection", "must be text"))
     return {
         "slug": slug,
         "theme": theme,
@@ -317,7 +329,7 @@ def _module(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
         "competences": [str(c) for c in competences],
         "sections": _sections(raw.get("sections"), slug, file, errors),
         "self_check": _self_check(raw.get("self_check"), slug, file, errors),
-        "reflection": reflection.strip() if isinstance(reflection, str) and reflection.strip() else None,
+        "reflection": _translated(raw, "reflection", slug, file, errors, required=False) or None,
     }
 
 
@@ -325,22 +337,20 @@ def _sections(raw, slug: str, file: str, errors: list[LoadError]) -> list[dict]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        errors.append(LoadError(file, slug, "sections", "must be a list of {title, body}"))
+        errors.append(LoadError(file, slug, "sections", _("must be a list of {title, body}")))
         return []
     sections = []
     for i, section in enumerate(raw, start=1):
         where = f"sections[{i}]"
         if not isinstance(section, dict):
-            errors.append(LoadError(file, slug, where, "must be a mapping {title, body}"))
+            errors.append(LoadError(file, slug, where, _("must be a mapping {title, body}")))
             continue
         _unknown_keys(section, "section", file, slug, f"{where}.", errors)
-        title, body = section.get("title"), section.get("body")
-        if not isinstance(title, str) or not title.strip():
-            errors.append(LoadError(file, slug, f"{where}.title", "required text"))
-        if not isinstance(body, str) or not body.strip():
-            errors.append(LoadError(file, slug, f"{where}.body", "required Markdown text"))
-        if isinstance(title, str) and isinstance(body, str):
-            sections.append({"title": title.strip(), "body": body.strip() + "\n"})
+        before = len(errors)
+        title = _translated(section, "title", slug, file, errors, required=True, where=f"{where}.title")
+        body = _translated(section, "body", slug, file, errors, required=True, where=f"{where}.body", markdown=True)
+        if len(errors) == before:
+            sections.append({"title": title, "body": body})
     return sections
 
 
@@ -348,30 +358,33 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, slug, "self_check", "must be a mapping {pass_mark, questions, ask, test_out_pass_mark}"))
+        errors.append(LoadError(file, slug, "self_check", _("must be a mapping {pass_mark, questions, ask, test_out_pass_mark}")))
         return None
     _unknown_keys(raw, "self_check", file, slug, "self_check.", errors)
     pass_mark = _int(raw, "pass_mark", slug, file, errors, minimum=1, maximum=100, default=70)
     questions = []
     raw_questions = raw.get("questions") or []
     if not isinstance(raw_questions, list) or not raw_questions:
-        errors.append(LoadError(file, slug, "self_check.questions", "must be a non-empty list"))
+        errors.append(LoadError(file, slug, "self_check.questions", _("must be a non-empty list")))
         raw_questions = []
     for i, q in enumerate(raw_questions, start=1):
         where = f"self_check.questions[{i}]"
         if not isinstance(q, dict):
-            errors.append(LoadError(file, slug, where, "must be a mapping {prompt, choices, correct, explanation}"))
+            errors.append(LoadError(file, slug, where, _("must be a mapping {prompt, choices, correct, explanation}")))
             continue
         _unknown_keys(q, "question", file, slug, f"{where}.", errors)
-        prompt, choices, correct = q.get("prompt"), q.get("choices"), q.get("correct")
-        explanation = q.get("explanation") or ""
-        ok = True
-        if not isinstance(prompt, str) or not prompt.strip():
-            errors.append(LoadError(file, slug, f"{where}.prompt", "required text"))
-            ok = False
-        if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, (str, int, float)) for c in choices):
-            errors.append(LoadError(file, slug, f"{where}.choices", "must be a list of at least two choices"))
-            ok = False
+        before = len(errors)
+        prompt = _translated(q, "prompt", slug, file, errors, required=True, where=f"{where}.prompt")
+        explanation = _translated(q, "explanation", slug, file, errors, required=False, where=f"{where}.explanation")
+        raw_choices, correct = q.get("choices"), q.get("correct")
+        choices = []
+        if not isinstance(raw_choices, list) or len(raw_choices) < 2:
+            errors.append(LoadError(file, slug, f"{where}.choices", _("must be a list of at least two choices")))
+        else:
+            for j, choice in enumerate(raw_choices, start=1):
+                choices.append(_translated({"choice": choice}, "choice", slug, file, errors, required=True,
+                                           where=f"{where}.choices[{j}]"))
+        ok = len(errors) == before
         if isinstance(correct, int) and not isinstance(correct, bool):
             correct = [correct]
         if (
@@ -381,20 +394,12 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
             or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(choices) for c in correct)
         ):
             if ok:
-                errors.append(LoadError(file, slug, f"{where}.correct", "must list the indexes (from 0) of the right choices"))
-            ok = False
-        if not isinstance(explanation, str):
-            errors.append(LoadError(file, slug, f"{where}.explanation", "must be text"))
+                errors.append(LoadError(file, slug, f"{where}.correct",
+                                        _("must list the indexes (from 0) of the right choices")))
             ok = False
         if ok:
-            questions.append(
-                {
-                    "prompt": prompt.strip(),
-                    "choices": [str(c) for c in choices],
-                    "correct": sorted(set(correct)),
-                    "explanation": explanation.strip(),
-                }
-            )
+            questions.append({"prompt": prompt, "choices": choices, "correct": sorted(set(correct)),
+                              "explanation": explanation})
     check = {"pass_mark": pass_mark, "questions": questions}
     # Optional integrity keys: how many questions each attempt draws from the pool, and test-out's own pass mark.
     if raw.get("ask") is not None:
@@ -407,7 +412,7 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
                     slug, file, errors, minimum=1, maximum=100)
         if mark is not None and pass_mark is not None and mark < pass_mark:
             errors.append(LoadError(file, slug, "self_check.test_out_pass_mark",
-                                    f"must be at least the pass mark ({pass_mark}): testing out asks more, not less"))
+                                    _("must be at least the pass mark (%(mark)d): testing out asks more, not less", mark=pass_mark)))
         elif mark is not None:
             check["test_out_pass_mark"] = mark
     return check
@@ -415,17 +420,17 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
 
 def _prerequisite(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, f"prerequisite #{index}", "-", "must be a mapping {before, after, kind}"))
+        errors.append(LoadError(file, f"prerequisite #{index}", "-", _("must be a mapping {before, after, kind}")))
         return None
     before, after = raw.get("before"), raw.get("after")
     item = f"{_short(before)} → {_short(after)}"
     _unknown_keys(raw, "prerequisite", file, item, "", errors)
     for key, value in (("before", before), ("after", after)):
         if not isinstance(value, str) or not SLUG.match(value):
-            errors.append(LoadError(file, item, key, "required: a module slug"))
+            errors.append(LoadError(file, item, key, _("required: a module slug")))
     kind = raw.get("kind", "required")
     if kind not in KINDS:
-        errors.append(LoadError(file, item, "kind", f"must be required or recommended (got {quote(kind)})"))
+        errors.append(LoadError(file, item, "kind", _("must be required or recommended (got %(value)s)", value=quote(kind))))
     return {"before": before, "after": after, "kind": kind}
 
 
@@ -435,7 +440,15 @@ def _short(value) -> str:
     return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    """Writes every value out: the loader refuses anchors and aliases, so the export never makes them
+    (PyYAML would, for one ``{fi, sv, en}`` map object used twice)."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 def dump_catalogue(data: CatalogueData) -> str:
-    """The catalogue as YAML text in the seed format."""
+    """The catalogue as YAML text in the seed format (no anchors or aliases)."""
     document = {"themes": data.themes, "modules": data.modules, "prerequisites": data.prerequisites}
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    return yaml.dump(document, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False, width=100)

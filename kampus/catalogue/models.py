@@ -1,7 +1,9 @@
 """Catalogue tables: themes, modules, material sections, self-check questions,
 prerequisites and the catalogue version counter.
 
-Translated texts are ``{fi, sv, en}`` JSON maps (Finnish required). A
+Translated texts are ``{fi, sv, en}`` JSON maps (Finnish required): theme and
+module titles and summaries, and the material too (section titles and bodies,
+question prompts, each choice, explanations, the reflection prompt). A
 prerequisite is a row with two foreign keys and a unique pair, never JSON.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
@@ -62,7 +64,7 @@ class Module(db.Model):
     target_groups: Mapped[list] = mapped_column(JSON, default=list)
     competences: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default="draft")
-    reflection: Mapped[str | None] = mapped_column(Text)
+    reflection: Mapped[dict | None] = mapped_column(JSON)
     pass_mark: Mapped[int | None] = mapped_column(Integer)
     #: Test-out's own, higher pass mark in percent (None: the default, 80).
     test_out_pass_mark: Mapped[int | None] = mapped_column(Integer)
@@ -92,8 +94,8 @@ class Section(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    title: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[dict] = mapped_column(JSON)
 
     module: Mapped[Module] = relationship(back_populates="sections")
 
@@ -104,10 +106,10 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    prompt: Mapped[str] = mapped_column(Text)
-    choices: Mapped[list] = mapped_column(JSON)
+    prompt: Mapped[dict] = mapped_column(JSON)
+    choices: Mapped[list] = mapped_column(JSON)  # a list of {fi, sv, en} maps; graded by index, never by text
     correct: Mapped[list] = mapped_column(JSON)
-    explanation: Mapped[str] = mapped_column(Text, default="")
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
 
     module: Mapped[Module] = relationship(back_populates="questions")
 

@@ -34,6 +34,7 @@ from kampus.catalogue.services import raise_version_once
 from kampus.db import utcnow
 from kampus.errors import DomainError
 from kampus.extensions import db
+from kampus.i18n import as_map
 
 #: Where a module may go from each status (None: a module not yet in the catalogue).
 TRANSITIONS = {
@@ -50,19 +51,21 @@ def _same(value):
 
 
 def _texts(value) -> dict:
-    return dict(value or {})
+    """A translated text as a ``{fi, sv, en}`` map (a plain string is Finnish)."""
+    return as_map(value)
+
+
+def _texts_or_none(value):
+    return as_map(value) or None
+
+
+def _choices(value) -> list:
+    """A question's choices: a list of ``{fi, sv, en}`` maps, in order (graded by index, never by text)."""
+    return [as_map(c) for c in (value or [])]
 
 
 def _items(value) -> list:
     return list(value or [])
-
-
-def _text(value) -> str:
-    return value or ""
-
-
-def _text_or_none(value):
-    return value or None
 
 
 #: Module columns copied from the record's top-level key of the same name, each with its normaliser.
@@ -75,7 +78,7 @@ MODULE_FIELDS = {
     "minutes": _same,
     "target_groups": _items,
     "competences": _items,
-    "reflection": _text_or_none,
+    "reflection": _texts_or_none,
 }
 #: Self-check settings on the module: column -> (key in the record's ``self_check``, value without a self-check;
 #: for a NOT NULL column, its default). Export, comparison and writing all read this table.
@@ -85,8 +88,8 @@ SELF_CHECK_FIELDS = {
     "questions_asked": ("ask", None),
     "test_out_pass_mark": ("test_out_pass_mark", None),
 }
-SECTION_FIELDS = {"title": _same, "body": _same}
-QUESTION_FIELDS = {"prompt": _same, "choices": _items, "correct": _items, "explanation": _text}
+SECTION_FIELDS = {"title": _texts, "body": _texts}
+QUESTION_FIELDS = {"prompt": _texts, "choices": _choices, "correct": _items, "explanation": _texts}
 
 
 # --- the record format ---------------------------------------------------------------
@@ -95,7 +98,8 @@ def module_record(module: Module, theme_slug: str) -> dict:
     """The module as a record of the import format (what the export writes and the audit log compares)."""
     record = {"slug": module.slug, "theme": theme_slug, "status": module.status}
     record.update({key: normalise(getattr(module, key)) for key, normalise in MODULE_FIELDS.items()})
-    record["sections"] = [{key: getattr(s, key) for key in SECTION_FIELDS} for s in module.sections]
+    record["sections"] = [{key: normalise(getattr(s, key)) for key, normalise in SECTION_FIELDS.items()}
+                          for s in module.sections]
     has_check = bool(module.questions) or module.pass_mark is not None
     record["self_check"] = (
         {

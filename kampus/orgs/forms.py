@@ -27,6 +27,12 @@ class InviteForm(FlaskForm):
     team = SelectField(_l("Team (optional)"), choices=[], validate_choice=False)
 
 
+class SettingsForm(FlaskForm):
+    """The organisation's own settings (managers)."""
+
+    content_language = SelectField(_l("Default language of the material"), choices=[])
+
+
 class TeamNameForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[DataRequired(_l("Enter a name for the team.")), Length(max=120)])
 

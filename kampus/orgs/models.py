@@ -15,6 +15,7 @@ THEME_ROLES = ("lead", "developer", "participant")
 
 class Organisation(db.Model):
     __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint("content_language IN ('fi','sv','en')", name="content_language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
@@ -24,6 +25,8 @@ class Organisation(db.Model):
     require_approval_for_self_assessment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Moves when a row the overview reads changes (kampus.reports.aggregates keys its cache on it).
     report_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The language of the material (and the service) for its people who have not chosen one (kampus.i18n).
+    content_language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")  # noqa: F821
     teams: Mapped[list["Team"]] = relationship(

@@ -208,6 +208,22 @@ def member_candidates(organisation: Organisation, team: Team, search: str, *,
                or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
         .order_by(func.lower(User.name), User.email).limit(limit)
     )]
+def set_content_language(organisation: Organisation, language: str) -> bool:
+    """Set the organisation's default content language (``fi``, ``sv`` or ``en``); returns False when unchanged.
+
+    New people of the organisation (invited, imported, signed in through its
+    identity provider) get it as their language until they choose another.
+    Raises :class:`DomainError` (field ``content_language``) for another value.
+    """
+    from kampus.i18n import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise DomainError(_("Choose a language from the list."), field="content_language")
+    if organisation.content_language == language:
+        return False
+    organisation.content_language = language
+    db.session.flush()
+    return True
 
 
 def invite_staff(organisation: Organisation, *, email: str, name: str = "", team: Team | None = None,

@@ -21,7 +21,9 @@ from kampus.auth.mail import mail_configured
 from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.orgs import services
-from kampus.orgs.forms import AddMemberForm, ImportConfirmForm, ImportUploadForm, InviteForm, TeamNameForm
+from kampus.orgs.forms import (
+    AddMemberForm, ImportConfirmForm, ImportUploadForm, InviteForm, SettingsForm, TeamNameForm,
+)
 from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
 from kampus.routing import large_upload
 
@@ -53,6 +55,28 @@ def overview():
     radar, trend_line = charts_for(figures)
     return render_template("orgs/overview.html", organisation=organisation, summary=summary,
                            overview=figures, radar=radar, trend_line=trend_line)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    """The organisation's settings: the default language of the material for its people."""
+    organisation = require_manager()
+    from kampus.i18n import LANGUAGE_NAMES, LANGUAGES
+
+    form = SettingsForm() if request.method == "POST" else SettingsForm(
+        formdata=None, content_language=organisation.content_language)
+    form.content_language.choices = [(lang, LANGUAGE_NAMES[lang]) for lang in LANGUAGES]
+    if form.validate_on_submit():
+        try:
+            changed = services.set_content_language(organisation, form.content_language.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The settings were saved.") if changed else _("Nothing had changed."), "success")
+            return redirect(url_for("orgs.settings"))
+    return render_template("orgs/settings.html", organisation=organisation, form=form)
 
 
 # --- staff ------------------------------------------------------------------------------

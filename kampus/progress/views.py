@@ -9,14 +9,15 @@ from flask_login import current_user, login_required
 
 from kampus.catalogue.services import get_module, modules_by_slug
 from kampus.catalogue.views import status_labels
-from kampus.content import render_markdown
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
+from kampus.i18n import falls_back
 from kampus.paths.forms import EmptyForm
 from kampus.progress import services
 from kampus.progress.forms import RatingForm, ReflectionForm
 from kampus.progress.integrity import Draw
 from kampus.routing import ascii_int, int_arg
+from kampus.templating import material
 
 bp = Blueprint("progress", __name__)
 
@@ -63,16 +64,28 @@ def _page(module, *, section_index=None, answers=None, reflection_form=None, rat
             formdata=None, rating=str(feedback.rating) if feedback else None, comment=feedback.comment if feedback else ""
         )
     draw, token = _check_form(module, token=token) if (row and module.questions) else (None, None)
+    shown = [module.title, module.summary, *(s.title for s in module.sections), section.body if section else None]
+    if row:
+        shown += [module.reflection, *_drawn_texts(module, draw)]
     return render_template(
-        "progress/study.html",
+        "progress/study.html", fallback=falls_back(shown),
         module=module, row=row, status=status, status_labels=status_labels(),
         blocking=modules_by_slug(blocking), blocking_order=blocking,
-        section=section, section_index=section_index, section_html=render_markdown(section.body) if section else "",
+        section=section, section_index=section_index, section_html=material(section.body, "div", markdown=True) if section else "",
         answers=answers or {}, attempts=services.attempt_count(user_id, module.id),
         draw=draw, draw_token=token, questions={q.id: q for q in module.questions},
         pass_mark=services.pass_mark_for(module, "study"), test_out_mark=services.pass_mark_for(module, "test_out"),
         reflection_form=reflection_form, rating_form=rating_form, action_form=EmptyForm(),
     ), code
+
+
+def _drawn_texts(module, draw) -> list:
+    """The translated texts of the questions a draw shows: prompts and choices."""
+    if draw is None:
+        return []
+    questions = {q.id: q for q in module.questions}
+    return [text for qid in draw.question_ids if qid in questions
+            for text in (questions[qid].prompt, *questions[qid].choices)]
 
 
 def _test_out_page(module, *, answers=None, token=None, code=200):
@@ -82,7 +95,7 @@ def _test_out_page(module, *, answers=None, token=None, code=200):
     draw, token = _check_form(module, token=token) if (module.questions and not blocking and window.allowed) \
         else (None, None)
     return render_template(
-        "progress/test_out.html",
+        "progress/test_out.html", fallback=falls_back([module.title, *_drawn_texts(module, draw)]),
         module=module, blocking=modules_by_slug(blocking), blocking_order=blocking, window=window,
         draw=draw, draw_token=token, questions={q.id: q for q in module.questions}, answers=answers or {},
         pass_mark=services.pass_mark_for(module, "test_out"), action_form=EmptyForm(),
@@ -196,8 +209,9 @@ def attempt(slug: str, attempt_id: int):
     shown = [(questions[qid], draw.orders[qid] if draw else range(len(questions[qid].choices)))
              for qid in (draw.question_ids if draw else questions) if qid in questions]
     status = services.module_statuses(current_user.id, [module.slug])[module.slug]
+    texts = [module.title, *(t for q, _order in shown for t in (q.prompt, *q.choices, q.explanation))]
     return render_template(
-        "progress/attempt.html", module=module, attempt=stored, result=result, shown=shown,
+        "progress/attempt.html", fallback=falls_back(texts), module=module, attempt=stored, result=result, shown=shown,
         answers={int(k): v for k, v in (stored.answers or {}).items()},
         status=status, status_labels=status_labels(), started=services.check_kind(current_user.id, module) == "study",
         window=services.test_out_window(current_user.id, module) if stored.kind == "test_out" else None,

@@ -173,7 +173,7 @@ def export_csv_chunks(organisation_id: int, team_id: int | None = None):
 
 def charts_for(overview: Overview):
     """The radar (share with the basics; average level scaled to 1–6) and the trend line of ``overview``."""
-    from flask_babel import format_date
+    from kampus.i18n import format_date
 
     from kampus.reports.charts import line, radar
 

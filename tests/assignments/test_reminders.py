@@ -138,7 +138,8 @@ def body(message) -> str:
 
 
 def date_in(lang: str, day: dt.date) -> str:
-    return format_date(day, locale=lang)
+    # Finland's Finnish and Swedish, British English: 5.12.2026, 5.12.2026, 05/12/2026.
+    return format_date(day, "short", locale={"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}[lang])
 
 
 def sent_rows() -> int:

@@ -68,7 +68,7 @@ def test_dry_run_writes_nothing_then_confirm_applies_all(app):
     response = client.post(IMPORT + "/confirm", data=confirm_data(html))
     assert response.status_code == 302
     module = get_module("tuotu-moduuli")
-    assert module is not None and module.sections[0].title == "Osa"
+    assert module is not None and module.sections[0].title == {"fi": "Osa"}
     actions = [e.action for e in audit_entries()]
     assert "module.create" in actions and "catalogue.import" in actions
     assert all(e.user_id == admin.id for e in audit_entries())
@@ -90,19 +90,19 @@ def test_a_cycle_in_an_import_is_refused_and_named(app):
         {"before": "eriyttaminen-ja-inkluusio", "after": "digipedagogiikka", "kind": "required"}]})
     before = snapshot_database()
     html = upload(client, text).get_data(as_text=True)
-    assert "cycle: digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen → eriyttaminen-ja-inkluusio" in html
+    assert "kehä: digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen → eriyttaminen-ja-inkluusio" in html  # in the admin's language
     assert "/import/confirm" not in html
     # a forged confirmation of the same text is checked again and refused
     forged = {"csrf_token": token(client, IMPORT), "text": text, "name": "x.yaml", "version": str(current_version())}
     response = client.post(IMPORT + "/confirm", data=forged)
-    assert response.status_code == 200 and "cycle:" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "kehä:" in response.get_data(as_text=True)
     after = snapshot_database()
     assert {k: v for k, v in after.items() if k != "users"} == {k: v for k, v in before.items() if k != "users"}
 
 
 def test_malformed_yaml_and_non_utf8_are_reported(app):
     client, _admin = admin_client(app)
-    assert "malformed YAML" in upload(client, "modules: [\n  - slug: x\n bad").get_data(as_text=True)
+    assert "virheellistä YAMLia" in upload(client, "modules: [\n  - slug: x\n bad").get_data(as_text=True)
     response = client.post(IMPORT, data={"csrf_token": token(client, IMPORT),
                                          "file": (io.BytesIO(b"\xff\xfe\x00"), "c.yaml")},
                            content_type="multipart/form-data")
@@ -168,7 +168,7 @@ def test_an_import_through_the_page_that_edits_one_question_keeps_the_learners_a
     assert _question_ids(slug) == ids
     db.session.expire_all()
     named = [db.session.get(Question, int(key)) for key in db.session.get(Attempt, attempt.id).answers]
-    assert None not in named and named[0].prompt == "Kokonaan uudelleen muotoiltu kysymys?"
+    assert None not in named and named[0].prompt["fi"] == "Kokonaan uudelleen muotoiltu kysymys?"
     [entry] = audit_entries(action="module.update")
     assert entry.module_slug == slug and set(entry.changes) == {"self_check"}
 

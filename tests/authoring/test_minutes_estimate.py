@@ -15,7 +15,7 @@ def edit_url(slug: str) -> str:
 def test_the_editor_shows_the_estimate_and_warns_about_an_inflated_figure(app):
     client, _admin = admin_client(app)
     module = get_module(SLUG)
-    words = count_words(*(s.title + "\n" + s.body for s in module.sections))
+    words = count_words(*(s.title["fi"] + "\n" + s.body["fi"] for s in module.sections))
     expected = estimate_minutes(words, len(module.questions), bool(module.reflection))
     module.minutes = 4 * expected  # an inflated figure, as the first seed had
     db.session.commit()

@@ -32,9 +32,9 @@ def test_an_admin_creates_a_module_with_sections_and_a_question(app):
                       questions=[("Mikä on oikein?", ["Väärä", "Oikea", "Myös oikea"], [1, 2], "Selitys.")])
     assert response.headers["Location"].endswith(edit_url("uusi-moduuli"))
     module = get_module("uusi-moduuli")
-    assert [s.title for s in module.sections] == ["Johdanto", "Syvemmälle"]
-    assert module.sections[0].body == "Eka\n"
-    assert module.questions[0].choices == ["Väärä", "Oikea", "Myös oikea"]
+    assert [s.title for s in module.sections] == [{"fi": "Johdanto"}, {"fi": "Syvemmälle"}]
+    assert module.sections[0].body == {"fi": "Eka\n"}
+    assert module.questions[0].choices == [{"fi": "Väärä"}, {"fi": "Oikea"}, {"fi": "Myös oikea"}]
     assert module.questions[0].correct == [1, 2]
     assert module.pass_mark == 70 and module.status == "draft" and module.competences == ["1.3", "2.2"]
     assert current_version() == version + 1
@@ -112,14 +112,14 @@ def test_editing_sections_and_questions_keeps_their_ids_and_order(app):
     response = client.post(edit_url("uusi-moduuli"), data=data)
     assert response.status_code == 302
     module = get_module("uusi-moduuli")
-    assert [q.prompt for q in module.questions] == ["Q2", "Q1"]
+    assert [q.prompt["fi"] for q in module.questions] == ["Q2", "Q1"]
     assert [q.id for q in module.questions] == question_ids[::-1]
     assert [s.id for s in module.sections] == section_ids
-    assert module.sections[1].body == "b muutettu\n"
+    assert module.sections[1].body == {"fi": "b muutettu\n"}
     entry = audit_entries(module_slug="uusi-moduuli")[-1]
     assert entry.action == "module.update"
     assert set(entry.changes) == {"sections", "self_check"}
-    assert entry.changes["sections"]["before"][1]["body"] == "b\n"
+    assert entry.changes["sections"]["before"][1]["body"] == {"fi": "b\n"}
 
 
 def test_saving_without_changes_writes_nothing(app):

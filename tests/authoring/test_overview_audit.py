@@ -19,7 +19,7 @@ def test_overview_shows_warnings_translations_self_checks_and_ratings(app):
     db.session.commit()
     html = client.get("/admin/content").get_data(as_text=True)
     row = html.split('data-slug="digipedagogiikka"')[1].split("</tr>")[0]
-    assert "3.0 / 5" in row and "(2 " in row  # average of 4 and 2, two ratings
+    assert "3,0 / 5" in row and "(2 " in row  # average of 4 and 2, two ratings, a Finnish decimal comma
     assert "<td>1</td>" in row  # one comment
     assert "Hyvä kurssi" in html
     assert 'id="checks-title"' in html

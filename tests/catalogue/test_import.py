@@ -251,7 +251,7 @@ def test_a_valid_import_adds_and_updates_exactly_what_it_says(app, runner, tmp_p
     assert changed.title["fi"] == "Tiedolla johtaminen käytännössä"
     assert changed.edit_version > edit_version
     added = db.session.scalar(select(Module).where(Module.slug == "arviointikierros"))
-    assert [s.title for s in added.sections] == ["Ydinasiat", "Esimerkki"]
+    assert [s.title["fi"] for s in added.sections] == ["Ydinasiat", "Esimerkki"]
     assert [q.correct for q in added.questions] == [[1]] and added.pass_mark == 70
     assert added.theme.slug == THEME and added.level == "B1"
     new_edges = db.session.scalars(select(Prerequisite).where(Prerequisite.after_id == added.id)).all()

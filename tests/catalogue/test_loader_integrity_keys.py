@@ -11,6 +11,8 @@ QUESTION = {"prompt": "Kysymys?", "choices": ["a", "b", "c"], "correct": [1], "e
 
 
 def read(self_check: dict):
+    # One dict per question: the same object three times would be dumped as a YAML alias, which the loader refuses.
+    self_check = {**self_check, "questions": [copy.deepcopy(q) for q in self_check.get("questions", [])]}
     module = {"slug": "m", "theme": "t", "position": 1, "title": {"fi": "M"}, "level": "A1", "minutes": 10,
               "self_check": self_check}
     data, errors = CatalogueData(), []

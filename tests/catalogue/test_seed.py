@@ -76,10 +76,10 @@ def test_every_module_has_substantive_finnish_material(app):
         assert len(module.sections) >= 2, module.slug
         assert [s.position for s in module.sections] == list(range(1, len(module.sections) + 1))
         for section in module.sections:
-            assert section.title.strip(), module.slug
-            assert len(section.body.strip()) >= 400, (module.slug, section.title)
+            assert section.title["fi"].strip(), module.slug
+            assert len(section.body["fi"].strip()) >= 400, (module.slug, section.title)
             # Finnish prose, not a placeholder: the letters ä/ö and common Finnish words occur.
-            assert any(ch in section.body for ch in "äöÄÖ"), (module.slug, section.title)
+            assert any(ch in section.body["fi"] for ch in "äöÄÖ"), (module.slug, section.title)
 
 
 def test_every_module_has_a_self_check_with_explanations_and_a_reflection(app):
@@ -87,11 +87,11 @@ def test_every_module_has_a_self_check_with_explanations_and_a_reflection(app):
         assert module.pass_mark is not None and 1 <= module.pass_mark <= 100, module.slug
         assert len(module.questions) >= 3, module.slug
         for question in module.questions:
-            assert question.prompt.strip(), module.slug
+            assert question.prompt["fi"].strip(), module.slug
             assert len(question.choices) >= 2, module.slug
             assert question.correct and all(0 <= c < len(question.choices) for c in question.correct), module.slug
-            assert question.explanation.strip(), (module.slug, question.prompt)
-        assert module.reflection and module.reflection.strip(), module.slug
+            assert question.explanation["fi"].strip(), (module.slug, question.prompt)
+        assert module.reflection and module.reflection["fi"].strip(), module.slug
 
 
 def test_every_module_has_a_level_minutes_and_target_groups(app):
@@ -206,8 +206,8 @@ def test_editing_a_module_in_yaml_updates_it_by_slug(app, runner, tmp_path):
     assert module.id == module_id
     assert module.title["fi"] == "Digikyvykkyyden itsearviointi ja sen hyödyntäminen"
     assert module.title["en"] == "Self-assessment of digital capability"
-    assert NEW_SENTENCE in module.sections[0].body
-    assert OLD_SENTENCE not in module.sections[0].body
+    assert NEW_SENTENCE in module.sections[0].body["fi"]
+    assert OLD_SENTENCE not in module.sections[0].body["fi"]
     assert module.edit_version > edit_version
     assert current_version() == version + 1
 

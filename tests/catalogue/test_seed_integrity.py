@@ -44,7 +44,7 @@ def questions(module: dict) -> list[dict]:
 
 
 def words(module: dict) -> int:
-    return sum(len(section["body"].split()) for section in module["sections"])
+    return sum(len(section["body"]["fi"].split()) for section in module["sections"])
 
 
 def estimated_minutes(module: dict) -> int:
@@ -59,10 +59,12 @@ def estimated_minutes(module: dict) -> int:
 def _by_length_rank(rank: int):
     """Pick the choice that is ``rank``-th by length (0 = longest); a tie counts for the strategy."""
 
-    def pick(choices: list[str]) -> set[int]:
-        lengths = sorted((len(c) for c in choices), reverse=True)
+    def pick(choices: list[dict]) -> set[int]:
+        # Judged on the Finnish texts (every choice has one); the translations are held to the same balance.
+        texts = [c["fi"] for c in choices]
+        lengths = sorted((len(c) for c in texts), reverse=True)
         wanted = lengths[min(rank, len(lengths) - 1)]
-        return {i for i, c in enumerate(choices) if len(c) == wanted}
+        return {i for i, c in enumerate(texts) if len(c) == wanted}
 
     return pick
 
@@ -136,7 +138,7 @@ def check_question_pools(files=None) -> list[str]:
         if len(qs) < MIN_QUESTIONS:
             problems.append(f"{module['slug']}: {len(qs)} questions (at least {MIN_QUESTIONS})")
         for i, q in enumerate(qs, start=1):
-            if not q["explanation"].strip():
+            if not q["explanation"].get("fi", "").strip():
                 problems.append(f"{module['slug']}: question {i} has no explanation")
     return problems
 
@@ -199,7 +201,7 @@ def test_the_checks_catch_a_gameable_self_check():
         "self_check": {
             "pass_mark": 70,
             "questions": [
-                {"prompt": "?", "choices": ["a", "bb", "a much longer right answer", "c"], "correct": [2], "explanation": "x"}
+                {"prompt": "?", "choices": [{"fi": c} for c in ("a", "bb", "a much longer right answer", "c")], "correct": [2], "explanation": "x"}
             ]
             * 6,
         },

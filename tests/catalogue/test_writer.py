@@ -84,7 +84,7 @@ def test_an_import_that_edits_one_question_keeps_every_question_id(app, runner, 
     assert len(ids) >= 3
     attempt = learner_attempt()
     record = record_of()
-    record["self_check"]["questions"][1]["prompt"] += " Perustele."
+    record["self_check"]["questions"][1]["prompt"]["fi"] += " Perustele."
     record["self_check"]["questions"][2]["explanation"] = "Uusi selitys."
     before = snapshot()
 
@@ -95,7 +95,7 @@ def test_an_import_that_edits_one_question_keeps_every_question_id(app, runner, 
     assert question_ids() == ids and section_ids() == sections
     questions = attempt_questions(attempt.id)
     assert None not in questions and [q.id for q in questions] == ids
-    assert questions[1].prompt.endswith("Perustele.") and questions[2].explanation == "Uusi selitys."
+    assert questions[1].prompt["fi"].endswith("Perustele.") and questions[2].explanation == {"fi": "Uusi selitys."}
     after = snapshot()
     module_id = db.session.scalar(select(Module.id).where(Module.slug == SLUG))
     assert [r for r in after["questions"] if r[1] != module_id] == [r for r in before["questions"] if r[1] != module_id]
@@ -128,13 +128,13 @@ def test_an_import_matches_questions_by_prompt_then_position(app, runner, tmp_pa
 def test_an_import_that_edits_one_section_keeps_every_section_id(app, runner, tmp_path):
     sections = section_ids()
     record = record_of()
-    record["sections"][0]["title"] += " (päivitetty)"
-    record["sections"][-1]["body"] += "\nLisäys.\n"
+    record["sections"][0]["title"]["fi"] += " (päivitetty)"
+    record["sections"][-1]["body"]["fi"] += "\nLisäys.\n"
     result = import_file(runner, write_import(tmp_path, [record]))
     assert result.exit_code == 0, result.output
     assert section_ids() == sections
     module = get_module(SLUG)
-    assert module.sections[0].title.endswith("(päivitetty)") and "Lisäys." in module.sections[-1].body
+    assert module.sections[0].title["fi"].endswith("(päivitetty)") and "Lisäys." in module.sections[-1].body["fi"]
 
 
 def test_an_import_cannot_turn_a_published_module_into_a_draft_and_writes_nothing(app, runner, tmp_path):
@@ -185,7 +185,7 @@ def test_editing_one_question_in_the_editor_keeps_every_question_id(app):
 
     assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
     assert question_ids() == ids and section_ids() == sections
-    assert get_module(SLUG).questions[1].prompt == "Muutettu kysymys editorissa?"
+    assert get_module(SLUG).questions[1].prompt["fi"] == "Muutettu kysymys editorissa?"
     assert None not in attempt_questions(attempt.id)
 
 
@@ -239,7 +239,7 @@ def test_reseeding_after_editing_one_question_keeps_every_question_id(app, runne
     folder = copy_seed(tmp_path)
 
     def change(module):
-        module["self_check"]["questions"][0]["prompt"] += " (tarkennettu)"
+        module["self_check"]["questions"][0]["prompt"]["fi"] += " (tarkennettu)"
 
     slug = edit_first_module(folder, change)
     ids, sections = question_ids(slug), section_ids(slug)
@@ -321,4 +321,4 @@ def test_sections_are_matched_by_title_then_position(app):
     apply_module_content(module, record, actor=None, source="import")
     db.session.commit()
     assert section_ids() == [ids[1], ids[0], *ids[2:]]
-    assert db.session.scalar(select(Section).where(Section.id == ids[0])).title == "Uusi nimi ensimmäiselle"
+    assert db.session.scalar(select(Section).where(Section.id == ids[0])).title == {"fi": "Uusi nimi ensimmäiselle"}

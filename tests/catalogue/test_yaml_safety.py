@@ -85,7 +85,7 @@ def test_three_thousand_levels_of_nesting_give_a_clear_error(app, style):
     response = upload(client, text)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "malformed YAML" in page and ("sisäkkäisiä tasoja on enemmän kuin 20" in page or "nesting depth" in page)
+    assert "virheellistä YAMLia" in page and ("sisäkkäisiä tasoja on enemmän kuin 20" in page or "nesting depth" in page)
     assert len(page) < 20_000
 
 
@@ -94,7 +94,7 @@ def test_a_huge_value_is_quoted_in_an_error_only_in_part(app):
     record = new_module("pitka-taso", level="B" * 200_000)
     response = upload(client, yaml.safe_dump({"modules": [record]}, allow_unicode=True))
     page = response.get_data(as_text=True)
-    assert "must be one of A1" in page and "B" * 79 + "…" in page
+    assert "pitää olla jokin näistä: A1" in page and "B" * 79 + "…" in page  # in the admin's language
     assert "B" * 81 not in page and len(page) < 20_000
     _data, errors = parse(yaml.safe_dump({"prerequisites": [{"before": "a" * 5000, "after": "b", "kind": "x" * 5000}]}))
     assert errors and all(len(e) < 400 for e in errors)

@@ -106,6 +106,9 @@ ROUTES: list[Route] = [
     Route("POST", "/org/staff/{learner_a}/reactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{invited_a}/link", managers(302)),
     Route("POST", "/org/staff/{learner_a}/link", managers(302)),  # refused: a password link is not a manager's
+    Route("GET", "/org/settings", managers(200, 200)),
+    Route("POST", "/org/settings", managers(302, 302), data=lambda ids: {"content_language": "sv"},
+          writes=frozenset({"manager_a", "manager_b"})),
     Route("GET", "/org/teams", managers(200, 200)),
     Route("POST", "/org/teams", managers(302, 302), data=lambda ids: {"name": "Uusi tiimi"},
           writes=frozenset({"manager_a", "manager_b"})),

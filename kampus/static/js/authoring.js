@@ -35,7 +35,7 @@
 
   form.addEventListener("input", function (event) {
     var textarea = event.target;
-    if (!textarea || textarea.tagName !== "TEXTAREA" || !/^sections-\d+-body$/.test(textarea.id)) {
+    if (!textarea || textarea.tagName !== "TEXTAREA" || !/^sections-\d+-body(_sv|_en)?$/.test(textarea.id)) {
       return;
     }
     var target = document.getElementById(textarea.id + "-preview");
