@@ -2,7 +2,7 @@
 modules of the translated theme files has the language.
 
 Written as a function over all modules with the list of files it applies to:
-when the Swedish material of themes 5–8 arrives, add their files to SV_FILES.
+every theme file is in SV_FILES; themes 1 and 5 (the international partners') in EN_FILES.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from kampus.catalogue.loader import read_catalogue
 CATALOGUE = Path(__file__).resolve().parents[2] / "seed" / "catalogue"
 #: Theme files whose every module must be complete in Swedish.
 SV_FILES = ["01-digistrategia.yaml", "02-osaamisen-johtaminen.yaml", "03-digitaalinen-infrastruktuuri.yaml",
-            "04-verkostoituminen.yaml"]
+            "04-verkostoituminen.yaml", "05-pedagogiikka.yaml", "06-ohjaus-ja-tuki.yaml",
+            "07-oppijoiden-digiosaaminen.yaml", "08-digitaaliset-sisallot.yaml"]
 #: Theme files whose every module must be complete in English (the international partners' themes).
-EN_FILES = ["01-digistrategia.yaml"]
+EN_FILES = ["01-digistrategia.yaml", "05-pedagogiikka.yaml"]
 
 
 def modules_of(files: list[str]) -> list[dict]:
