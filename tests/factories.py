@@ -146,3 +146,23 @@ def make_world() -> World:
         team_a=make_team(org_a, "Tiimi A", [learner_a]),
         team_b=make_team(org_b, "Tiimi B", [learner_b]),
     )
+
+
+def drop_language(slug: str, lang: str) -> None:
+    """Take one language out of a module's material (title and summary stay): the seed has
+    every part in Swedish, so the fallback tests make a module "not translated yet"."""
+    from sqlalchemy import select
+
+    from kampus.catalogue.models import Module
+
+    def without(value):
+        return {k: v for k, v in value.items() if k != lang} if isinstance(value, dict) else value
+
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    for section in module.sections:
+        section.title, section.body = without(section.title), without(section.body)
+    for question in module.questions:
+        question.prompt, question.explanation = without(question.prompt), without(question.explanation)
+        question.choices = [without(choice) for choice in question.choices]
+    module.reflection = without(module.reflection)
+    db.session.commit()
