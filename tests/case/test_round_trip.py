@@ -103,7 +103,7 @@ def test_a_package_with_a_cycle_is_refused_and_nothing_is_written(empty_app, see
     before = snapshot_database()
     with pytest.raises(ValidationFailed) as refused:
         import_case_package(broken)
-    assert "cycle" in str(refused.value)
+    assert "kehä" in str(refused.value) or "cycle" in str(refused.value)  # the engine names the loop (translated)
     db.session.rollback()
     assert snapshot_database() == before
 

@@ -10,7 +10,7 @@ from kampus.app import create_app
 from kampus.extensions import db
 from tests.conftest import config_for
 
-BEFORE = "0006_user_secret"  # the head before this revision (0013_outbox when it was written)
+BEFORE = "0016_report_aggregates"  # the head before this revision
 REVISION = "0015_material_languages"
 BODY = "**Lihavoitu** teksti,\nrivinvaihto ja ääkköset: åäö.\n"
 
@@ -28,15 +28,15 @@ def test_material_moves_to_language_maps_and_back(db_url):
     with app.app_context():
         upgrade(revision=BEFORE)
         with db.engine.begin() as c:
-            c.execute(text("INSERT INTO themes (id, slug, position, title, description) "
-                           "VALUES (1, 't', 1, '{\"fi\": \"Teema\"}', '{}')"))
+            c.execute(text("INSERT INTO themes (id, slug, position, title, description, case_uuid) "
+                           "VALUES (1, 't', 1, '{\"fi\": \"Teema\"}', '{}', '00000000-0000-4000-8000-00000000000a')"))
             c.execute(text(
                 "INSERT INTO modules (id, slug, theme_id, position, title, summary, level, minutes, target_groups, "
-                "competences, status, reflection, pass_mark, edit_version, updated_at) VALUES "
+                "competences, status, reflection, pass_mark, edit_version, updated_at, case_uuid) VALUES "
                 "(1, 'a', 1, 1, '{\"fi\": \"A\"}', '{}', 'A1', 10, '[]', '[]', 'published', 'Mitä opit?', 70, 1, "
-                "'2026-12-01 00:00:00'),"
+                "'2026-12-01 00:00:00', '00000000-0000-4000-8000-00000000000b'),"
                 "(2, 'b', 1, 2, '{\"fi\": \"B\"}', '{}', 'A1', 10, '[]', '[]', 'draft', NULL, NULL, 1, "
-                "'2026-12-01 00:00:00')"))
+                "'2026-12-01 00:00:00', '00000000-0000-4000-8000-00000000000c')"))
             c.execute(text("INSERT INTO sections (id, module_id, position, title, body) VALUES "
                            "(1, 1, 1, 'Ydinasiat', :body), (2, 1, 2, 'Toinen', 'x\n')"), {"body": BODY})
             c.execute(text("INSERT INTO questions (id, module_id, position, prompt, choices, correct, explanation) "
