@@ -15,7 +15,8 @@ def test_landing_and_statement_in_each_language(page, base_url, axe, language, h
     page.goto(base_url + "/")
     page.get_by_role("button", name=language).click()
     expect_lang = {"Suomi": "fi", "Svenska": "sv", "English": "en"}[language]
-    page.wait_for_function(f"document.documentElement.lang === '{expect_lang}'")
+    # During the navigation the document may not exist yet: wait for the new page's lang.
+    page.wait_for_function(f"document.documentElement !== null && document.documentElement.lang === '{expect_lang}'")
     assert page.get_by_role("heading", level=1).inner_text() == heading
     axe(page)
     page.get_by_role("link", name=statement).click()
