@@ -22,7 +22,7 @@ run: install i18n db
 
 # The whole suite on SQLite, then every test that touches the database again on
 # PostgreSQL (the browser journeys run once, on SQLite).
-test: install-test system-test-deps i18n
+test: install-test lint system-test-deps i18n
 	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 	bash tests/with_postgres.sh $(BIN)/pytest $(XDIST) -m "db and not browser" $(PYTEST_ARGS)
 
@@ -30,7 +30,7 @@ test: install-test system-test-deps i18n
 test-fast: install-test i18n
 	$(BIN)/pytest $(XDIST) -m "not browser" --ignore=tests/browser --ignore=tests/security --ignore=tests/scale $(PYTEST_ARGS)
 
-# The lint and format gate (configured in pyproject.toml); make test runs it first.
+# The lint and format gate (configured in pyproject.toml); make test runs it before any test.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -65,12 +65,13 @@ tests/node_modules/.package-lock.json: tests/package-lock.json
 	touch $@
 
 # Debian's Chromium for the browser tests, PostgreSQL's server for the db tests and
-# redis-server for the Celery tests.
+# redis-server for the Celery tests, xmlsec1 for SAML signatures.
 system-test-deps:
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

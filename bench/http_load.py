@@ -65,7 +65,10 @@ class Server:
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "--timeout", "30", app],
-            cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_ready(self, path: str, timeout: float = 30) -> None:
@@ -125,20 +128,29 @@ def sign_in(port: int, email: str) -> dict:
     cookies: dict = {}
     _, _, html = request(port, "GET", "/login", cookies=cookies)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
-    status, headers, _ = request(port, "POST", "/login", cookies=cookies,
-                                 body={"email": email, "password": DEMO_PASSWORD, "csrf_token": token})
+    status, headers, _ = request(
+        port, "POST", "/login", cookies=cookies, body={"email": email, "password": DEMO_PASSWORD, "csrf_token": token}
+    )
     if status != 302 or "/login" in headers.get("Location", ""):
         raise SystemExit(f"sign-in as {email} failed ({status})")
     return cookies
 
 
 def wrk(url: str, cookies: dict | None, args) -> dict:
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-               "-H", f"User-Agent: {USER_AGENT}"]
+    command = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--latency",
+        "-H",
+        f"User-Agent: {USER_AGENT}",
+    ]
     if cookies:
         command += ["-H", f"Cookie: {cookie_header(cookies)}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, timeout=args.duration + 30,
-                            check=True).stdout
+    output = subprocess.run(
+        command + [url], capture_output=True, text=True, timeout=args.duration + 30, check=True
+    ).stdout
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
@@ -180,9 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         for command in (["db", "upgrade"], ["seed", "--demo"]):
             # Not the venv's ``kampus`` script: it imports the package it was installed
             # from, which in a git worktree is another checkout (other migrations).
-            subprocess.run([sys.executable, "-c", "from kampus.app import cli; cli()", *command], cwd=ROOT, env=env,
-                           check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+            subprocess.run(
+                [sys.executable, "-c", "from kampus.app import cli; cli()", *command],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=300,
+            )
 
         hello = Server("hello:app", ROOT / "bench", env)
         stack.callback(hello.stop)
@@ -211,29 +229,37 @@ def main(argv: list[str] | None = None) -> int:
             (f"learner path {path_link.group(1)}", f"{base}{path_link.group(1)}", learner),
             (f"manager team page {team.group(1)}", f"{base}{team.group(1)}", manager),
         ]
-        print(f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency; "
-              f"gunicorn -w 2 (sync workers); {os.cpu_count()} CPUs", flush=True)
+        print(
+            f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s --latency; "
+            f"gunicorn -w 2 (sync workers); {os.cpu_count()} CPUs",
+            flush=True,
+        )
         hello_before = wrk(f"http://127.0.0.1:{hello.port}/", None, args)
         results = [(name, wrk(url, cookies, args)) for name, url, cookies in targets]
         hello_after = wrk(f"http://127.0.0.1:{hello.port}/", None, args)
         baseline = (hello_before["rps"] + hello_after["rps"]) / 2
 
         print(f"{'':34} {'req/s':>9} {'ratio':>7} {'p50':>9} {'p75':>9} {'p90':>9} {'p99':>9}  errors")
-        for name, result in [("bare Flask hello (before)", hello_before)] + results + [
-                ("bare Flask hello (after)", hello_after)]:
+        for name, result in (
+            [("bare Flask hello (before)", hello_before)] + results + [("bare Flask hello (after)", hello_after)]
+        ):
             lat = result["latency"]
             errors = f"{result['non_2xx']} non-2xx" if result["non_2xx"] else ""
             if result["socket_errors"]:
                 errors += f" socket: {result['socket_errors']}"
-            print(f"{name:34} {result['rps']:9.1f} {result['rps'] / baseline:6.1%} "
-                  f"{lat.get('50', '-'):>9} {lat.get('75', '-'):>9} {lat.get('90', '-'):>9} {lat.get('99', '-'):>9}"
-                  f"  {errors}")
+            print(
+                f"{name:34} {result['rps']:9.1f} {result['rps'] / baseline:6.1%} "
+                f"{lat.get('50', '-'):>9} {lat.get('75', '-'):>9} {lat.get('90', '-'):>9} {lat.get('99', '-'):>9}"
+                f"  {errors}"
+            )
         dashboard_share = results[1][1]["rps"] / baseline
         print()
         print(f"baseline: the bare app's mean of {hello_before['rps']:.0f} and {hello_after['rps']:.0f} req/s")
         met = dashboard_share >= TARGET_DASHBOARD_SHARE and not results[1][1]["non_2xx"]
-        print(f"target: learner dashboard ≥ {TARGET_DASHBOARD_SHARE:.0%} of the bare app's requests/s: "
-              f"{dashboard_share:.1%} — {'met' if met else 'NOT met'}")
+        print(
+            f"target: learner dashboard ≥ {TARGET_DASHBOARD_SHARE:.0%} of the bare app's requests/s: "
+            f"{dashboard_share:.1%} — {'met' if met else 'NOT met'}"
+        )
     return 0
 
 

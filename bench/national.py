@@ -58,8 +58,19 @@ def _rows_for(user_id, path, module_id, basics, theme_ids, now, rng, progress, e
         taken.add(mid)
         if index < done:
             status = "recognised" if rng.random() < 0.1 else "completed"
-            progress.append((user_id, mid, status, 0, None if status == "recognised" else rng.randint(60, 100),
-                             "self_assessment" if status == "recognised" else None, when, when, when))
+            progress.append(
+                (
+                    user_id,
+                    mid,
+                    status,
+                    0,
+                    None if status == "recognised" else rng.randint(60, 100),
+                    "self_assessment" if status == "recognised" else None,
+                    when,
+                    when,
+                    when,
+                )
+            )
             events.append((user_id, mid, status, "{}", when))
         elif index < len(path):
             progress.append((user_id, mid, "in_progress", 1, None, None, when, None, when))
@@ -97,13 +108,14 @@ def build(app, args, rng: random.Random) -> dict:
         db.session.commit()
         template_id, path = pages.make_template(rng)
         db.session.commit()
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         today = now.date()
         module_id = dict(db.session.execute(select(Module.slug, Module.id)).all())
         theme_ids = list(db.session.scalars(select(Theme.id).order_by(Theme.position)))
         basics = {t: set() for t in theme_ids}
-        for mid, tid in db.session.execute(select(Module.id, Module.theme_id).where(
-                Module.status == "published", Module.level.in_(("A1", "A2", "B1")))):
+        for mid, tid in db.session.execute(
+            select(Module.id, Module.theme_id).where(Module.status == "published", Module.level.in_(("A1", "A2", "B1")))
+        ):
             basics[tid].add(mid)
         password_hash = hash_password(PASSWORD)
         conn = db.session.connection()
@@ -112,69 +124,144 @@ def build(app, args, rng: random.Random) -> dict:
         world = {"orgs": {}, "template_id": template_id, "path_length": len(path)}
         progress_total = events_total = 0
         for slug, name, staff, team_size in plan:
-            org_id = conn.execute(insert(Organisation).values(slug=slug, name=name, created_at=now)
-                                  .returning(Organisation.id)).scalar_one()
+            org_id = conn.execute(
+                insert(Organisation).values(slug=slug, name=name, created_at=now).returning(Organisation.id)
+            ).scalar_one()
             manager_email = f"esihenkilo@{slug}.example"
-            people = [{
-                "email": manager_email, "name": f"Esihenkilö {name}", "password_hash": password_hash,
-                "language": "fi", "target_group": "management", "organisation_id": org_id, "is_manager": True,
-                "is_admin": False, "active": True, "created_at": now,
-            }] + [{
-                "email": f"h{n:05d}@{slug}.example", "name": f"Henkilö {n:05d}", "password_hash": password_hash,
-                "language": "fi", "target_group": "teaching", "organisation_id": org_id, "is_manager": False,
-                "is_admin": False, "active": True, "created_at": now,
-            } for n in range(staff)]
+            people = [
+                {
+                    "email": manager_email,
+                    "name": f"Esihenkilö {name}",
+                    "password_hash": password_hash,
+                    "language": "fi",
+                    "target_group": "management",
+                    "organisation_id": org_id,
+                    "is_manager": True,
+                    "is_admin": False,
+                    "active": True,
+                    "created_at": now,
+                }
+            ] + [
+                {
+                    "email": f"h{n:05d}@{slug}.example",
+                    "name": f"Henkilö {n:05d}",
+                    "password_hash": password_hash,
+                    "language": "fi",
+                    "target_group": "teaching",
+                    "organisation_id": org_id,
+                    "is_manager": False,
+                    "is_admin": False,
+                    "active": True,
+                    "created_at": now,
+                }
+                for n in range(staff)
+            ]
             conn.execute(insert(User), people)
-            ids = list(conn.scalars(select(User.id).where(User.organisation_id == org_id,
-                                                          User.is_manager.is_(False)).order_by(User.id)))
+            ids = list(
+                conn.scalars(
+                    select(User.id).where(User.organisation_id == org_id, User.is_manager.is_(False)).order_by(User.id)
+                )
+            )
             manager_id = conn.scalar(select(User.id).where(User.email == manager_email))
             teams = -(-staff // team_size)
-            conn.execute(insert(Team), [{"organisation_id": org_id, "name": f"Tiimi {t + 1:03d}", "created_at": now}
-                                        for t in range(teams)])
+            conn.execute(
+                insert(Team),
+                [{"organisation_id": org_id, "name": f"Tiimi {t + 1:03d}", "created_at": now} for t in range(teams)],
+            )
             team_ids = list(conn.scalars(select(Team.id).where(Team.organisation_id == org_id).order_by(Team.name)))
-            memberships = [{"team_id": team_ids[i // team_size], "user_id": u, "created_at": now}
-                           for i, u in enumerate(ids)]
+            memberships = [
+                {"team_id": team_ids[i // team_size], "user_id": u, "created_at": now} for i, u in enumerate(ids)
+            ]
             big_team = None
             if staff >= 2000 and slug == "suuropisto":
-                big_team = conn.execute(insert(Team).values(organisation_id=org_id, name="Koko 2000",
-                                                            created_at=now).returning(Team.id)).scalar_one()
+                big_team = conn.execute(
+                    insert(Team).values(organisation_id=org_id, name="Koko 2000", created_at=now).returning(Team.id)
+                ).scalar_one()
                 memberships += [{"team_id": big_team, "user_id": u, "created_at": now} for u in ids[:2000]]
                 team_ids.append(big_team)
             for start in range(0, len(memberships), BATCH):
-                conn.execute(insert(TeamMembership), memberships[start:start + BATCH])
-            conn.execute(insert(Assignment), [{
-                "organisation_id": org_id, "template_id": template_id, "team_id": t,
-                "start": today - dt.timedelta(days=60), "due": today + dt.timedelta(days=rng.randint(-20, 120)),
-                "note": "", "created_by_id": manager_id, "created_at": now,
-            } for t in team_ids])
+                conn.execute(insert(TeamMembership), memberships[start : start + BATCH])
+            conn.execute(
+                insert(Assignment),
+                [
+                    {
+                        "organisation_id": org_id,
+                        "template_id": template_id,
+                        "team_id": t,
+                        "start": today - dt.timedelta(days=60),
+                        "due": today + dt.timedelta(days=rng.randint(-20, 120)),
+                        "note": "",
+                        "created_by_id": manager_id,
+                        "created_at": now,
+                    }
+                    for t in team_ids
+                ],
+            )
             progress, events = [], []
             for u in ids:
                 _rows_for(u, path, module_id, basics, theme_ids, now, rng, progress, events)
-            keys = ("user_id", "module_id", "status", "section_position", "best_score", "recognised_by",
-                    "started_at", "finished_at", "updated_at")
+            keys = (
+                "user_id",
+                "module_id",
+                "status",
+                "section_position",
+                "best_score",
+                "recognised_by",
+                "started_at",
+                "finished_at",
+                "updated_at",
+            )
             for start in range(0, len(progress), BATCH):
-                conn.execute(insert(Progress), [dict(zip(keys, r)) for r in progress[start:start + BATCH]])
+                conn.execute(
+                    insert(Progress), [dict(zip(keys, r, strict=True)) for r in progress[start : start + BATCH]]
+                )
             for start in range(0, len(events), BATCH):
-                conn.execute(insert(LearningEvent), [
-                    {"user_id": u, "module_id": m, "verb": v, "data": {}, "created_at": w}
-                    for u, m, v, _d, w in events[start:start + BATCH]])
+                conn.execute(
+                    insert(LearningEvent),
+                    [
+                        {"user_id": u, "module_id": m, "verb": v, "data": {}, "created_at": w}
+                        for u, m, v, _d, w in events[start : start + BATCH]
+                    ],
+                )
             progress_total += len(progress)
             events_total += len(events)
-            world["orgs"][slug] = {"id": org_id, "manager_email": manager_email, "staff": staff,
-                                   "team_ids": team_ids[:3], "big_team": big_team}
-        admin = {"email": "admin@kampus.example", "name": "Ylläpitäjä", "password_hash": password_hash,
-                 "language": "fi", "target_group": "management", "organisation_id": None, "is_manager": False,
-                 "is_admin": True, "active": True, "created_at": now}
+            world["orgs"][slug] = {
+                "id": org_id,
+                "manager_email": manager_email,
+                "staff": staff,
+                "team_ids": team_ids[:3],
+                "big_team": big_team,
+            }
+        admin = {
+            "email": "admin@kampus.example",
+            "name": "Ylläpitäjä",
+            "password_hash": password_hash,
+            "language": "fi",
+            "target_group": "management",
+            "organisation_id": None,
+            "is_manager": False,
+            "is_admin": True,
+            "active": True,
+            "created_at": now,
+        }
         conn.execute(insert(User), [admin])
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         db.session.remove()
-    world.update(admin_email=admin["email"], progress_rows=progress_total, events=events_total,
-                 people=sum(p[2] for p in plan), build_s=time.perf_counter() - started)
-    print(f"built in {world['build_s']:.0f} s: {len(plan)} organisations, {world['people']:,} people, "
-          f"{progress_total:,} progress rows, {events_total:,} events", flush=True)
+    world.update(
+        admin_email=admin["email"],
+        progress_rows=progress_total,
+        events=events_total,
+        people=sum(p[2] for p in plan),
+        build_s=time.perf_counter() - started,
+    )
+    print(
+        f"built in {world['build_s']:.0f} s: {len(plan)} organisations, {world['people']:,} people, "
+        f"{progress_total:,} progress rows, {events_total:,} events",
+        flush=True,
+    )
     return world
 
 
@@ -204,8 +291,13 @@ def measure_export(app, client, path: str) -> dict:
     response.close()
     seconds = time.perf_counter() - started
     growth = max(0, rss_kb("VmHWM") - before) / 1024
-    return {"status": response.status_code, "seconds": seconds, "mb": size / 1e6, "rss_growth_mb": growth,
-            "streamed": response.is_streamed}
+    return {
+        "status": response.status_code,
+        "seconds": seconds,
+        "mb": size / 1e6,
+        "rss_growth_mb": growth,
+        "streamed": response.is_streamed,
+    }
 
 
 def measure_cold(app, client, path: str, runs: int) -> dict:
@@ -232,16 +324,24 @@ def measure_cold(app, client, path: str, runs: int) -> dict:
         times.append((time.perf_counter() - started) * 1000)
         event.remove(engine, "before_cursor_execute", counter)
         counts.append(counter.count)
-    return {"path": path, "status": response.status_code, "median_ms": statistics.median(times),
-            "queries": max(counts), "html": response.get_data(as_text=True)}
+    return {
+        "path": path,
+        "status": response.status_code,
+        "median_ms": statistics.median(times),
+        "queries": max(counts),
+        "html": response.get_data(as_text=True),
+    }
 
 
 def measure_reminders(app) -> dict:
     runner = app.test_cli_runner()
     started = time.perf_counter()
     result = runner.invoke(args=["remind", "--dry-run"])
-    return {"seconds": time.perf_counter() - started, "exit": result.exit_code,
-            "lines": len(result.output.splitlines())}
+    return {
+        "seconds": time.perf_counter() - started,
+        "exit": result.exit_code,
+        "lines": len(result.output.splitlines()),
+    }
 
 
 def run(url: str, args, label: str) -> list[tuple]:
@@ -258,7 +358,6 @@ def run(url: str, args, label: str) -> list[tuple]:
     if args.build_only:
         return []
     big = world["orgs"]["suuropisto"]
-    small = world["orgs"]["opisto-01"] if "opisto-01" in world["orgs"] else big
     manager, admin = app.test_client(), app.test_client()
     pages.sign_in(manager, big["manager_email"])
     pages.sign_in(admin, world["admin_email"])
@@ -266,7 +365,11 @@ def run(url: str, args, label: str) -> list[tuple]:
 
     def page(name, client, path, target_ms=300.0, target_queries=None, cold=False):
         m = measure_cold(app, client, path, args.runs) if cold else pages.measure(app, client, path, args.runs)
-        ok = m["status"] == 200 and m["median_ms"] <= target_ms and (target_queries is None or m["queries"] <= target_queries)
+        ok = (
+            m["status"] == 200
+            and m["median_ms"] <= target_ms
+            and (target_queries is None or m["queries"] <= target_queries)
+        )
         target = f"≤ {target_ms:g} ms" + (f", ≤ {target_queries} queries" if target_queries else "")
         figure = f"{m['median_ms']:.0f} ms, {m['queries']} queries, {len(m['html']) / 1e3:.0f} kB"
         results.append((name, figure, target, ok))
@@ -278,7 +381,9 @@ def run(url: str, args, label: str) -> list[tuple]:
     page("team page, team of 100 in a 10k org", manager, f"/org/teams/{big['team_ids'][0]}", 300, 12)
     page(f"staff list /org/staff ({big['staff']:,} staff)", manager, "/org/staff", 300)
     page("staff list search ?q=00123", manager, "/org/staff?q=00123", 300)
-    page("team picker search ?find=Henkilö 0", manager, f"/org/teams/{big['team_ids'][0]}?find=Henkil%C3%B6%200", 300, 12)
+    page(
+        "team picker search ?find=Henkilö 0", manager, f"/org/teams/{big['team_ids'][0]}?find=Henkil%C3%B6%200", 300, 12
+    )
     page(f"org overview /org ({big['staff']:,} staff), cold", manager, "/org", 300, cold=True)
     page(f"org overview /org ({big['staff']:,} staff), cached", manager, "/org", 300)
     page(f"admin network overview ({len(world['orgs'])} orgs), cold", admin, "/admin/network", 300, cold=True)

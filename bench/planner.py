@@ -103,8 +103,7 @@ def ordered_floor(graph, goals, satisfied) -> list[str]:
 
     def key(slug):
         attributes = nodes[slug]
-        return (attributes["theme_position"], LEVELS.index(attributes["level"]),
-                attributes["position"], slug)
+        return (attributes["theme_position"], LEVELS.index(attributes["level"]), attributes["position"], slug)
 
     ready = [key(slug) for slug, count in indegree.items() if not count]
     heapq.heapify(ready)
@@ -212,21 +211,21 @@ def main(argv: list[str] | None = None) -> int:
     ratio_met = target["ratio"] <= TARGET_RATIO
     print()
     print(f"targets for {TARGET_SIZE:,} modules:")
-    print(f"  median plan ≤ {TARGET_MEDIAN_MS:g} ms: {target['median_ms']:.3f} ms — "
-          f"{'met' if median_met else 'NOT met'}")
-    print(f"  ratio to floor ≤ {TARGET_RATIO:g}×: {target['ratio']:.2f}× — "
-          f"{'met' if ratio_met else 'NOT met'}")
+    print(
+        f"  median plan ≤ {TARGET_MEDIAN_MS:g} ms: {target['median_ms']:.3f} ms — {'met' if median_met else 'NOT met'}"
+    )
+    print(f"  ratio to floor ≤ {TARGET_RATIO:g}×: {target['ratio']:.2f}× — {'met' if ratio_met else 'NOT met'}")
     floor, order, steps = target["floor_ms"], target["order_ms"], target["steps_ms"]
     print()
-    print(f"breakdown for {TARGET_SIZE:,} modules (medians over the same learners; "
-          "what a correct plan cannot skip):")
+    print(f"breakdown for {TARGET_SIZE:,} modules (medians over the same learners; what a correct plan cannot skip):")
     print(f"  floor: needed set only           {floor * 1000:8.1f} µs   1.00×")
     print(f"  + order (plain keyed Kahn)       {order * 1000:8.1f} µs   {order / floor:.2f}×")
-    print(f"  + steps (Step objects alone)     {(order + steps) * 1000:8.1f} µs   "
-          f"{(order + steps) / floor:.2f}×")
-    print(f"  plan()                           {target['median_ms'] * 1000:8.1f} µs   "
-          f"{target['ratio']:.2f}×   = {target['median_ms'] / (order + steps):.2f}× the floor "
-          "with order and steps")
+    print(f"  + steps (Step objects alone)     {(order + steps) * 1000:8.1f} µs   {(order + steps) / floor:.2f}×")
+    print(
+        f"  plan()                           {target['median_ms'] * 1000:8.1f} µs   "
+        f"{target['ratio']:.2f}×   = {target['median_ms'] / (order + steps):.2f}× the floor "
+        "with order and steps"
+    )
     return 0
 
 

@@ -22,8 +22,15 @@ def main(learners: int = 500) -> None:
     data = read_catalogue(ROOT / "seed" / "catalogue")
     positions = {t["slug"]: t["position"] for t in data.themes}
     modules = [
-        {"slug": m["slug"], "theme": m["theme"], "theme_position": positions[m["theme"]], "position": m["position"],
-         "level": m["level"], "minutes": m["minutes"], "status": m["status"]}
+        {
+            "slug": m["slug"],
+            "theme": m["theme"],
+            "theme_position": positions[m["theme"]],
+            "position": m["position"],
+            "level": m["level"],
+            "minutes": m["minutes"],
+            "status": m["status"],
+        }
         for m in data.modules
     ]
     graph = build_graph(modules, data.prerequisites)

@@ -6,10 +6,15 @@ import importlib
 
 import click
 from flask import Flask
-from flask.cli import with_appcontext
 
-FEATURE_COMMANDS = ("kampus.catalogue.cli", "kampus.orgs.cli", "kampus.progress.cli", "kampus.assignments.cli",
-                    "kampus.xapi.cli", "kampus.credentials.cli")
+FEATURE_COMMANDS = (
+    "kampus.catalogue.cli",
+    "kampus.orgs.cli",
+    "kampus.progress.cli",
+    "kampus.assignments.cli",
+    "kampus.xapi.cli",
+    "kampus.credentials.cli",
+)
 
 
 @click.group("i18n")

@@ -100,8 +100,12 @@ class Config:
         for name in ("TEST_OUT_ATTEMPTS", "TEST_OUT_COOLDOWN_HOURS"):
             if os.environ.get(f"KAMPUS_{name}"):
                 values[name] = int(os.environ[f"KAMPUS_{name}"])
-        for name in ("KAMPUS_XAPI_ENDPOINT", "KAMPUS_XAPI_USERNAME", "KAMPUS_XAPI_PASSWORD",
-                     "KAMPUS_XAPI_ACTOR_SECRET"):
+        for name in (
+            "KAMPUS_XAPI_ENDPOINT",
+            "KAMPUS_XAPI_USERNAME",
+            "KAMPUS_XAPI_PASSWORD",
+            "KAMPUS_XAPI_ACTOR_SECRET",
+        ):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if os.environ.get("KAMPUS_CREDENTIALS_KEY_DIR"):
@@ -111,7 +115,9 @@ class Config:
         if os.environ.get("KAMPUS_SINGLE_PROCESS"):
             values["SINGLE_PROCESS"] = os.environ["KAMPUS_SINGLE_PROCESS"] == "1"
         if os.environ.get("KAMPUS_TRUSTED_HOSTS"):
-            values["EXTRA_TRUSTED_HOSTS"] = [h.strip() for h in os.environ["KAMPUS_TRUSTED_HOSTS"].split(",") if h.strip()]
+            values["EXTRA_TRUSTED_HOSTS"] = [
+                h.strip() for h in os.environ["KAMPUS_TRUSTED_HOSTS"].split(",") if h.strip()
+            ]
         return values
 
     @classmethod

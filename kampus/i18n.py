@@ -11,6 +11,7 @@ what Flask-Babel reads; ``make`` runs it (``kampus i18n build``).
 from __future__ import annotations
 
 import os
+from datetime import UTC
 from pathlib import Path
 
 import yaml
@@ -57,6 +58,7 @@ def current_language() -> str:
 
 
 # --- translated content: the one fallback rule -----------------------------------------
+
 
 def localized(value, lang: str | None = None) -> tuple[str, str]:
     """The text of ``value`` for ``lang`` and the language it is really in: ``(text, lang_used)``.
@@ -108,6 +110,7 @@ def as_map(value) -> dict:
 
 # --- dates and numbers by locale ------------------------------------------------------------
 
+
 def format_locale(lang: str | None = None) -> str:
     """The Babel locale for formatting in ``lang`` (default: the request's language)."""
     return FORMAT_LOCALES.get(lang or current_language(), FORMAT_LOCALES[FALLBACK])
@@ -134,11 +137,10 @@ def format_datetime(value, format: str = "short", lang: str | None = None) -> st
 
 
 def _local(value):
-    from datetime import timezone
     from zoneinfo import ZoneInfo
 
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone(ZoneInfo(select_timezone()))
 
 
@@ -204,7 +206,10 @@ def build_catalogues(target: Path = TRANSLATIONS) -> dict[str, int]:
         folder.mkdir(parents=True, exist_ok=True)
         # Written aside and renamed into place: parallel test workers (and a
         # running server) never read a half-written catalogue.
-        writers = {"messages.po": lambda h: write_po(h, catalog, width=0), "messages.mo": lambda h: write_mo(h, catalog)}
+        writers = {
+            "messages.po": lambda h, catalog=catalog: write_po(h, catalog, width=0),
+            "messages.mo": lambda h, catalog=catalog: write_mo(h, catalog),
+        }
         for name, write in writers.items():
             part = folder / f"{name}.{os.getpid()}.part"
             with open(part, "wb") as handle:
@@ -226,6 +231,7 @@ def extract_msgids(root: Path | None = None) -> set[str]:
     for _, _, message, _, _ in extract_from_dir(str(PACKAGE), [("**.py", "python")], keywords=keywords):
         found.add(message[0] if isinstance(message, tuple) else message)
     jinja_map = [("**.html", "jinja2"), ("**.svg", "jinja2"), ("**.txt", "jinja2")]
+
     # Babel skips folders starting with "_" by default; ours (_macros) hold strings too.
     def visible(path: str) -> bool:
         return not Path(path).name.startswith(".")

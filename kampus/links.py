@@ -21,8 +21,6 @@ def external_url(endpoint: str, **values) -> str:
     Raises :class:`werkzeug.routing.BuildError` for an unknown endpoint or missing values.
     """
     base = urlsplit(current_app.config["KAMPUS_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
-    )
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme)
     current_app.inject_url_defaults(endpoint, values)
     return adapter.build(endpoint, values, force_external=True)

@@ -132,7 +132,10 @@ def _finish(response):
         logger.log(
             level,
             "%s %s %s %sms",
-            fields["method"], fields["route"], fields["status"], fields["duration_ms"],
+            fields["method"],
+            fields["route"],
+            fields["status"],
+            fields["duration_ms"],
             extra=fields,
             exc_info=exc if level == logging.ERROR and exc is not None else None,
         )

@@ -35,9 +35,15 @@ def register(app: Flask) -> None:
     from kampus.app import static_url
 
     app.jinja_env.globals.update(
-        static_url=static_url, LANGUAGES=LANGUAGES, LANGUAGE_NAMES=LANGUAGE_NAMES,
-        format_date=i18n.format_date, format_datetime=i18n.format_datetime,
-        format_decimal=i18n.format_decimal, format_percent=i18n.format_percent, localize=i18n.localized, material=material,
+        static_url=static_url,
+        LANGUAGES=LANGUAGES,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        format_date=i18n.format_date,
+        format_datetime=i18n.format_datetime,
+        format_decimal=i18n.format_decimal,
+        format_percent=i18n.format_percent,
+        localize=i18n.localized,
+        material=material,
     )
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.trim_blocks = True

@@ -283,6 +283,7 @@ def form_token(html: str) -> str:
 
 # --- browser -------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def live_server(databases):
     """Kampus served over real HTTP on 127.0.0.1 (a free port) on a database with the demo data."""
@@ -316,8 +317,14 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
         ],
     }
 
@@ -358,6 +365,7 @@ def axe():
 
 # --- accounts --------------------------------------------------------------------
 
+
 @pytest.fixture
 def world(app):
     """Organisations A and B with managers, learners and teams, plus an administrator
@@ -377,6 +385,6 @@ def snapshot_database() -> dict[str, list[tuple]]:
     state = {}
     for table in db.metadata.sorted_tables:
         rows = db.session.execute(select(table)).all()
-        state[table.name] = sorted((tuple(str(v) for v in row) for row in rows))
+        state[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
     db.session.rollback()
     return state

@@ -122,15 +122,23 @@ def appoint_manager(organisation_id: int):
     if form.validate_on_submit():
         try:
             sent = services.appoint_manager(
-                organisation, email=form.email.data, name=form.name.data or "",
+                organisation,
+                email=form.email.data,
+                name=form.name.data or "",
                 inviter=current_user._get_current_object(),
             )
         except DomainError as error:
             show_domain_error(form, error)
         else:
             db.session.commit()
-            flash(_("%(email)s is now a manager of %(name)s.", email=form.email.data.strip().lower(),
-                    name=organisation.name), "success")
+            flash(
+                _(
+                    "%(email)s is now a manager of %(name)s.",
+                    email=form.email.data.strip().lower(),
+                    name=organisation.name,
+                ),
+                "success",
+            )
             if sent is not None:
                 flash_link(sent, what=_("The invitation"))
             return redirect(url_for("admin.organisation", organisation_id=organisation.id))

@@ -17,8 +17,13 @@ from kampus.extensions import db
 
 @click.command("remind")
 @click.option("--dry-run", is_flag=True, help="List what would be sent; send and record nothing.")
-@click.option("--date", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Act as if today were this day (YYYY-MM-DD).")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Act as if today were this day (YYYY-MM-DD).",
+)
 @with_appcontext
 def remind_command(dry_run: bool, on: dt.datetime | None) -> None:
     """E-mail learners whose assigned path is due within 7 days or overdue, and managers a weekly summary."""
@@ -40,8 +45,9 @@ def remind_command(dry_run: bool, on: dt.datetime | None) -> None:
         click.echo(f"{day.isoformat()}: {sent} of {len(reminders)} mail(s) sent")
         if sent < len(reminders):
             hint = "" if mail_configured() else " (MAIL_SERVER is not configured: mails were only logged)"
-            click.echo(f"{len(reminders) - sent} mail(s) not sent{hint}; they will be tried again on the next run",
-                       err=True)
+            click.echo(
+                f"{len(reminders) - sent} mail(s) not sent{hint}; they will be tried again on the next run", err=True
+            )
 
 
 def register(app: Flask) -> None:

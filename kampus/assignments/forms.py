@@ -9,7 +9,9 @@ from kampus.paths.forms import MultiCheckboxField
 
 
 class TemplateForm(FlaskForm):
-    title_fi = StringField(_l("Name in Finnish"), validators=[DataRequired(_l("Give the template a Finnish name.")), Length(max=200)])
+    title_fi = StringField(
+        _l("Name in Finnish"), validators=[DataRequired(_l("Give the template a Finnish name.")), Length(max=200)]
+    )
     title_sv = StringField(_l("Name in Swedish (optional)"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Name in English (optional)"), validators=[Optional(), Length(max=200)])
     description_fi = TextAreaField(_l("Description in Finnish (optional)"), validators=[Optional(), Length(max=2000)])
@@ -24,8 +26,11 @@ class AssignmentForm(FlaskForm):
     template = SelectField(_l("Path template"), choices=[], coerce=int, validate_choice=False)
     team = SelectField(_l("Team"), choices=[], validate_choice=False)
     people = SelectMultipleField(
-        _l("Or named people"), choices=[], validate_choice=False,
-        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
+        _l("Or named people"),
+        choices=[],
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
     )
     due = DateField(_l("Due date"), validators=[DataRequired(_l("Give a due date."))])
     note = TextAreaField(_l("Note to the learners (optional)"), validators=[Optional(), Length(max=2000)])

@@ -37,7 +37,7 @@ class PathTemplate(db.Model):
     target_group: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    goals: Mapped[list["TemplateGoal"]] = relationship(
+    goals: Mapped[list[TemplateGoal]] = relationship(
         back_populates="template", cascade="all, delete-orphan", order_by="TemplateGoal.id"
     )
 
@@ -56,8 +56,8 @@ class TemplateGoal(db.Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
 
     template: Mapped[PathTemplate] = relationship(back_populates="goals")
-    module: Mapped["Module | None"] = relationship()  # noqa: F821
-    theme: Mapped["Theme | None"] = relationship()  # noqa: F821
+    module: Mapped[Module | None] = relationship()  # noqa: F821
+    theme: Mapped[Theme | None] = relationship()  # noqa: F821
 
 
 class Assignment(db.Model):
@@ -77,10 +77,8 @@ class Assignment(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column()
 
     template: Mapped[PathTemplate] = relationship()
-    team: Mapped["Team | None"] = relationship()  # noqa: F821
-    people: Mapped[list["AssignmentPerson"]] = relationship(
-        back_populates="assignment", cascade="all, delete-orphan"
-    )
+    team: Mapped[Team | None] = relationship()  # noqa: F821
+    people: Mapped[list[AssignmentPerson]] = relationship(back_populates="assignment", cascade="all, delete-orphan")
 
     @property
     def active(self) -> bool:
@@ -96,7 +94,7 @@ class AssignmentPerson(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     assignment: Mapped[Assignment] = relationship(back_populates="people")
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()  # noqa: F821
 
 
 class ReminderSent(db.Model):

@@ -24,9 +24,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -34,12 +33,12 @@ from sqlalchemy.orm import selectinload
 from kampus.assignments.models import Assignment, PathTemplate, ReminderSent, TemplateGoal
 from kampus.assignments.services import AssignedPlan, plan_assignment
 from kampus.auth.mail import send_mail
-from kampus.i18n import format_date
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE
+from kampus.i18n import format_date
 from kampus.links import external_url
 from kampus.orgs.models import Organisation, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
@@ -72,6 +71,7 @@ def iso_week(on: dt.date) -> str:
 
 # --- planning -----------------------------------------------------------------
 
+
 @dataclass
 class _Data:
     """Everything the mails need, loaded in bulk."""
@@ -85,15 +85,19 @@ class _Data:
 
 
 def _load(on: dt.date) -> _Data:
-    assignments = list(db.session.scalars(
-        select(Assignment).where(Assignment.withdrawn_at.is_(None))
-        .options(
-            selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
-            selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.theme),
-            selectinload(Assignment.team), selectinload(Assignment.people),
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.withdrawn_at.is_(None))
+            .options(
+                selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
+                selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.theme),
+                selectinload(Assignment.team),
+                selectinload(Assignment.people),
+            )
+            .order_by(Assignment.due, Assignment.id)
         )
-        .order_by(Assignment.due, Assignment.id)
-    ))
+    )
     team_ids = {a.team_id for a in assignments if a.team_id is not None}
     members: dict[int, list[int]] = defaultdict(list)
     if team_ids:
@@ -112,11 +116,15 @@ def _load(on: dt.date) -> _Data:
     managers: dict[int, list[User]] = defaultdict(list)
     if learner_ids or organisation_ids:
         for user in db.session.scalars(
-            select(User).where(
+            select(User)
+            .where(
                 User.active.is_(True),
-                or_(User.id.in_(learner_ids),
-                    and_(User.is_manager.is_(True), User.organisation_id.in_(organisation_ids))),
-            ).order_by(User.id)
+                or_(
+                    User.id.in_(learner_ids),
+                    and_(User.is_manager.is_(True), User.organisation_id.in_(organisation_ids)),
+                ),
+            )
+            .order_by(User.id)
         ):
             users[user.id] = user
             if user.is_manager and user.organisation_id in organisation_ids:
@@ -128,13 +136,16 @@ def _load(on: dt.date) -> _Data:
     if active_learners:
         for user_id, slug, status in db.session.execute(
             select(Progress.user_id, Module.slug, Progress.status)
-            .join(Module, Progress.module_id == Module.id).where(Progress.user_id.in_(active_learners))
+            .join(Module, Progress.module_id == Module.id)
+            .where(Progress.user_id.in_(active_learners))
         ):
             (satisfied if status in SATISFIED else in_progress)[user_id].add(slug)
     states = {uid: LearnerState(frozenset(satisfied[uid]), frozenset(in_progress[uid])) for uid in active_learners}
-    organisations = {
-        o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))
-    } if organisation_ids else {}
+    organisations = (
+        {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))}
+        if organisation_ids
+        else {}
+    )
     return _Data(assignments, people, users, states, managers, organisations)
 
 
@@ -216,8 +227,10 @@ def _summaries(data: _Data, plans: dict[tuple[int, int], AssignedPlan]) -> dict[
 
 # --- writing the mails ------------------------------------------------------------
 
-def _learner_mail(user: User, assignment: Assignment, assigned: AssignedPlan, kind: str, on: dt.date,
-                  titles: dict[str, dict]) -> Reminder:
+
+def _learner_mail(
+    user: User, assignment: Assignment, assigned: AssignedPlan, kind: str, on: dt.date, titles: dict[str, dict]
+) -> Reminder:
     lang = user.language
     with force_locale(lang):
         path = localized(assignment.template.title, lang)
@@ -230,17 +243,32 @@ def _learner_mail(user: User, assignment: Assignment, assigned: AssignedPlan, ki
             opening = _("your path %(path)s was due on %(date)s and is not finished yet.", path=path, date=due)
         steps = assigned.plan.steps
         lines = [_("Hello %(name)s,", name=user.display_name), "", opening, ""]
-        lines.append(ngettext("Still to study: %(num)d module, about %(minutes)d minutes.",
-                              "Still to study: %(num)d modules, about %(minutes)d minutes in all.",
-                              len(steps), minutes=assigned.plan.total_minutes))
+        lines.append(
+            ngettext(
+                "Still to study: %(num)d module, about %(minutes)d minutes.",
+                "Still to study: %(num)d modules, about %(minutes)d minutes in all.",
+                len(steps),
+                minutes=assigned.plan.total_minutes,
+            )
+        )
         lines.extend(
-            "- " + _("%(title)s (%(minutes)s min)", title=localized(titles.get(step.slug), lang) or step.slug,
-                     minutes=step.minutes)
+            "- "
+            + _(
+                "%(title)s (%(minutes)s min)",
+                title=localized(titles.get(step.slug), lang) or step.slug,
+                minutes=step.minutes,
+            )
             for step in steps
         )
         if assignment.note:
             lines += ["", _("Note from your manager:"), assignment.note]
-        lines += ["", _("Open your path:"), external_url("paths.assigned", assignment_id=assignment.id), "", _("Kampus")]
+        lines += [
+            "",
+            _("Open your path:"),
+            external_url("paths.assigned", assignment_id=assignment.id),
+            "",
+            _("Kampus"),
+        ]
     return Reminder(user.id, user.email, kind, str(assignment.id), subject, "\n".join(lines) + "\n")
 
 
@@ -250,20 +278,35 @@ def _summary_mail(manager: User, organisation: Organisation, rows: list[_Summary
     with force_locale(lang):
         subject = _("Weekly summary of assigned paths, week %(week)s", week=week)
         lines = [
-            _("Hello %(name)s,", name=manager.display_name), "",
-            _("the assigned paths of %(organisation)s on %(date)s:", organisation=organisation.name,
-              date=format_date(on)),
+            _("Hello %(name)s,", name=manager.display_name),
+            "",
+            _(
+                "the assigned paths of %(organisation)s on %(date)s:",
+                organisation=organisation.name,
+                date=format_date(on),
+            ),
         ]
         for row in rows:
             a = row.assignment
             who = ", ".join(([a.team.name] if a.team is not None else []) + ([_("named people")] if a.people else []))
             lines += [
                 "",
-                _("%(path)s (%(who)s), due on %(date)s", path=localized(a.template.title, lang), who=who,
-                  date=format_date(a.due)),
-                "  " + " · ".join(f"{label}: {row.counts[state]}" for state, label in (
-                    (DONE, _("Done")), (ON_TRACK, _("On track")), (AT_RISK, _("At risk")), (OVERDUE, _("Overdue")),
-                )),
+                _(
+                    "%(path)s (%(who)s), due on %(date)s",
+                    path=localized(a.template.title, lang),
+                    who=who,
+                    date=format_date(a.due),
+                ),
+                "  "
+                + " · ".join(
+                    f"{label}: {row.counts[state]}"
+                    for state, label in (
+                        (DONE, _("Done")),
+                        (ON_TRACK, _("On track")),
+                        (AT_RISK, _("At risk")),
+                        (OVERDUE, _("Overdue")),
+                    )
+                ),
             ]
             if row.overdue_names:
                 lines.append("  " + _("Overdue: %(names)s", names=", ".join(row.overdue_names)))
@@ -272,6 +315,7 @@ def _summary_mail(manager: User, organisation: Organisation, rows: list[_Summary
 
 
 # --- sending ------------------------------------------------------------------------
+
 
 class _NotSent(Exception):
     pass
@@ -293,8 +337,7 @@ def send_reminders(on: dt.date, *, dry_run: bool) -> list[Reminder]:
         sent = False
         try:
             with db.session.begin_nested():
-                db.session.add(ReminderSent(user_id=reminder.user_id, kind=reminder.kind, key=reminder.key,
-                                            sent_on=on))
+                db.session.add(ReminderSent(user_id=reminder.user_id, kind=reminder.kind, key=reminder.key, sent_on=on))
                 db.session.flush()
                 if not send_mail(reminder.email, reminder.subject, reminder.body):
                     raise _NotSent

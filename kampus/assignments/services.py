@@ -35,6 +35,7 @@ def today() -> dt.date:
 
 # --- templates ---------------------------------------------------------------
 
+
 def _template_options():
     return (
         selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
@@ -44,16 +45,24 @@ def _template_options():
 
 def templates_for(organisation_id: int | None) -> list[PathTemplate]:
     """Network-wide templates and, for a manager, their organisation's own."""
-    query = select(PathTemplate).options(*_template_options()).order_by(PathTemplate.organisation_id.is_not(None), PathTemplate.id)
+    query = (
+        select(PathTemplate)
+        .options(*_template_options())
+        .order_by(PathTemplate.organisation_id.is_not(None), PathTemplate.id)
+    )
     if organisation_id is None:
         query = query.where(PathTemplate.organisation_id.is_(None))
     else:
-        query = query.where(or_(PathTemplate.organisation_id.is_(None), PathTemplate.organisation_id == organisation_id))
+        query = query.where(
+            or_(PathTemplate.organisation_id.is_(None), PathTemplate.organisation_id == organisation_id)
+        )
     return list(db.session.scalars(query))
 
 
 def get_template(template_id: int, organisation_id: int | None) -> PathTemplate:
-    template = db.session.scalar(select(PathTemplate).where(PathTemplate.id == template_id).options(*_template_options()))
+    template = db.session.scalar(
+        select(PathTemplate).where(PathTemplate.id == template_id).options(*_template_options())
+    )
     if template is None or template.organisation_id not in (None, organisation_id):
         raise NotFound(f"no template {template_id}")
     return template
@@ -69,8 +78,16 @@ def set_template_goals(template: PathTemplate, module_slugs: list[str], theme_sl
     template.goals = [TemplateGoal(module=m) for m in modules] + [TemplateGoal(theme=t) for t in themes]
 
 
-def save_template(template: PathTemplate | None, *, organisation_id: int | None, title: dict, description: dict,
-                  target_group: str | None, module_slugs: list[str], theme_slugs: list[str]) -> PathTemplate:
+def save_template(
+    template: PathTemplate | None,
+    *,
+    organisation_id: int | None,
+    title: dict,
+    description: dict,
+    target_group: str | None,
+    module_slugs: list[str],
+    theme_slugs: list[str],
+) -> PathTemplate:
     """Create (``template`` None) or update a template of ``organisation_id`` (None: network-wide)."""
     if not (title.get("fi") or "").strip():
         raise DomainError(_("Give the template a Finnish name."), field="title_fi")
@@ -98,8 +115,17 @@ def template_goal_slugs(template: PathTemplate, graph=None) -> list[str]:
 
 # --- assignments ---------------------------------------------------------------
 
-def assign(organisation_id: int, acting_user_id: int, *, template_id: int, team_id: int | None,
-           user_ids: list[int], due: dt.date, note: str = "") -> Assignment:
+
+def assign(
+    organisation_id: int,
+    acting_user_id: int,
+    *,
+    template_id: int,
+    team_id: int | None,
+    user_ids: list[int],
+    due: dt.date,
+    note: str = "",
+) -> Assignment:
     """Give a template to a team or to named people of the organisation, due on ``due``."""
     template = get_template(template_id, organisation_id)
     if due < today():
@@ -113,14 +139,19 @@ def assign(organisation_id: int, acting_user_id: int, *, template_id: int, team_
             raise NotFound(f"no team {team_id}")
     people = []
     if user_ids:
-        people = list(db.session.scalars(
-            select(User).where(User.id.in_(user_ids), User.organisation_id == organisation_id)
-        ))
+        people = list(
+            db.session.scalars(select(User).where(User.id.in_(user_ids), User.organisation_id == organisation_id))
+        )
         if len(people) != len(set(user_ids)):
             raise NotFound("a chosen person is not in this organisation")
     assignment = Assignment(
-        organisation_id=organisation_id, template=template, team=team, start=today(), due=due,
-        note=(note or "").strip(), created_by_id=acting_user_id,
+        organisation_id=organisation_id,
+        template=template,
+        team=team,
+        start=today(),
+        due=due,
+        note=(note or "").strip(),
+        created_by_id=acting_user_id,
     )
     assignment.people = [AssignmentPerson(user=p) for p in people]
     db.session.add(assignment)
@@ -130,9 +161,13 @@ def assign(organisation_id: int, acting_user_id: int, *, template_id: int, team_
 
 def get_assignment(assignment_id: int, organisation_id: int) -> Assignment:
     assignment = db.session.scalar(
-        select(Assignment).where(Assignment.id == assignment_id, Assignment.organisation_id == organisation_id)
-        .options(selectinload(Assignment.template), selectinload(Assignment.team),
-                 selectinload(Assignment.people).selectinload(AssignmentPerson.user))
+        select(Assignment)
+        .where(Assignment.id == assignment_id, Assignment.organisation_id == organisation_id)
+        .options(
+            selectinload(Assignment.template),
+            selectinload(Assignment.team),
+            selectinload(Assignment.people).selectinload(AssignmentPerson.user),
+        )
     )
     if assignment is None:
         raise NotFound(f"no assignment {assignment_id}")
@@ -155,9 +190,13 @@ def withdraw(assignment: Assignment) -> None:
 
 def organisation_assignments(organisation_id: int, *, include_withdrawn: bool = False) -> list[Assignment]:
     query = (
-        select(Assignment).where(Assignment.organisation_id == organisation_id)
-        .options(selectinload(Assignment.template).options(*_template_options()), selectinload(Assignment.team),
-                 selectinload(Assignment.people).selectinload(AssignmentPerson.user))
+        select(Assignment)
+        .where(Assignment.organisation_id == organisation_id)
+        .options(
+            selectinload(Assignment.template).options(*_template_options()),
+            selectinload(Assignment.team),
+            selectinload(Assignment.people).selectinload(AssignmentPerson.user),
+        )
         .order_by(Assignment.due, Assignment.id)
     )
     if not include_withdrawn:
@@ -169,12 +208,14 @@ def user_assignments(user_id: int) -> list[Assignment]:
     """The active assignments a person has: through a team they are in now, or by name."""
     team_ids = select(TeamMembership.team_id).where(TeamMembership.user_id == user_id)
     named = select(AssignmentPerson.assignment_id).where(AssignmentPerson.user_id == user_id)
-    return list(db.session.scalars(
-        select(Assignment)
-        .where(Assignment.withdrawn_at.is_(None), or_(Assignment.team_id.in_(team_ids), Assignment.id.in_(named)))
-        .options(selectinload(Assignment.template).options(*_template_options()))
-        .order_by(Assignment.due, Assignment.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.withdrawn_at.is_(None), or_(Assignment.team_id.in_(team_ids), Assignment.id.in_(named)))
+            .options(selectinload(Assignment.template).options(*_template_options()))
+            .order_by(Assignment.due, Assignment.id)
+        )
+    )
 
 
 @dataclass
@@ -188,18 +229,33 @@ class AssignedPlan:
     state: str
 
 
-def plan_assignment(assignment: Assignment, state: LearnerState, graph=None, *, on: dt.date | None = None) -> AssignedPlan:
+def plan_assignment(
+    assignment: Assignment, state: LearnerState, graph=None, *, on: dt.date | None = None
+) -> AssignedPlan:
     """Plan ``assignment`` for a learner in ``state``, at the sustainable pace from today."""
     graph = graph if graph is not None else catalogue_graph()
     on = on or today()
     goals = template_goal_slugs(assignment.template, graph)
-    result = plan(graph, goals, state.satisfied, in_progress=state.in_progress,
-                  minutes_per_week=SUSTAINABLE_MINUTES_PER_WEEK, start=on, due=assignment.due)
-    return AssignedPlan(assignment, goals, result, coverage(graph, goals, state.satisfied, result),
-                        deadline_state(result, on, assignment.due))
+    result = plan(
+        graph,
+        goals,
+        state.satisfied,
+        in_progress=state.in_progress,
+        minutes_per_week=SUSTAINABLE_MINUTES_PER_WEEK,
+        start=on,
+        due=assignment.due,
+    )
+    return AssignedPlan(
+        assignment,
+        goals,
+        result,
+        coverage(graph, goals, state.satisfied, result),
+        deadline_state(result, on, assignment.due),
+    )
 
 
 # --- seed ------------------------------------------------------------------------
+
 
 def seed_templates(records: list[dict]) -> dict[str, int]:
     """Create or update network-wide templates by slug (idempotent). Returns added/updated/unchanged counts.
@@ -207,16 +263,21 @@ def seed_templates(records: list[dict]) -> dict[str, int]:
     Raises :class:`DomainError` naming the template and the field for an unknown goal.
     """
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    existing = {t.slug: t for t in db.session.scalars(
-        select(PathTemplate).where(PathTemplate.slug.is_not(None)).options(*_template_options())
-    )}
+    existing = {
+        t.slug: t
+        for t in db.session.scalars(
+            select(PathTemplate).where(PathTemplate.slug.is_not(None)).options(*_template_options())
+        )
+    }
     for record in records:
         slug = record.get("slug")
         if not slug or not (record.get("title") or {}).get("fi"):
             raise DomainError(f"templates.yaml: template {slug or '?'}: title: a slug and a Finnish title are needed")
         template = existing.get(slug)
         desired = (
-            dict(record["title"]), dict(record.get("description") or {}), record.get("target_group"),
+            dict(record["title"]),
+            dict(record.get("description") or {}),
+            record.get("target_group"),
             sorted([(m, "") for m in record.get("modules") or []] + [("", t) for t in record.get("themes") or []]),
         )
         if template is not None and _template_record(template) == desired:
@@ -237,6 +298,8 @@ def seed_templates(records: list[dict]) -> dict[str, int]:
 
 def _template_record(template: PathTemplate) -> tuple:
     return (
-        dict(template.title or {}), dict(template.description or {}), template.target_group,
+        dict(template.title or {}),
+        dict(template.description or {}),
+        template.target_group,
         sorted((g.module.slug if g.module else "", g.theme.slug if g.theme else "") for g in template.goals),
     )

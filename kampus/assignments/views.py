@@ -9,12 +9,11 @@ from kampus.assignments import services
 from kampus.assignments.forms import AssignmentForm, ExtendForm, TemplateForm
 from kampus.auth.access import require_admin, require_manager
 from kampus.auth.models import User
-
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.paths.forms import EmptyForm, fill_goal_choices
-from kampus.templating import localized
 from kampus.routing import ascii_int, int_arg
+from kampus.templating import localized
 
 bp = Blueprint("assignments", __name__)
 
@@ -23,17 +22,23 @@ TEMPLATE_FIELDS = ("title", "description")
 
 def target_group_choices() -> list[tuple[str, str]]:
     return [
-        ("", _("Everyone")), ("management", _("Management")), ("teaching", _("Teaching")),
-        ("guidance", _("Guidance and support")), ("it", _("IT staff")), ("other", _("Other staff")),
+        ("", _("Everyone")),
+        ("management", _("Management")),
+        ("teaching", _("Teaching")),
+        ("guidance", _("Guidance and support")),
+        ("it", _("IT staff")),
+        ("other", _("Other staff")),
     ]
 
 
 def _save_template(form: TemplateForm, template, organisation_id):
     return services.save_template(
-        template, organisation_id=organisation_id,
+        template,
+        organisation_id=organisation_id,
         title={lang: getattr(form, f"title_{lang}").data or "" for lang in ("fi", "sv", "en")},
         description={lang: getattr(form, f"description_{lang}").data or "" for lang in ("fi", "sv", "en")},
-        target_group=form.target_group.data or None, module_slugs=form.modules.data or [],
+        target_group=form.target_group.data or None,
+        module_slugs=form.modules.data or [],
         theme_slugs=form.themes.data or [],
     )
 
@@ -73,20 +78,25 @@ def _template_editor(organisation_id, template, *, back: str, action: str):
 
 # --- managers ------------------------------------------------------------------
 
+
 @bp.get("/org/templates")
 def org_templates():
     organisation = require_manager()
     return render_template(
-        "assignments/templates.html", templates=services.templates_for(organisation.id), organisation=organisation,
-        target_groups=dict(target_group_choices()), manager=True,
+        "assignments/templates.html",
+        templates=services.templates_for(organisation.id),
+        organisation=organisation,
+        target_groups=dict(target_group_choices()),
+        manager=True,
     )
 
 
 @bp.route("/org/templates/new", methods=["GET", "POST"])
 def org_template_new():
     organisation = require_manager()
-    return _template_editor(organisation.id, None, back=url_for("assignments.org_templates"),
-                            action=url_for("assignments.org_template_new"))
+    return _template_editor(
+        organisation.id, None, back=url_for("assignments.org_templates"), action=url_for("assignments.org_template_new")
+    )
 
 
 @bp.route("/org/templates/<id:template_id>/edit", methods=["GET", "POST"])
@@ -97,8 +107,12 @@ def org_template_edit(template_id: int):
         from flask import abort
 
         abort(403)
-    return _template_editor(organisation.id, template, back=url_for("assignments.org_templates"),
-                            action=url_for("assignments.org_template_edit", template_id=template_id))
+    return _template_editor(
+        organisation.id,
+        template,
+        back=url_for("assignments.org_templates"),
+        action=url_for("assignments.org_template_edit", template_id=template_id),
+    )
 
 
 def _assignment_form(organisation) -> AssignmentForm:
@@ -121,9 +135,12 @@ def org_assignments():
     if form.validate_on_submit():
         try:
             services.assign(
-                organisation.id, require_manager_user_id(), template_id=form.template.data,
+                organisation.id,
+                require_manager_user_id(),
+                template_id=form.template.data,
                 team_id=int(form.team.data) if form.team.data else None,
-                user_ids=[n for n in map(ascii_int, form.people.data or []) if n is not None], due=form.due.data,
+                user_ids=[n for n in map(ascii_int, form.people.data or []) if n is not None],
+                due=form.due.data,
                 note=form.note.data or "",
             )
         except (NotFound, NotAllowed):
@@ -136,9 +153,13 @@ def org_assignments():
             flash(_("The path was assigned."), "success")
             return redirect(url_for("assignments.org_assignments"))
     return render_template(
-        "assignments/assignments.html", form=form, organisation=organisation,
+        "assignments/assignments.html",
+        form=form,
+        organisation=organisation,
         assignments=services.organisation_assignments(organisation.id, include_withdrawn=True),
-        extend_form=ExtendForm(formdata=None), action_form=EmptyForm(), today=services.today(),
+        extend_form=ExtendForm(formdata=None),
+        action_form=EmptyForm(),
+        today=services.today(),
     ), (400 if form.errors else 200)
 
 
@@ -177,25 +198,34 @@ def withdraw(assignment_id: int):
 
 # --- admins: network-wide templates ---------------------------------------------------
 
+
 @bp.get("/admin/templates")
 def admin_templates():
     require_admin()
     return render_template(
-        "assignments/templates.html", templates=services.templates_for(None), organisation=None,
-        target_groups=dict(target_group_choices()), manager=False,
+        "assignments/templates.html",
+        templates=services.templates_for(None),
+        organisation=None,
+        target_groups=dict(target_group_choices()),
+        manager=False,
     )
 
 
 @bp.route("/admin/templates/new", methods=["GET", "POST"])
 def admin_template_new():
     require_admin()
-    return _template_editor(None, None, back=url_for("assignments.admin_templates"),
-                            action=url_for("assignments.admin_template_new"))
+    return _template_editor(
+        None, None, back=url_for("assignments.admin_templates"), action=url_for("assignments.admin_template_new")
+    )
 
 
 @bp.route("/admin/templates/<id:template_id>/edit", methods=["GET", "POST"])
 def admin_template_edit(template_id: int):
     require_admin()
     template = services.get_template(template_id, None)
-    return _template_editor(None, template, back=url_for("assignments.admin_templates"),
-                            action=url_for("assignments.admin_template_edit", template_id=template_id))
+    return _template_editor(
+        None,
+        template,
+        back=url_for("assignments.admin_templates"),
+        action=url_for("assignments.admin_template_edit", template_id=template_id),
+    )

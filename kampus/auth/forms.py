@@ -48,7 +48,9 @@ class LoginForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=200)], render_kw={"autocomplete": "name"}
+        _l("Name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=200)],
+        render_kw={"autocomplete": "name"},
     )
     language = SelectField(_l("Language of the service"), choices=language_choices)
     target_group = SelectField(_l("My work"), choices=target_group_choices)
@@ -91,7 +93,9 @@ class InvitationForm(SetPasswordForm):
     """The invitee's sign-up: name and password."""
 
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=200)], render_kw={"autocomplete": "name"}
+        _l("Name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=200)],
+        render_kw={"autocomplete": "name"},
     )
 
 

@@ -57,8 +57,8 @@ class User(UserMixin, db.Model):
     secret: Mapped[str] = mapped_column(String(64), default=new_user_secret)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped["Organisation | None"] = relationship(back_populates="users")  # noqa: F821
-    team_memberships: Mapped[list["TeamMembership"]] = relationship(  # noqa: F821
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")  # noqa: F821
+    team_memberships: Mapped[list[TeamMembership]] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan"
     )
 

@@ -11,10 +11,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kampus.auth import tokens
+from kampus.auth import passwords, tokens
 from kampus.auth.mail import send_mail
 from kampus.auth.models import TARGET_GROUPS, USER_LANGUAGES, User, normalise_email
-from kampus.auth import passwords
 from kampus.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from kampus.errors import DomainError
 from kampus.extensions import db
@@ -34,17 +33,17 @@ def check_password_rules(password: str, field: str = "password", *, user_inputs:
     (``user_inputs``), or is easy to guess (:func:`kampus.auth.passwords.password_problem`)."""
     problem = passwords.password_problem(password, user_inputs=user_inputs)
     if problem == passwords.TOO_SHORT:
-        raise DomainError(
-            _("Choose a password of at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), field=field
-        )
+        raise DomainError(_("Choose a password of at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), field=field)
     if problem == passwords.COMMON:
         raise DomainError(_("This password is on a list of common passwords. Choose another one."), field=field)
     if problem == passwords.PERSONAL:
         raise DomainError(_("Do not use your name or e-mail address in your password."), field=field)
     if problem == passwords.GUESSABLE:
         raise DomainError(
-            _("This password is easy to guess (repeated or sequential characters, a keyboard pattern, a common "
-              "word). Try a few unrelated words in a row."),
+            _(
+                "This password is easy to guess (repeated or sequential characters, a keyboard pattern, a common "
+                "word). Try a few unrelated words in a row."
+            ),
             field=field,
         )
 
@@ -163,6 +162,7 @@ def reactivate(user: User) -> None:
 
 
 # --- links -------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SentLink:

@@ -67,7 +67,7 @@ def delay_for(failure_count: int) -> float:
     extra = failure_count - int(config.get("LOGIN_ACCOUNT_FREE_FAILURES", 5))
     if extra < 0:
         return 0.0
-    return min(float(config.get("LOGIN_DELAY_MAX", 5.0)), float(config.get("LOGIN_DELAY_BASE", 0.5)) * 2 ** extra)
+    return min(float(config.get("LOGIN_DELAY_MAX", 5.0)), float(config.get("LOGIN_DELAY_BASE", 0.5)) * 2**extra)
 
 
 def slow_down(email: str) -> float:

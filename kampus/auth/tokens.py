@@ -59,7 +59,11 @@ def read_token(purpose: str, token: str) -> User:
         raise LinkInvalid()
     uid = data.get("u")
     user = db.session.get(User, uid) if isinstance(uid, int) and 0 < uid < 2**63 else None
-    if user is None or not user.active or not hmac.compare_digest(str(data.get("f")).encode(), user.fingerprint(purpose).encode()):
+    if (
+        user is None
+        or not user.active
+        or not hmac.compare_digest(str(data.get("f")).encode(), user.fingerprint(purpose).encode())
+    ):
         raise LinkInvalid()
     if purpose == INVITATION and user.has_signed_up:
         raise LinkInvalid()

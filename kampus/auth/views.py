@@ -53,7 +53,11 @@ def load_user(user_id: str) -> User | None:
     if not (identifier.isascii() and identifier.isdigit()) or len(identifier) > 18:
         return None
     user = db.session.get(User, int(identifier))
-    if user is None or not user.active or not hmac.compare_digest(fingerprint.encode(), user.fingerprint("session").encode()):
+    if (
+        user is None
+        or not user.active
+        or not hmac.compare_digest(fingerprint.encode(), user.fingerprint("session").encode())
+    ):
         return None
     return user
 
@@ -82,7 +86,9 @@ def wrong_credentials_message() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_address_rate_limit, key_func=get_remote_address, methods=["POST"], deduct_when=failed_attempt)
-@limiter.limit(login_rate_limit, key_func=login_pair_key, methods=["POST"], deduct_when=failed_attempt, scope="login-pair")
+@limiter.limit(
+    login_rate_limit, key_func=login_pair_key, methods=["POST"], deduct_when=failed_attempt, scope="login-pair"
+)
 def login():
     next_url = request.args.get("next")
     if current_user.is_authenticated and request.method == "GET":
@@ -115,8 +121,12 @@ def login():
 def too_many_attempts(error):
     """The sign-in page with the reason, rather than a bare 429."""
     if request.endpoint != "auth.login":
-        return render_template("errors/error.html", code=429, title=_("Too many attempts"),
-                               message=_("Too many attempts in a short time. Wait a minute and try again.")), 429
+        return render_template(
+            "errors/error.html",
+            code=429,
+            title=_("Too many attempts"),
+            message=_("Too many attempts in a short time. Wait a minute and try again."),
+        ), 429
     form = LoginForm()
     form.password.data = ""
     return render_template(
@@ -158,7 +168,10 @@ def sign_out_everywhere():
 
 # --- the account page ----------------------------------------------------------
 
-def _account_page(user: User, profile: ProfileForm | None = None, password: PasswordChangeForm | None = None, status=200):
+
+def _account_page(
+    user: User, profile: ProfileForm | None = None, password: PasswordChangeForm | None = None, status=200
+):
     profile = profile or ProfileForm(formdata=None, obj=user)
     password = password or PasswordChangeForm(formdata=None)
     return render_template("auth/account.html", user=user, profile=profile, password_form=password), status
@@ -204,16 +217,23 @@ def change_password():
 
 # --- links sent by e-mail --------------------------------------------------------
 
+
 def _link_refused(error: Exception):
     if isinstance(error, tokens.LinkExpired):
-        title, message = _("The link has expired"), _(
-            "Links are valid for seven days. Ask your organisation's manager for a new invitation, "
-            "or request a new password link."
+        title, message = (
+            _("The link has expired"),
+            _(
+                "Links are valid for seven days. Ask your organisation's manager for a new invitation, "
+                "or request a new password link."
+            ),
         )
     else:
-        title, message = _("The link does not work"), _(
-            "The link is incomplete or it has already been used. Check that you copied the whole address, "
-            "or ask for a new link."
+        title, message = (
+            _("The link does not work"),
+            _(
+                "The link is incomplete or it has already been used. Check that you copied the whole address, "
+                "or ask for a new link."
+            ),
         )
     return render_template("auth/link_refused.html", title=title, message=message), 400
 

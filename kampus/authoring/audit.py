@@ -30,12 +30,22 @@ def diff(before: dict | None, after: dict | None) -> dict:
     return changes
 
 
-def record(actor: User | None, action: str, *, module_slug: str | None = None, theme_slug: str | None = None,
-           changes: dict | None = None) -> AuditEntry:
+def record(
+    actor: User | None,
+    action: str,
+    *,
+    module_slug: str | None = None,
+    theme_slug: str | None = None,
+    changes: dict | None = None,
+) -> AuditEntry:
     """Append one entry (flushed by the caller's transaction) and return it."""
     entry = AuditEntry(
-        user_id=getattr(actor, "id", None), action=action, module_slug=module_slug, theme_slug=theme_slug,
-        changes=changes or {}, created_at=utcnow(),
+        user_id=getattr(actor, "id", None),
+        action=action,
+        module_slug=module_slug,
+        theme_slug=theme_slug,
+        changes=changes or {},
+        created_at=utcnow(),
     )
     db.session.add(entry)
     return entry
@@ -51,7 +61,11 @@ class AuditPage:
 def entries(*, module_slug: str | None = None, user_id: int | None = None, page: int = 1) -> AuditPage:
     """Newest first, optionally of one module and/or one author (one query, plus the authors)."""
     page = max(1, page)
-    query = select(AuditEntry).options(selectinload(AuditEntry.user)).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    query = (
+        select(AuditEntry)
+        .options(selectinload(AuditEntry.user))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    )
     if module_slug:
         query = query.where(AuditEntry.module_slug == module_slug)
     if user_id:
@@ -63,12 +77,15 @@ def entries(*, module_slug: str | None = None, user_id: int | None = None, page:
 def filter_choices() -> tuple[list[str], list[tuple[int, str]]]:
     """The module slugs and the authors (id, name) that appear in the log, for the filters."""
     slugs = db.session.scalars(
-        select(AuditEntry.module_slug).where(AuditEntry.module_slug.is_not(None)).group_by(AuditEntry.module_slug)
+        select(AuditEntry.module_slug)
+        .where(AuditEntry.module_slug.is_not(None))
+        .group_by(AuditEntry.module_slug)
         .order_by(AuditEntry.module_slug)
     ).all()
     authors = db.session.execute(
         select(User.id, User.name, User.email, func.count(AuditEntry.id))
         .join(AuditEntry, AuditEntry.user_id == User.id)
-        .group_by(User.id, User.name, User.email).order_by(User.name, User.email)
+        .group_by(User.id, User.name, User.email)
+        .order_by(User.name, User.email)
     ).all()
     return list(slugs), [(uid, name or email) for uid, name, email, _n in authors]

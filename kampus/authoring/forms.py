@@ -14,8 +14,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField, SelectMultipleField,
-    StringField, TextAreaField,
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -39,17 +47,27 @@ class ChoiceForm(Form):
 
 class QuestionForm(Form):
     id = HiddenField()
-    prompt = TextAreaField(_l("Question in Finnish"), render_kw=_lang("fi"),
-                           validators=[DataRequired(_l("Write the question.")), Length(max=2000)])
-    prompt_sv = TextAreaField(_l("Question in Swedish"), render_kw=_lang("sv"), validators=[Optional(), Length(max=2000)])
-    prompt_en = TextAreaField(_l("Question in English"), render_kw=_lang("en"), validators=[Optional(), Length(max=2000)])
+    prompt = TextAreaField(
+        _l("Question in Finnish"),
+        render_kw=_lang("fi"),
+        validators=[DataRequired(_l("Write the question.")), Length(max=2000)],
+    )
+    prompt_sv = TextAreaField(
+        _l("Question in Swedish"), render_kw=_lang("sv"), validators=[Optional(), Length(max=2000)]
+    )
+    prompt_en = TextAreaField(
+        _l("Question in English"), render_kw=_lang("en"), validators=[Optional(), Length(max=2000)]
+    )
     choices = FieldList(FormField(ChoiceForm))
-    explanation = TextAreaField(_l("Explanation in Finnish"), render_kw=_lang("fi"),
-                                validators=[Optional(), Length(max=4000)])
-    explanation_sv = TextAreaField(_l("Explanation in Swedish"), render_kw=_lang("sv"),
-                                   validators=[Optional(), Length(max=4000)])
-    explanation_en = TextAreaField(_l("Explanation in English"), render_kw=_lang("en"),
-                                   validators=[Optional(), Length(max=4000)])
+    explanation = TextAreaField(
+        _l("Explanation in Finnish"), render_kw=_lang("fi"), validators=[Optional(), Length(max=4000)]
+    )
+    explanation_sv = TextAreaField(
+        _l("Explanation in Swedish"), render_kw=_lang("sv"), validators=[Optional(), Length(max=4000)]
+    )
+    explanation_en = TextAreaField(
+        _l("Explanation in English"), render_kw=_lang("en"), validators=[Optional(), Length(max=4000)]
+    )
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -68,16 +86,28 @@ class QuestionForm(Form):
 
 class SectionForm(Form):
     id = HiddenField()
-    title = StringField(_l("Section title in Finnish"), render_kw=_lang("fi"),
-                        validators=[DataRequired(_l("Give the section a title.")), Length(max=200)])
-    title_sv = StringField(_l("Section title in Swedish"), render_kw=_lang("sv"), validators=[Optional(), Length(max=200)])
-    title_en = StringField(_l("Section title in English"), render_kw=_lang("en"), validators=[Optional(), Length(max=200)])
-    body = TextAreaField(_l("Material in Finnish (Markdown)"), render_kw=_lang("fi"),
-                         validators=[DataRequired(_l("Write the section's material.")), Length(max=100_000)])
-    body_sv = TextAreaField(_l("Material in Swedish (Markdown)"), render_kw=_lang("sv"),
-                            validators=[Optional(), Length(max=100_000)])
-    body_en = TextAreaField(_l("Material in English (Markdown)"), render_kw=_lang("en"),
-                            validators=[Optional(), Length(max=100_000)])
+    title = StringField(
+        _l("Section title in Finnish"),
+        render_kw=_lang("fi"),
+        validators=[DataRequired(_l("Give the section a title.")), Length(max=200)],
+    )
+    title_sv = StringField(
+        _l("Section title in Swedish"), render_kw=_lang("sv"), validators=[Optional(), Length(max=200)]
+    )
+    title_en = StringField(
+        _l("Section title in English"), render_kw=_lang("en"), validators=[Optional(), Length(max=200)]
+    )
+    body = TextAreaField(
+        _l("Material in Finnish (Markdown)"),
+        render_kw=_lang("fi"),
+        validators=[DataRequired(_l("Write the section's material.")), Length(max=100_000)],
+    )
+    body_sv = TextAreaField(
+        _l("Material in Swedish (Markdown)"), render_kw=_lang("sv"), validators=[Optional(), Length(max=100_000)]
+    )
+    body_en = TextAreaField(
+        _l("Material in English (Markdown)"), render_kw=_lang("en"), validators=[Optional(), Length(max=100_000)]
+    )
 
 
 #: The form's field for a translated text in a language: the Finnish one (required) has the plain name.
@@ -91,32 +121,46 @@ def _has_translation(form, name: str) -> bool:
 
 class ModuleForm(FlaskForm):
     edit_version = HiddenField()
-    slug = StringField(_l("Short name in the address"), validators=[DataRequired(_l("Give the module a short name.")),
-                                                                    Length(max=80)])
+    slug = StringField(
+        _l("Short name in the address"), validators=[DataRequired(_l("Give the module a short name.")), Length(max=80)]
+    )
     theme = SelectField(_l("Theme"), choices=[], validators=[DataRequired(_l("Choose a theme."))])
-    position = IntegerField(_l("Position in the theme"), default=1,
-                            validators=[InputRequired(_l("Give a whole number from 1.")), NumberRange(min=1, max=10_000)])
-    title_fi = StringField(_l("Title in Finnish"), validators=[DataRequired(_l("The Finnish title is required.")),
-                                                               Length(max=200)])
+    position = IntegerField(
+        _l("Position in the theme"),
+        default=1,
+        validators=[InputRequired(_l("Give a whole number from 1.")), NumberRange(min=1, max=10_000)],
+    )
+    title_fi = StringField(
+        _l("Title in Finnish"), validators=[DataRequired(_l("The Finnish title is required.")), Length(max=200)]
+    )
     title_sv = StringField(_l("Title in Swedish"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
     summary_fi = TextAreaField(_l("Summary in Finnish"), validators=[Optional(), Length(max=2000)])
     summary_sv = TextAreaField(_l("Summary in Swedish"), validators=[Optional(), Length(max=2000)])
     summary_en = TextAreaField(_l("Summary in English"), validators=[Optional(), Length(max=2000)])
     level = SelectField(_l("Level"), choices=[(level, level) for level in LEVELS])
-    minutes = IntegerField(_l("Estimated minutes"), default=30,
-                           validators=[InputRequired(_l("Give a whole number from 1.")), NumberRange(min=1, max=100_000)])
+    minutes = IntegerField(
+        _l("Estimated minutes"),
+        default=30,
+        validators=[InputRequired(_l("Give a whole number from 1.")), NumberRange(min=1, max=100_000)],
+    )
     target_groups = SelectMultipleField(_l("Target groups"), choices=[(g, g) for g in TARGET_GROUPS])
     competences = StringField(_l("DigCompEdu competences (optional)"), validators=[Optional(), Length(max=200)])
     status = SelectField(_l("Status"), choices=[])
-    reflection = TextAreaField(_l("Reflection prompt in Finnish (optional)"), render_kw={"lang": "fi"},
-                               validators=[Optional(), Length(max=4000)])
-    reflection_sv = TextAreaField(_l("Reflection prompt in Swedish"), render_kw={"lang": "sv"},
-                                  validators=[Optional(), Length(max=4000)])
-    reflection_en = TextAreaField(_l("Reflection prompt in English"), render_kw={"lang": "en"},
-                                  validators=[Optional(), Length(max=4000)])
-    pass_mark = IntegerField(_l("Pass mark in percent"), default=DEFAULT_PASS_MARK,
-                             validators=[Optional(), NumberRange(min=1, max=100)])
+    reflection = TextAreaField(
+        _l("Reflection prompt in Finnish (optional)"),
+        render_kw={"lang": "fi"},
+        validators=[Optional(), Length(max=4000)],
+    )
+    reflection_sv = TextAreaField(
+        _l("Reflection prompt in Swedish"), render_kw={"lang": "sv"}, validators=[Optional(), Length(max=4000)]
+    )
+    reflection_en = TextAreaField(
+        _l("Reflection prompt in English"), render_kw={"lang": "en"}, validators=[Optional(), Length(max=4000)]
+    )
+    pass_mark = IntegerField(
+        _l("Pass mark in percent"), default=DEFAULT_PASS_MARK, validators=[Optional(), NumberRange(min=1, max=100)]
+    )
     sections = FieldList(FormField(SectionForm))
     questions = FieldList(FormField(QuestionForm))
 
@@ -137,20 +181,24 @@ def form_to_record(form: ModuleForm, *, slug: str | None = None) -> dict:
     for entry in form.questions:
         q = entry.form
         filled = [c.form for c in q.choices if _text(c.form.text.data)]
-        questions.append({
-            "id": q.id.data or None,
-            "prompt": _map(q, "prompt"),
-            "choices": [_map(c, "text") for c in filled],
-            "correct": [i for i, c in enumerate(filled) if c.correct.data],
-            "explanation": _map(q, "explanation"),
-        })
+        questions.append(
+            {
+                "id": q.id.data or None,
+                "prompt": _map(q, "prompt"),
+                "choices": [_map(c, "text") for c in filled],
+                "correct": [i for i, c in enumerate(filled) if c.correct.data],
+                "explanation": _map(q, "explanation"),
+            }
+        )
     competences = [c.strip() for c in (form.competences.data or "").split(",") if c.strip()]
     return {
         "slug": slug if slug is not None else _text(form.slug.data),
         "theme": form.theme.data,
         "position": form.position.data,
         "title": {lang: _text(form[f"title_{lang}"].data) for lang in LANGUAGES if _text(form[f"title_{lang}"].data)},
-        "summary": {lang: _text(form[f"summary_{lang}"].data) for lang in LANGUAGES if _text(form[f"summary_{lang}"].data)},
+        "summary": {
+            lang: _text(form[f"summary_{lang}"].data) for lang in LANGUAGES if _text(form[f"summary_{lang}"].data)
+        },
         "level": form.level.data,
         "minutes": form.minutes.data,
         "target_groups": [g for g in TARGET_GROUPS if g in (form.target_groups.data or [])],
@@ -189,13 +237,17 @@ def module_to_data(module) -> dict:
         "status": module.status,
         **_fields("reflection", module.reflection),
         "pass_mark": module.pass_mark or DEFAULT_PASS_MARK,
-        "sections": [{"id": str(s.id), **_fields("title", s.title), **_fields("body", s.body)}
-                     for s in module.sections],
+        "sections": [
+            {"id": str(s.id), **_fields("title", s.title), **_fields("body", s.body)} for s in module.sections
+        ],
         "questions": [
             {
-                "id": str(q.id), **_fields("prompt", q.prompt), **_fields("explanation", q.explanation),
-                "choices": [{**_fields("text", c), "correct": i in (q.correct or [])}
-                            for i, c in enumerate(q.choices or [])],
+                "id": str(q.id),
+                **_fields("prompt", q.prompt),
+                **_fields("explanation", q.explanation),
+                "choices": [
+                    {**_fields("text", c), "correct": i in (q.correct or [])} for i, c in enumerate(q.choices or [])
+                ],
             }
             for q in module.questions
         ],
@@ -235,8 +287,13 @@ def restructure(data: dict, action: str) -> dict:
     if verb == "add" and kind == "section":
         items.append({"id": "", **{field_name(n, lang): "" for n in ("title", "body") for lang in LANGUAGES}})
     elif verb == "add" and kind == "question":
-        items.append({"id": "", **{field_name(n, lang): "" for n in ("prompt", "explanation") for lang in LANGUAGES},
-                      "choices": []})
+        items.append(
+            {
+                "id": "",
+                **{field_name(n, lang): "" for n in ("prompt", "explanation") for lang in LANGUAGES},
+                "choices": [],
+            }
+        )
     elif verb == "add" and kind == "choice" and i is not None and 0 <= i < len(items):
         items[i].setdefault("choices", []).append(_blank_choice())
     elif i is None or not 0 <= i < len(items):
@@ -251,10 +308,12 @@ def restructure(data: dict, action: str) -> dict:
 
 
 class ThemeForm(FlaskForm):
-    position = IntegerField(_l("Position"), validators=[InputRequired(_l("Give a whole number from 1.")),
-                                                        NumberRange(min=1, max=1000)])
-    title_fi = StringField(_l("Title in Finnish"), validators=[DataRequired(_l("The Finnish title is required.")),
-                                                               Length(max=200)])
+    position = IntegerField(
+        _l("Position"), validators=[InputRequired(_l("Give a whole number from 1.")), NumberRange(min=1, max=1000)]
+    )
+    title_fi = StringField(
+        _l("Title in Finnish"), validators=[DataRequired(_l("The Finnish title is required.")), Length(max=200)]
+    )
     title_sv = StringField(_l("Title in Swedish"), validators=[Optional(), Length(max=200)])
     title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=200)])
     description_fi = TextAreaField(_l("Description in Finnish"), validators=[Optional(), Length(max=4000)])
@@ -265,8 +324,12 @@ class ThemeForm(FlaskForm):
 class PrerequisiteForm(FlaskForm):
     """Add a prerequisite to the module being edited (``before`` comes first)."""
 
-    before = SelectField(_l("Module that comes first"), choices=[], validate_choice=False,
-                         validators=[DataRequired(_l("Choose a module."))])
+    before = SelectField(
+        _l("Module that comes first"),
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose a module."))],
+    )
     kind = SelectField(_l("Kind"), choices=[(k, k) for k in KINDS], default="required")
 
 

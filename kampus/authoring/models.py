@@ -17,9 +17,14 @@ from kampus.db import utcnow
 from kampus.extensions import db
 
 ACTIONS = (
-    "module.create", "module.update", "module.delete",
-    "prerequisite.add", "prerequisite.change", "prerequisite.remove",
-    "theme.update", "catalogue.import",
+    "module.create",
+    "module.update",
+    "module.delete",
+    "prerequisite.add",
+    "prerequisite.change",
+    "prerequisite.remove",
+    "theme.update",
+    "catalogue.import",
 )
 
 
@@ -34,7 +39,7 @@ class AuditEntry(db.Model):
     theme_slug: Mapped[str | None] = mapped_column(String(80))
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    user: Mapped["User | None"] = relationship()  # noqa: F821
+    user: Mapped[User | None] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.action} {self.module_slug or self.theme_slug}>"

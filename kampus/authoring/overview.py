@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 from kampus.catalogue import languages
 from kampus.catalogue.languages import Completeness
 from kampus.catalogue.models import Module, Question, Section, Theme
-from kampus.catalogue.writer import module_record
 from kampus.catalogue.services import engine_rows
+from kampus.catalogue.writer import module_record
 from kampus.extensions import db
 from kampus.graph import Report, validate
 
@@ -61,7 +61,8 @@ def content_overview() -> list[ThemeBlock]:
 
     themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.slug)).all()
     modules = db.session.scalars(
-        select(Module).options(selectinload(Module.sections), selectinload(Module.questions))
+        select(Module)
+        .options(selectinload(Module.sections), selectinload(Module.questions))
         .order_by(Module.position, Module.slug)
     ).all()
     questions, sections = _counts(Question), _counts(Section)
@@ -69,9 +70,12 @@ def content_overview() -> list[ThemeBlock]:
     ratings = {
         module_id: (avg, n, comments)
         for module_id, avg, n, comments in db.session.execute(
-            select(Feedback.module_id, func.avg(Feedback.rating), func.count(Feedback.id),
-                   func.count(Feedback.id).filter(has_comment))
-            .group_by(Feedback.module_id)
+            select(
+                Feedback.module_id,
+                func.avg(Feedback.rating),
+                func.count(Feedback.id),
+                func.count(Feedback.id).filter(has_comment),
+            ).group_by(Feedback.module_id)
         )
     }
     by_theme: dict[int, list[ModuleRow]] = {t.id: [] for t in themes}
@@ -79,10 +83,17 @@ def content_overview() -> list[ThemeBlock]:
         avg, n, comments = ratings.get(module.id, (None, 0, 0))
         record = module_record(module, "")
         completeness = {lang: languages.completeness(record, lang) for lang in LANGUAGES}
-        by_theme.setdefault(module.theme_id, []).append(ModuleRow(
-            module, questions.get(module.id, 0), sections.get(module.id, 0),
-            round(float(avg), 1) if avg is not None else None, n, comments, completeness,
-        ))
+        by_theme.setdefault(module.theme_id, []).append(
+            ModuleRow(
+                module,
+                questions.get(module.id, 0),
+                sections.get(module.id, 0),
+                round(float(avg), 1) if avg is not None else None,
+                n,
+                comments,
+                completeness,
+            )
+        )
     return [ThemeBlock(t, by_theme.get(t.id, [])) for t in themes]
 
 
@@ -97,9 +108,11 @@ def latest_comments(limit: int = 20, module_id: int | None = None) -> list[tuple
     from kampus.progress.models import Feedback
 
     query = (
-        select(Feedback, Module.slug, Module.title).join(Module, Feedback.module_id == Module.id)
+        select(Feedback, Module.slug, Module.title)
+        .join(Module, Feedback.module_id == Module.id)
         .where(func.length(func.trim(Feedback.comment)) > 0)
-        .order_by(Feedback.updated_at.desc(), Feedback.id.desc()).limit(limit)
+        .order_by(Feedback.updated_at.desc(), Feedback.id.desc())
+        .limit(limit)
     )
     if module_id is not None:
         query = query.where(Feedback.module_id == module_id)

@@ -43,21 +43,39 @@ def _page(module, form=None, code: int = 200):
     ]
     form.kind.choices = [(k, kind_names()[k]) for k in KINDS]
     return render_template(
-        "authoring/prerequisites.html", module=module, form=form, requires=requires, leads_to=leads_to,
-        modules=rows, kind_names=kind_names(), remove_form=ChangeForm(formdata=None),
-        warnings=edges.module_warnings(module.slug), version=graph.graph.get("version", 0),
+        "authoring/prerequisites.html",
+        module=module,
+        form=form,
+        requires=requires,
+        leads_to=leads_to,
+        modules=rows,
+        kind_names=kind_names(),
+        remove_form=ChangeForm(formdata=None),
+        warnings=edges.module_warnings(module.slug),
+        version=graph.graph.get("version", 0),
     ), code
 
 
 def _impact_page(module, preview, *, notice: str | None = None):
-    confirm = ChangeForm(formdata=None, data={
-        "action": preview.change.action, "before": preview.change.before, "after": preview.change.after,
-        "kind": preview.change.kind, "version": str(preview.version),
-    })
+    confirm = ChangeForm(
+        formdata=None,
+        data={
+            "action": preview.change.action,
+            "before": preview.change.before,
+            "after": preview.change.after,
+            "kind": preview.change.kind,
+            "version": str(preview.version),
+        },
+    )
     names = set(preview.impact.newly_locked) | {preview.change.before, preview.change.after}
     return render_template(
-        "authoring/impact.html", module=module, preview=preview, confirm=confirm, notice=notice,
-        modules=modules_by_slug(names), kind_names=kind_names(),
+        "authoring/impact.html",
+        module=module,
+        preview=preview,
+        confirm=confirm,
+        notice=notice,
+        modules=modules_by_slug(names),
+        kind_names=kind_names(),
     )
 
 
@@ -73,8 +91,9 @@ def check_prerequisite(slug: str):
     require_admin()
     module = services.load_module(slug)
     if request.form.get("action") == "remove":
-        change = edges.EdgeChange("remove", request.form.get("before", ""), module.slug,
-                                  request.form.get("kind", "required"))
+        change = edges.EdgeChange(
+            "remove", request.form.get("before", ""), module.slug, request.form.get("kind", "required")
+        )
         try:
             return _impact_page(module, edges.preview(change))
         except DomainError as error:
@@ -117,6 +136,7 @@ def confirm_prerequisite(slug: str):
         flash(error.message, "error")
         return redirect(url_for("authoring.prerequisites", slug=slug))
     db.session.commit()
-    flash(_("The prerequisite was removed.") if change.action == "remove" else _("The prerequisite was saved."),
-          "success")
+    flash(
+        _("The prerequisite was removed.") if change.action == "remove" else _("The prerequisite was saved."), "success"
+    )
     return redirect(url_for("authoring.prerequisites", slug=slug))

@@ -90,8 +90,11 @@ def check(graph: nx.DiGraph, change: EdgeChange) -> str | None:
         check_edge(graph, change.before, change.after)
     except CycleError as error:
         raise DomainError(
-            _("This prerequisite would close a loop: %(cycle)s. A module cannot come before itself; "
-              "remove a prerequisite of the loop first or choose another module.", cycle=" → ".join(error.cycle)),
+            _(
+                "This prerequisite would close a loop: %(cycle)s. A module cannot come before itself; "
+                "remove a prerequisite of the loop first or choose another module.",
+                cycle=" → ".join(error.cycle),
+            ),
             field="before",
         ) from None
     except UnknownModule:
@@ -172,13 +175,15 @@ def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, list[s
     people = defaultdict(set)
     for assignment_id, user_id in db.session.execute(
         select(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
-        .join(Assignment, AssignmentPerson.assignment_id == Assignment.id).where(Assignment.withdrawn_at.is_(None))
+        .join(Assignment, AssignmentPerson.assignment_id == Assignment.id)
+        .where(Assignment.withdrawn_at.is_(None))
     ):
         people[assignment_id].add(user_id)
     members = defaultdict(set)
     for team_id, user_id in db.session.execute(
         select(TeamMembership.team_id, TeamMembership.user_id)
-        .join(Assignment, Assignment.team_id == TeamMembership.team_id).where(Assignment.withdrawn_at.is_(None))
+        .join(Assignment, Assignment.team_id == TeamMembership.team_id)
+        .where(Assignment.withdrawn_at.is_(None))
     ):
         members[team_id].add(user_id)
     result = {}
@@ -230,7 +235,8 @@ def warnings_about(change: EdgeChange) -> list[Finding]:
         edges.append({"before": change.before, "after": change.after, "kind": change.kind})
     ends = {change.before, change.after}
     return [
-        f for f in validate(modules, edges).warnings
+        f
+        for f in validate(modules, edges).warnings
         if f.message not in before or ends & set((f.subject or "").split(" → "))
     ]
 
@@ -248,9 +254,13 @@ def apply(actor, change: EdgeChange, *, version: int) -> Prerequisite | None:
         raise Conflict(_("The catalogue changed after you looked at the impact. Check the impact again."))
     graph = catalogue_graph()
     previous = check(graph, change)
-    ids = dict(db.session.execute(select(Module.slug, Module.id).where(Module.slug.in_([change.before, change.after]))).all())
+    ids = dict(
+        db.session.execute(select(Module.slug, Module.id).where(Module.slug.in_([change.before, change.after]))).all()
+    )
     edge = db.session.scalar(
-        select(Prerequisite).where(Prerequisite.before_id == ids[change.before], Prerequisite.after_id == ids[change.after])
+        select(Prerequisite).where(
+            Prerequisite.before_id == ids[change.before], Prerequisite.after_id == ids[change.after]
+        )
     )
     if change.action == "remove":
         db.session.delete(edge)

@@ -38,7 +38,8 @@ LANGUAGES = ("fi", "sv", "en")
 def load_module(slug: str) -> Module:
     """The module with its theme, sections and questions; :class:`NotFound` when there is none."""
     module = db.session.scalar(
-        select(Module).where(Module.slug == slug)
+        select(Module)
+        .where(Module.slug == slug)
         .options(selectinload(Module.theme), selectinload(Module.sections), selectinload(Module.questions))
     )
     if module is None:
@@ -80,8 +81,10 @@ def _required_parts(record: dict) -> list:
 
     found = [Part("title", (record.get("title") or {}).get("fi"))]
     for s, section in enumerate(record.get("sections") or [], start=1):
-        found += [Part("section_title", (section.get("title") or {}).get("fi"), section=s),
-                  Part("section_body", (section.get("body") or {}).get("fi"), section=s)]
+        found += [
+            Part("section_title", (section.get("title") or {}).get("fi"), section=s),
+            Part("section_body", (section.get("body") or {}).get("fi"), section=s),
+        ]
     for q, question in enumerate((record.get("self_check") or {}).get("questions") or [], start=1):
         found.append(Part("prompt", (question.get("prompt") or {}).get("fi"), question=q))
     return found
@@ -92,19 +95,26 @@ def has_learner_data(module: Module) -> bool:
     from kampus.paths.models import PathGoal
     from kampus.progress.models import Attempt, Feedback, LearningEvent, Progress, Reflection
 
-    checks = [model.module_id == module.id for model in (Progress, Attempt, Feedback, Reflection, LearningEvent, PathGoal)]
+    checks = [
+        model.module_id == module.id for model in (Progress, Attempt, Feedback, Reflection, LearningEvent, PathGoal)
+    ]
     return bool(db.session.scalar(select(or_(*(exists().where(c) for c in checks)))))
 
 
 def dependants(module: Module) -> list[Module]:
     """The modules that name ``module`` as a prerequisite (any kind)."""
-    return list(db.session.scalars(
-        select(Module).join(Prerequisite, Prerequisite.after_id == Module.id)
-        .where(Prerequisite.before_id == module.id).order_by(Module.slug)
-    ))
+    return list(
+        db.session.scalars(
+            select(Module)
+            .join(Prerequisite, Prerequisite.after_id == Module.id)
+            .where(Prerequisite.before_id == module.id)
+            .order_by(Module.slug)
+        )
+    )
 
 
 # --- checks shared by create and update ---------------------------------------------
+
 
 def _check_record(record: dict) -> None:
     """The editor's own checks; the lifecycle and the theme are the writer's."""
@@ -116,9 +126,7 @@ def _check_record(record: dict) -> None:
 
 def _check_slug(slug: str, module: Module | None) -> None:
     if not SLUG.match(slug or ""):
-        raise DomainError(
-            _("Use lower-case letters, digits and hyphens, for example digital-pedagogy."), field="slug"
-        )
+        raise DomainError(_("Use lower-case letters, digits and hyphens, for example digital-pedagogy."), field="slug")
     taken = db.session.scalar(select(Module.id).where(Module.slug == slug))
     if taken is not None and (module is None or taken != module.id):
         raise DomainError(_("Another module already has this short name; choose another."), field="slug")
@@ -132,6 +140,7 @@ def _conflict_message() -> str:
 
 
 # --- modules ------------------------------------------------------------------------------
+
 
 def create_module(actor, record: dict) -> Module:
     """A new module from an editor record; raises :class:`DomainError` naming the field."""
@@ -177,12 +186,14 @@ def delete_module(actor, module: Module) -> None:
         db.session.delete(edge)
     db.session.delete(module)
     db.session.flush()
-    audit.record(actor, "module.delete", module_slug=before["slug"], theme_slug=before["theme"],
-                 changes=audit.diff(before, {}))
+    audit.record(
+        actor, "module.delete", module_slug=before["slug"], theme_slug=before["theme"], changes=audit.diff(before, {})
+    )
     bump_version()
 
 
 # --- themes ---------------------------------------------------------------------------------
+
 
 def update_theme(actor, theme: Theme, *, title: dict, description: dict, position: int) -> bool:
     """Save a theme's texts and position; returns False when nothing changed."""

@@ -47,7 +47,9 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[LoadError]]:
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
-        return None, [LoadError(name, "-", "-", _("cannot read the file as UTF-8 text (%(reason)s)", reason=exc.reason))]
+        return None, [
+            LoadError(name, "-", "-", _("cannot read the file as UTF-8 text (%(reason)s)", reason=exc.reason))
+        ]
 
 
 def dry_run(text: str, name: str) -> DryRun:
@@ -72,11 +74,15 @@ def apply(actor, run: DryRun) -> ImportPlan:
     apply_import(run.plan, actor=actor, source="import")
     if run.plan.changes:
         _audit_themes(actor, before, _theme_records(), {t["slug"] for t in data.themes})
-        audit.record(actor, "catalogue.import", changes={
-            "added": {"before": None, "after": run.plan.added},
-            "updated": {"before": None, "after": run.plan.updated},
-            "removed": {"before": None, "after": run.plan.removed},
-        })
+        audit.record(
+            actor,
+            "catalogue.import",
+            changes={
+                "added": {"before": None, "after": run.plan.added},
+                "updated": {"before": None, "after": run.plan.updated},
+                "removed": {"before": None, "after": run.plan.removed},
+            },
+        )
     return run.plan
 
 

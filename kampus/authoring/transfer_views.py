@@ -69,6 +69,7 @@ def export_catalogue():
     require_admin()
     filename = f"kampus-catalogue-{dt.date.today().isoformat()}.yaml"
     return Response(
-        transfer.export_text(), mimetype="application/x-yaml",
+        transfer.export_text(),
+        mimetype="application/x-yaml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )

@@ -17,9 +17,16 @@ from sqlalchemy import select
 
 from kampus.auth.access import require_admin
 from kampus.auth.forms import show_domain_error
-from kampus.authoring import audit, overview as content, services
+from kampus.authoring import audit, services
+from kampus.authoring import overview as content
 from kampus.authoring.forms import (
-    ActionForm, ModuleForm, ThemeForm, form_to_record, module_to_data, pad_choices, restructure,
+    ActionForm,
+    ModuleForm,
+    ThemeForm,
+    form_to_record,
+    module_to_data,
+    pad_choices,
+    restructure,
 )
 from kampus.catalogue.estimate import count_words, estimate_minutes, minutes_warning
 from kampus.catalogue.models import Theme
@@ -48,8 +55,12 @@ def status_names() -> dict[str, str]:
 
 
 def target_group_names() -> dict[str, str]:
-    return {"management": _("Management"), "teaching": _("Teaching"), "guidance": _("Guidance and support"),
-            "it": _("IT staff")}
+    return {
+        "management": _("Management"),
+        "teaching": _("Teaching"),
+        "guidance": _("Guidance and support"),
+        "it": _("IT staff"),
+    }
 
 
 def language_names() -> dict[str, str]:
@@ -58,16 +69,22 @@ def language_names() -> dict[str, str]:
 
 # --- overview ---------------------------------------------------------------------------------
 
+
 @bp.get("")
 def overview():
     require_admin()
     return render_template(
-        "authoring/overview.html", blocks=content.content_overview(), report=content.graph_report(),
-        comments=content.latest_comments(), status_names=status_names(), language_names=language_names(),
+        "authoring/overview.html",
+        blocks=content.content_overview(),
+        report=content.graph_report(),
+        comments=content.latest_comments(),
+        status_names=status_names(),
+        language_names=language_names(),
     )
 
 
 # --- module editor -------------------------------------------------------------------------------
+
 
 def _module_form(module=None, data=None) -> ModuleForm:
     """The module form: from the request (``data`` None on a POST) or from ``data``; choices filled in."""
@@ -85,26 +102,33 @@ def _module_form(module=None, data=None) -> ModuleForm:
     return form
 
 
-def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None, code: int = 200,
-                   status_preview=None):
+def _render_editor(form: ModuleForm, module=None, *, conflict: str | None = None, code: int = 200, status_preview=None):
     record = form_to_record(form, slug=module.slug if module is not None and "slug" not in form else None)
     previews = {
         body.id: render_markdown(body.data[:MAX_PREVIEW_CHARS] if body.data else "")
-        for entry in form.sections for body in (entry.form.body, entry.form.body_sv, entry.form.body_en)
+        for entry in form.sections
+        for body in (entry.form.body, entry.form.body_sv, entry.form.body_en)
     }
     context = {
-        "form": form, "module": module, "previews": previews, "conflict": conflict,
-        "completeness": services.completeness(record), "language_names": language_names(),
-        "status_names": status_names(), "status_preview": status_preview,
+        "form": form,
+        "module": module,
+        "previews": previews,
+        "conflict": conflict,
+        "completeness": services.completeness(record),
+        "language_names": language_names(),
+        "status_names": status_names(),
+        "status_preview": status_preview,
         **_minutes_estimate(record, module),
     }
     if module is not None:
         from kampus.authoring.prerequisites import module_warnings
 
         context.update(
-            dependants=services.dependants(module), warnings=module_warnings(module.slug),
+            dependants=services.dependants(module),
+            warnings=module_warnings(module.slug),
             deletable=module.status == "draft" and not services.has_learner_data(module),
-            delete_form=ActionForm(), comments=content.latest_comments(50, module.id),
+            delete_form=ActionForm(),
+            comments=content.latest_comments(50, module.id),
         )
     return render_template("authoring/module_form.html", **context), code
 
@@ -116,8 +140,12 @@ def _minutes_estimate(record: dict, module=None) -> dict:
     if module is not None and module.questions_asked:
         asked = min(asked, module.questions_asked)
     # Finnish, the language every module has (the reading speed is Finnish too).
-    words = count_words(*((s["title"] or {}).get("fi", "") + "\n" + (s["body"] or {}).get("fi", "")
-                          for s in record.get("sections") or []))
+    words = count_words(
+        *(
+            (s["title"] or {}).get("fi", "") + "\n" + (s["body"] or {}).get("fi", "")
+            for s in record.get("sections") or []
+        )
+    )
     estimate = estimate_minutes(words, asked, bool(record.get("reflection")))
     return {"minutes_estimate": estimate, "minutes_warning": minutes_warning(record.get("minutes"), estimate)}
 
@@ -135,8 +163,11 @@ def _handle_editor_post(module=None):
             from kampus.catalogue.services import modules_by_slug
 
             summary = status_impact(module.slug, status)
-            return _render_editor(form, module, status_preview={
-                "status": status, "impact": summary, "modules": modules_by_slug(summary.newly_locked)})
+            return _render_editor(
+                form,
+                module,
+                status_preview={"status": status, "impact": summary, "modules": modules_by_slug(summary.newly_locked)},
+            )
         return _render_editor(form, module)
     if not form.validate():
         return _render_editor(form, module)
@@ -165,8 +196,13 @@ def _handle_editor_post(module=None):
     db.session.commit()
     flash(message, "success")
     if module.status == "retired" and was != "retired" and services.dependants(module):
-        flash(_("This module is retired: the modules that require it now treat it as done, so learners can go on "
-                "without it. Check whether they need another prerequisite."), "info")
+        flash(
+            _(
+                "This module is retired: the modules that require it now treat it as done, so learners can go on "
+                "without it. Check whether they need another prerequisite."
+            ),
+            "info",
+        )
     return redirect(url_for("authoring.edit_module", slug=module.slug))
 
 
@@ -176,8 +212,15 @@ def new_module():
     if request.method == "POST":
         return _handle_editor_post()
     theme = request.args.get("theme", "")
-    data = {"status": "draft", "theme": theme, "position": 1, "minutes": 30, "pass_mark": 70,
-            "sections": [{"id": "", "title": "", "body": ""}], "questions": []}
+    data = {
+        "status": "draft",
+        "theme": theme,
+        "position": 1,
+        "minutes": 30,
+        "pass_mark": 70,
+        "sections": [{"id": "", "title": "", "body": ""}],
+        "questions": [],
+    }
     return _render_editor(_module_form(data=data))
 
 
@@ -215,6 +258,7 @@ def preview():
 
 # --- themes ---------------------------------------------------------------------------------------
 
+
 @bp.route("/themes/<slug>/edit", methods=["GET", "POST"])
 def edit_theme(slug: str):
     actor = require_admin()
@@ -228,12 +272,17 @@ def edit_theme(slug: str):
     else:
         form = ThemeForm()
         if form.validate():
+
             def texts(prefix):
-                return {lang: (form[f"{prefix}_{lang}"].data or "").replace("\r\n", "\n").strip()
-                        for lang in ("fi", "sv", "en")}
+                return {
+                    lang: (form[f"{prefix}_{lang}"].data or "").replace("\r\n", "\n").strip()
+                    for lang in ("fi", "sv", "en")
+                }
+
             try:
-                changed = services.update_theme(actor, theme, title=texts("title"), description=texts("description"),
-                                                position=form.position.data)
+                changed = services.update_theme(
+                    actor, theme, title=texts("title"), description=texts("description"), position=form.position.data
+                )
             except DomainError as error:
                 db.session.rollback()
                 show_domain_error(form, error)
@@ -246,6 +295,7 @@ def edit_theme(slug: str):
 
 # --- audit log --------------------------------------------------------------------------------------
 
+
 @bp.get("/audit")
 def audit_log():
     require_admin()
@@ -254,8 +304,12 @@ def audit_log():
     page = int_arg("page", 1, maximum=100_000)
     slugs, authors = audit.filter_choices()
     return render_template(
-        "authoring/audit.html", result=audit.entries(module_slug=module_slug, user_id=author, page=page),
-        slugs=slugs, authors=authors, module_slug=module_slug, author=author,
+        "authoring/audit.html",
+        result=audit.entries(module_slug=module_slug, user_id=author, page=page),
+        slugs=slugs,
+        authors=authors,
+        module_slug=module_slug,
+        author=author,
     )
 
 

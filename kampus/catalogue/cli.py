@@ -18,8 +18,14 @@ SEED_DIR = Path(__file__).resolve().parent.parent.parent / "seed"
 
 @click.command("seed")
 @click.option("--demo", is_flag=True, help="Also load demo organisations, people and progress.")
-@click.option("--path", "seed_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=SEED_DIR,
-              show_default=True, help="The seed folder.")
+@click.option(
+    "--path",
+    "seed_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=SEED_DIR,
+    show_default=True,
+    help="The seed folder.",
+)
 @with_appcontext
 def seed_command(demo: bool, seed_dir: Path) -> None:
     """Load the seed catalogue (idempotent; updates by slug)."""
@@ -49,9 +55,14 @@ def catalogue_group() -> None:
 
 @catalogue_group.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--format", "file_format", type=click.Choice(["yaml", "case"]), default="yaml", show_default=True,
-              help="yaml: the whole catalogue in the seed format; "
-                   "case: the published catalogue as a CASE 1.0 CFPackage (JSON).")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["yaml", "case"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: the whole catalogue in the seed format; case: the published catalogue as a CASE 1.0 CFPackage (JSON).",
+)
 @with_appcontext
 def export_command(file: Path, file_format: str) -> None:
     """Write the whole catalogue to FILE."""
@@ -63,7 +74,10 @@ def export_command(file: Path, file_format: str) -> None:
 
     data = export_catalogue()
     file.write_text(dump_catalogue(data), encoding="utf-8")
-    click.echo(f"exported {len(data.themes)} themes, {len(data.modules)} modules, {len(data.prerequisites)} prerequisites to {file}")
+    click.echo(
+        f"exported {len(data.themes)} themes, {len(data.modules)} modules, "
+        f"{len(data.prerequisites)} prerequisites to {file}"
+    )
 
 
 def _export_case(file: Path) -> None:
@@ -85,8 +99,14 @@ def _export_case(file: Path) -> None:
 @catalogue_group.command("import")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and print what would change; write nothing.")
-@click.option("--format", "file_format", type=click.Choice(["yaml", "case"]), default="yaml", show_default=True,
-              help="yaml: the seed format; case: a CASE 1.0 CFPackage (JSON) such as export --format case writes.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["yaml", "case"]),
+    default="yaml",
+    show_default=True,
+    help="yaml: the seed format; case: a CASE 1.0 CFPackage (JSON) such as export --format case writes.",
+)
 @with_appcontext
 def import_command(file: Path, dry_run: bool, file_format: str) -> None:
     """Validate FILE (or a folder of *.yaml) and apply it all or nothing."""

@@ -53,7 +53,8 @@ class ImportPlan:
 
     def summary(self) -> str:
         return (
-            f"added: {self.added['themes']} themes, {self.added['modules']} modules, {self.added['prerequisites']} prerequisites; "
+            f"added: {self.added['themes']} themes, {self.added['modules']} modules, "
+            f"{self.added['prerequisites']} prerequisites; "
             f"updated: {self.updated['themes']} themes, {self.updated['modules']} modules; "
             f"removed: {self.removed['prerequisites']} prerequisites; "
             f"unchanged: {self.unchanged['themes']} themes, {self.unchanged['modules']} modules, "
@@ -63,8 +64,14 @@ class ImportPlan:
 
 # --- export ------------------------------------------------------------------
 
+
 def theme_record(theme: Theme) -> dict:
-    return {"slug": theme.slug, "position": theme.position, "title": dict(theme.title), "description": dict(theme.description or {})}
+    return {
+        "slug": theme.slug,
+        "position": theme.position,
+        "title": dict(theme.title),
+        "description": dict(theme.description or {}),
+    }
 
 
 def export_catalogue() -> CatalogueData:
@@ -92,6 +99,7 @@ def export_catalogue() -> CatalogueData:
 
 # --- import --------------------------------------------------------------------
 
+
 def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
     """Compare ``data`` with the catalogue and validate the merged result; writes nothing.
 
@@ -109,20 +117,30 @@ def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
     theme_slugs = set(themes_now) | {t["slug"] for t in data.themes} | {s for k, s in data.rejected if k == "theme"}
     for module in data.modules:
         if module["theme"] not in theme_slugs:
-            plan.errors.append(LoadError(
-                data.sources.get(("module", module["slug"]), source), module["slug"], "theme",
-                _("unknown theme %(theme)s; add it to themes or use an existing theme's slug",
-                  theme=repr(module["theme"])),
-            ))
+            plan.errors.append(
+                LoadError(
+                    data.sources.get(("module", module["slug"]), source),
+                    module["slug"],
+                    "theme",
+                    _(
+                        "unknown theme %(theme)s; add it to themes or use an existing theme's slug",
+                        theme=repr(module["theme"]),
+                    ),
+                )
+            )
         before = modules_now.get(module["slug"])
         _count(plan, "modules", before, before if same_content(before, module) else module)
         try:
             check_lifecycle(modules_now.get(module["slug"]), module)
         except DomainError as refused:
-            plan.errors.append(LoadError(
-                data.sources.get(("module", module["slug"]), source), module["slug"], refused.field or "-",
-                refused.message,
-            ))
+            plan.errors.append(
+                LoadError(
+                    data.sources.get(("module", module["slug"]), source),
+                    module["slug"],
+                    refused.field or "-",
+                    refused.message,
+                )
+            )
 
     merged_modules = dict(modules_now)
     merged_modules.update({m["slug"]: m for m in data.modules})
@@ -131,7 +149,9 @@ def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
     current_pairs = {(e["before"], e["after"]): e["kind"] for e in current.prerequisites}
     # The file's edges replace those of its modules; its edges into other modules are
     # added (or change the kind of the edge already there).
-    kept = [e for e in current.prerequisites if e["after"] not in in_file and (e["before"], e["after"]) not in file_pairs]
+    kept = [
+        e for e in current.prerequisites if e["after"] not in in_file and (e["before"], e["after"]) not in file_pairs
+    ]
     merged_edges = kept + list(data.prerequisites)
     for pair, kind in file_pairs.items():
         if pair not in current_pairs:
@@ -161,7 +181,15 @@ def plan_import(data: CatalogueData, source: str = "import") -> ImportPlan:
     ]
     # Refused modules still count as modules here: their own errors are reported already.
     engine_modules += [
-        {"slug": slug, "theme": None, "theme_position": 0, "position": 0, "level": None, "minutes": 0, "status": "draft"}
+        {
+            "slug": slug,
+            "theme": None,
+            "theme_position": 0,
+            "position": 0,
+            "level": None,
+            "minutes": 0,
+            "status": "draft",
+        }
         for slug in sorted(rejected - set(merged_modules))
     ]
     report = validate(engine_modules, merged_edges)
@@ -184,7 +212,7 @@ def _graph_error(data: CatalogueData, finding: Finding, default: str) -> LoadErr
     item, where = finding.subject or "-", "prerequisites"
     if finding.code == "cycle":
         loop = finding.message.removeprefix("cycle: ").split(ARROW)
-        edges = [edge_name(a, b) for a, b in zip(loop, loop[1:])]
+        edges = [edge_name(a, b) for a, b in zip(loop, loop[1:], strict=False)]
         item = next((e for e in edges if ("prerequisite", e) in data.sources), item)
     elif finding.code == "unknown_module":
         match = UNKNOWN_END.search(finding.message)
@@ -212,14 +240,25 @@ def graph_message(finding: Finding) -> str:
     if finding.code == "unknown_module":
         match = UNKNOWN_END.search(finding.message)
         end = match.group(1) if match else subject
-        return _("prerequisite %(edge)s names an unknown module: %(slug)s; create the module %(slug)s or remove "
-                 "the prerequisite", edge=subject, slug=end)
+        return _(
+            "prerequisite %(edge)s names an unknown module: %(slug)s; create the module %(slug)s or remove "
+            "the prerequisite",
+            edge=subject,
+            slug=end,
+        )
     if finding.code == "self_loop":
-        return _("module %(slug)s cannot be its own prerequisite (%(edge)s); remove the prerequisite",
-                 slug=before, edge=subject)
+        return _(
+            "module %(slug)s cannot be its own prerequisite (%(edge)s); remove the prerequisite",
+            slug=before,
+            edge=subject,
+        )
     if finding.code == "duplicate_edge" and (match := DUPLICATE_EDGE.search(finding.message)):
-        return _("prerequisite %(edge)s is listed %(num)s times (as %(kinds)s); keep one",
-                 edge=subject, num=match.group(1), kinds=match.group(2))
+        return _(
+            "prerequisite %(edge)s is listed %(num)s times (as %(kinds)s); keep one",
+            edge=subject,
+            num=match.group(1),
+            kinds=match.group(2),
+        )
     if finding.code == "duplicate_module" and (match := DUPLICATE_MODULE.search(finding.message)):
         return _("module %(slug)s is defined %(num)s times; a slug names one module", slug=subject, num=match.group(1))
     return finding.message
@@ -268,9 +307,7 @@ def apply_import(plan: ImportPlan, *, actor=None, source: str = "import") -> Imp
         modules[record["slug"]] = written.module
 
     in_file = {m["slug"] for m in data.modules}
-    existing = {
-        (e.before_id, e.after_id): e for e in db.session.scalars(select(Prerequisite))
-    }
+    existing = {(e.before_id, e.after_id): e for e in db.session.scalars(select(Prerequisite))}
     wanted = {}
     for e in data.prerequisites:
         wanted[(modules[e["before"]].id, modules[e["after"]].id)] = e["kind"]

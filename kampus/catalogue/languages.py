@@ -37,8 +37,10 @@ def parts(record: dict) -> list[Part]:
     """Every translatable part of a module record that has Finnish text, in reading order."""
     found = [Part("title", record.get("title")), Part("summary", record.get("summary"))]
     for s, section in enumerate(record.get("sections") or [], start=1):
-        found += [Part("section_title", section.get("title"), section=s),
-                  Part("section_body", section.get("body"), section=s)]
+        found += [
+            Part("section_title", section.get("title"), section=s),
+            Part("section_body", section.get("body"), section=s),
+        ]
     for q, question in enumerate((record.get("self_check") or {}).get("questions") or [], start=1):
         found.append(Part("prompt", question.get("prompt"), question=q))
         found += [Part("choice", c, question=q, choice=n) for n, c in enumerate(question.get("choices") or [], start=1)]

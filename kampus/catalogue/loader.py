@@ -5,7 +5,8 @@ the file, the item (a slug, or an edge ``a → b``) and the field, so an author
 can find and fix it; the message is in the reader's language (English outside a
 request). Translated texts — titles, summaries, descriptions, section titles and
 bodies, question prompts, each choice, explanations and the reflection prompt —
-are ``{fi, sv, en}`` maps; a plain string is read as the Finnish text. Graph-level checks (unknown modules, cycles) happen in
+are ``{fi, sv, en}`` maps; a plain string is read as the Finnish text. Graph-level checks
+(unknown modules, cycles) happen in
 :mod:`kampus.catalogue.importer`, which knows the current catalogue too.
 """
 
@@ -26,8 +27,19 @@ TRANSLATED = ("fi", "sv", "en")
 ITEM_KEYS = {
     "theme": ("slug", "position", "title", "description"),
     "module": (
-        "slug", "theme", "position", "title", "summary", "level", "minutes", "target_groups", "status",
-        "competences", "sections", "self_check", "reflection",
+        "slug",
+        "theme",
+        "position",
+        "title",
+        "summary",
+        "level",
+        "minutes",
+        "target_groups",
+        "status",
+        "competences",
+        "sections",
+        "self_check",
+        "reflection",
     ),
     "section": ("title", "body"),
     "self_check": ("pass_mark", "questions", "ask", "test_out_pass_mark"),
@@ -69,8 +81,9 @@ def check_events(text: str) -> None:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise UnsafeYAML(_("anchors and aliases (& and *) are not allowed; write each value out"),
-                                 event.start_mark)
+                raise UnsafeYAML(
+                    _("anchors and aliases (& and *) are not allowed; write each value out"), event.start_mark
+                )
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -92,10 +105,14 @@ def _unknown_keys(raw: dict, kind: str, file: str, item: str, where: str, errors
     allowed = ITEM_KEYS[kind]
     for key in raw:
         if key not in allowed:
-            errors.append(LoadError(
-                file, item, f"{where}{_short(key)}",
-                _("unknown key in a %(kind)s (expected %(keys)s)", kind=kind, keys=", ".join(allowed)),
-            ))
+            errors.append(
+                LoadError(
+                    file,
+                    item,
+                    f"{where}{_short(key)}",
+                    _("unknown key in a %(kind)s (expected %(keys)s)", kind=kind, keys=", ".join(allowed)),
+                )
+            )
 
 
 @dataclass(frozen=True)
@@ -158,7 +175,9 @@ def read_catalogue(path: Path) -> CatalogueData:
         try:
             text = file.read_bytes().decode("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            errors.append(LoadError(file.name, "-", "-", _("cannot read the file as UTF-8 text (%(reason)s)", reason=exc)))
+            errors.append(
+                LoadError(file.name, "-", "-", _("cannot read the file as UTF-8 text (%(reason)s)", reason=exc))
+            )
             parsed = False
             continue
         parsed = parse_text(text, file.name, data, errors) and parsed
@@ -177,12 +196,17 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
         document = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = (_("line %(line)d, column %(column)d", line=mark.line + 1, column=mark.column + 1) if mark
-                 else _("an unknown line"))
+        where = (
+            _("line %(line)d, column %(column)d", line=mark.line + 1, column=mark.column + 1)
+            if mark
+            else _("an unknown line")
+        )
         problem = str(getattr(exc, "problem", None) or exc)
         if len(problem) > 200:
             problem = problem[:200] + "…"
-        errors.append(LoadError(name, "-", "-", _("malformed YAML at %(where)s: %(problem)s", where=where, problem=problem)))
+        errors.append(
+            LoadError(name, "-", "-", _("malformed YAML at %(where)s: %(problem)s", where=where, problem=problem))
+        )
         return False
     except RecursionError:
         errors.append(LoadError(name, "-", "-", _("nested deeper than %(num)d levels", num=MAX_DEPTH)))
@@ -190,11 +214,15 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
     if document is None:
         return True
     if not isinstance(document, dict):
-        errors.append(LoadError(name, "-", "-", _("the file must be a mapping with the keys themes, modules, prerequisites")))
+        errors.append(
+            LoadError(name, "-", "-", _("the file must be a mapping with the keys themes, modules, prerequisites"))
+        )
         return False
     unknown = set(document) - {"themes", "modules", "prerequisites"}
     for key in sorted(unknown, key=str):
-        errors.append(LoadError(name, "-", _short(key), _("unknown top-level key (expected themes, modules, prerequisites)")))
+        errors.append(
+            LoadError(name, "-", _short(key), _("unknown top-level key (expected themes, modules, prerequisites)"))
+        )
     for key, reader, target in (
         ("themes", _theme, data.themes),
         ("modules", _module, data.modules),
@@ -211,11 +239,24 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
                 source = (key[:-1], item["slug"])
                 earlier = data.sources.get(source) or data.rejected.get(source)
                 if earlier:
-                    item_errors.append(LoadError(
-                        name, item["slug"], "slug",
-                        (_("the theme slug appears twice (also in %(file)s); a slug names one theme", file=earlier) if key == "themes"
-                         else _("the module slug appears twice (also in %(file)s); a slug names one module", file=earlier)),
-                    ))
+                    item_errors.append(
+                        LoadError(
+                            name,
+                            item["slug"],
+                            "slug",
+                            (
+                                _(
+                                    "the theme slug appears twice (also in %(file)s); a slug names one theme",
+                                    file=earlier,
+                                )
+                                if key == "themes"
+                                else _(
+                                    "the module slug appears twice (also in %(file)s); a slug names one module",
+                                    file=earlier,
+                                )
+                            ),
+                        )
+                    )
                 elif item_errors:
                     data.rejected[source] = name
                 else:
@@ -228,8 +269,17 @@ def parse_text(text: str, name: str, data: CatalogueData, errors: list[LoadError
     return True
 
 
-def _translated(raw: dict, key: str, item: str, file: str, errors: list[LoadError], *, required: bool,
-                where: str | None = None, markdown: bool = False) -> dict:
+def _translated(
+    raw: dict,
+    key: str,
+    item: str,
+    file: str,
+    errors: list[LoadError],
+    *,
+    required: bool,
+    where: str | None = None,
+    markdown: bool = False,
+) -> dict:
     """A ``{fi, sv, en}`` map from ``raw[key]``: a plain string is the Finnish text (the old form).
 
     ``where`` names the field in messages (default ``key``); ``markdown`` texts keep
@@ -263,7 +313,12 @@ def _slug(raw: dict, file: str, kind: str, index: int, errors: list[LoadError]) 
     slug = raw.get("slug")
     if not isinstance(slug, str) or not SLUG.match(slug):
         errors.append(
-            LoadError(file, f"{kind} #{index}", "slug", _("required: lower-case letters, digits and hyphens, e.g. digital-pedagogy"))
+            LoadError(
+                file,
+                f"{kind} #{index}",
+                "slug",
+                _("required: lower-case letters, digits and hyphens, e.g. digital-pedagogy"),
+            )
         )
         return None
     return slug
@@ -271,9 +326,17 @@ def _slug(raw: dict, file: str, kind: str, index: int, errors: list[LoadError]) 
 
 def _int(raw: dict, key: str, item: str, file: str, errors, *, minimum: int, maximum: int | None = None, default=None):
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
-        message = (_("must be a whole number from %(minimum)d to %(maximum)d", minimum=minimum, maximum=maximum)
-                   if maximum is not None else _("must be a whole number, at least %(minimum)d", minimum=minimum))
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        message = (
+            _("must be a whole number from %(minimum)d to %(maximum)d", minimum=minimum, maximum=maximum)
+            if maximum is not None
+            else _("must be a whole number, at least %(minimum)d", minimum=minimum)
+        )
         errors.append(LoadError(file, item, key, message))
         return None
     return value
@@ -304,13 +367,29 @@ def _module(raw, file: str, index: int, errors: list[LoadError]) -> dict | None:
         errors.append(LoadError(file, slug, "theme", _("required: the slug of the module's theme")))
     level = raw.get("level")
     if level not in LEVELS:
-        errors.append(LoadError(file, slug, "level", _("must be one of %(values)s (got %(value)s)", values=", ".join(LEVELS), value=quote(level))))
+        errors.append(
+            LoadError(
+                file,
+                slug,
+                "level",
+                _("must be one of %(values)s (got %(value)s)", values=", ".join(LEVELS), value=quote(level)),
+            )
+        )
     status = raw.get("status", "draft")
     if status not in STATUSES:
-        errors.append(LoadError(file, slug, "status", _("must be one of %(values)s (got %(value)s)", values=", ".join(STATUSES), value=quote(status))))
+        errors.append(
+            LoadError(
+                file,
+                slug,
+                "status",
+                _("must be one of %(values)s (got %(value)s)", values=", ".join(STATUSES), value=quote(status)),
+            )
+        )
     groups = raw.get("target_groups") or []
     if not isinstance(groups, list) or any(g not in TARGET_GROUPS for g in groups):
-        errors.append(LoadError(file, slug, "target_groups", _("must be a list of %(values)s", values=", ".join(TARGET_GROUPS))))
+        errors.append(
+            LoadError(file, slug, "target_groups", _("must be a list of %(values)s", values=", ".join(TARGET_GROUPS)))
+        )
         groups = []
     competences = raw.get("competences") or []
     if not isinstance(competences, list):
@@ -358,7 +437,9 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        errors.append(LoadError(file, slug, "self_check", _("must be a mapping {pass_mark, questions, ask, test_out_pass_mark}")))
+        errors.append(
+            LoadError(file, slug, "self_check", _("must be a mapping {pass_mark, questions, ask, test_out_pass_mark}"))
+        )
         return None
     _unknown_keys(raw, "self_check", file, slug, "self_check.", errors)
     pass_mark = _int(raw, "pass_mark", slug, file, errors, minimum=1, maximum=100, default=70)
@@ -382,8 +463,11 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
             errors.append(LoadError(file, slug, f"{where}.choices", _("must be a list of at least two choices")))
         else:
             for j, choice in enumerate(raw_choices, start=1):
-                choices.append(_translated({"choice": choice}, "choice", slug, file, errors, required=True,
-                                           where=f"{where}.choices[{j}]"))
+                choices.append(
+                    _translated(
+                        {"choice": choice}, "choice", slug, file, errors, required=True, where=f"{where}.choices[{j}]"
+                    )
+                )
         ok = len(errors) == before
         if isinstance(correct, int) and not isinstance(correct, bool):
             correct = [correct]
@@ -394,25 +478,47 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
             or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(choices) for c in correct)
         ):
             if ok:
-                errors.append(LoadError(file, slug, f"{where}.correct",
-                                        _("must list the indexes (from 0) of the right choices")))
+                errors.append(
+                    LoadError(file, slug, f"{where}.correct", _("must list the indexes (from 0) of the right choices"))
+                )
             ok = False
         if ok:
-            questions.append({"prompt": prompt, "choices": choices, "correct": sorted(set(correct)),
-                              "explanation": explanation})
+            questions.append(
+                {"prompt": prompt, "choices": choices, "correct": sorted(set(correct)), "explanation": explanation}
+            )
     check = {"pass_mark": pass_mark, "questions": questions}
     # Optional integrity keys: how many questions each attempt draws from the pool, and test-out's own pass mark.
     if raw.get("ask") is not None:
-        ask = _int({"self_check.ask": raw["ask"]}, "self_check.ask", slug, file, errors,
-                   minimum=1, maximum=max(1, len(raw_questions)))
+        ask = _int(
+            {"self_check.ask": raw["ask"]},
+            "self_check.ask",
+            slug,
+            file,
+            errors,
+            minimum=1,
+            maximum=max(1, len(raw_questions)),
+        )
         if ask is not None:
             check["ask"] = ask
     if raw.get("test_out_pass_mark") is not None:
-        mark = _int({"self_check.test_out_pass_mark": raw["test_out_pass_mark"]}, "self_check.test_out_pass_mark",
-                    slug, file, errors, minimum=1, maximum=100)
+        mark = _int(
+            {"self_check.test_out_pass_mark": raw["test_out_pass_mark"]},
+            "self_check.test_out_pass_mark",
+            slug,
+            file,
+            errors,
+            minimum=1,
+            maximum=100,
+        )
         if mark is not None and pass_mark is not None and mark < pass_mark:
-            errors.append(LoadError(file, slug, "self_check.test_out_pass_mark",
-                                    _("must be at least the pass mark (%(mark)d): testing out asks more, not less", mark=pass_mark)))
+            errors.append(
+                LoadError(
+                    file,
+                    slug,
+                    "self_check.test_out_pass_mark",
+                    _("must be at least the pass mark (%(mark)d): testing out asks more, not less", mark=pass_mark),
+                )
+            )
         elif mark is not None:
             check["test_out_pass_mark"] = mark
     return check
@@ -430,7 +536,9 @@ def _prerequisite(raw, file: str, index: int, errors: list[LoadError]) -> dict |
             errors.append(LoadError(file, item, key, _("required: a module slug")))
     kind = raw.get("kind", "required")
     if kind not in KINDS:
-        errors.append(LoadError(file, item, "kind", _("must be required or recommended (got %(value)s)", value=quote(kind))))
+        errors.append(
+            LoadError(file, item, "kind", _("must be required or recommended (got %(value)s)", value=quote(kind)))
+        )
     return {"before": before, "after": after, "kind": kind}
 
 

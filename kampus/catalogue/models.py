@@ -39,7 +39,7 @@ class Theme(db.Model):
     description: Mapped[dict] = mapped_column(JSON, default=dict)
     case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
-    modules: Mapped[list["Module"]] = relationship(back_populates="theme", order_by="Module.position")
+    modules: Mapped[list[Module]] = relationship(back_populates="theme", order_by="Module.position")
 
     def __repr__(self) -> str:
         return f"<Theme {self.slug}>"
@@ -75,10 +75,10 @@ class Module(db.Model):
     case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
     theme: Mapped[Theme] = relationship(back_populates="modules")
-    sections: Mapped[list["Section"]] = relationship(
+    sections: Mapped[list[Section]] = relationship(
         back_populates="module", order_by="Section.position", cascade="all, delete-orphan"
     )
-    questions: Mapped[list["Question"]] = relationship(
+    questions: Mapped[list[Question]] = relationship(
         back_populates="module", order_by="Question.position", cascade="all, delete-orphan"
     )
 

@@ -64,6 +64,7 @@ def modules_by_slug(slugs) -> dict[str, Module]:
 
 # --- catalogue version ----------------------------------------------------
 
+
 def current_version() -> int:
     version = db.session.scalar(select(CatalogueState.version).where(CatalogueState.id == 1))
     return version or 0
@@ -71,7 +72,9 @@ def current_version() -> int:
 
 def bump_version() -> int:
     """Raise the catalogue version (every change to content calls this); returns the new version."""
-    result = db.session.execute(update(CatalogueState).where(CatalogueState.id == 1).values(version=CatalogueState.version + 1))
+    result = db.session.execute(
+        update(CatalogueState).where(CatalogueState.id == 1).values(version=CatalogueState.version + 1)
+    )
     if result.rowcount == 0:
         db.session.add(CatalogueState(id=1, version=1))
         db.session.flush()
@@ -97,6 +100,7 @@ def raise_version_once() -> int:
 
 
 # --- the graph --------------------------------------------------------------
+
 
 class _GraphCache:
     """Per-process cache: database URL -> (version, graph). ``builds`` counts rebuilds (tests read it)."""
@@ -171,8 +175,9 @@ def engine_rows() -> tuple[list[dict], list[dict]]:
             "status": status,
         }
         for slug, theme_slug, theme_position, position, level, minutes, status in db.session.execute(
-            select(Module.slug, Theme.slug, Theme.position, Module.position, Module.level, Module.minutes, Module.status)
-            .join(Theme, Module.theme_id == Theme.id)
+            select(
+                Module.slug, Theme.slug, Theme.position, Module.position, Module.level, Module.minutes, Module.status
+            ).join(Theme, Module.theme_id == Theme.id)
         )
     ]
     before = db.aliased(Module)
@@ -213,6 +218,7 @@ def catalogue_graph() -> nx.DiGraph:
 
 
 # --- what the catalogue pages show -----------------------------------------
+
 
 @dataclass
 class ThemeGraphView:

@@ -94,26 +94,44 @@ QUESTION_FIELDS = {"prompt": _texts, "choices": _choices, "correct": _items, "ex
 
 # --- the record format ---------------------------------------------------------------
 
+
 def module_record(module: Module, theme_slug: str) -> dict:
     """The module as a record of the import format (what the export writes and the audit log compares)."""
     record = {"slug": module.slug, "theme": theme_slug, "status": module.status}
     record.update({key: normalise(getattr(module, key)) for key, normalise in MODULE_FIELDS.items()})
-    record["sections"] = [{key: normalise(getattr(s, key)) for key, normalise in SECTION_FIELDS.items()}
-                          for s in module.sections]
+    record["sections"] = [
+        {key: normalise(getattr(s, key)) for key, normalise in SECTION_FIELDS.items()} for s in module.sections
+    ]
     has_check = bool(module.questions) or module.pass_mark is not None
     record["self_check"] = (
         {
             **{key: getattr(module, column) for column, (key, _empty) in SELF_CHECK_FIELDS.items()},
-            "questions": [{key: normalise(getattr(q, key)) for key, normalise in QUESTION_FIELDS.items()}
-                          for q in module.questions],
+            "questions": [
+                {key: normalise(getattr(q, key)) for key, normalise in QUESTION_FIELDS.items()}
+                for q in module.questions
+            ],
         }
-        if has_check else None
+        if has_check
+        else None
     )
     return _in_export_order(record)
 
 
-EXPORT_ORDER = ("slug", "theme", "position", "title", "summary", "level", "minutes", "target_groups", "status",
-                "competences", "sections", "self_check", "reflection")
+EXPORT_ORDER = (
+    "slug",
+    "theme",
+    "position",
+    "title",
+    "summary",
+    "level",
+    "minutes",
+    "target_groups",
+    "status",
+    "competences",
+    "sections",
+    "self_check",
+    "reflection",
+)
 
 
 def _in_export_order(record: dict) -> dict:
@@ -132,14 +150,18 @@ def content_of(record: dict) -> dict:
         "self_check": (
             {
                 **{key: check.get(key) for key, _empty in SELF_CHECK_FIELDS.values()},
-                "questions": [{k: n(q.get(k)) for k, n in QUESTION_FIELDS.items()} for q in check.get("questions") or []],
+                "questions": [
+                    {k: n(q.get(k)) for k, n in QUESTION_FIELDS.items()} for q in check.get("questions") or []
+                ],
             }
-            if check else None
+            if check
+            else None
         ),
     }
 
 
 # --- the lifecycle ----------------------------------------------------------------------
+
 
 def allowed_statuses(status: str | None) -> tuple[str, ...]:
     """The statuses a module in ``status`` (None: a new module) may be saved with."""
@@ -165,15 +187,23 @@ def check_lifecycle(current: dict | None, record: dict) -> None:
         )
     if status not in allowed_statuses(status_now):
         if status_now is None:
-            message = _("The new module %(slug)s must be a draft or published, not %(status)s.",
-                        slug=slug, status=status_name(status))
+            message = _(
+                "The new module %(slug)s must be a draft or published, not %(status)s.",
+                slug=slug,
+                status=status_name(status),
+            )
         else:
-            message = _("The module %(slug)s cannot move from %(current)s to %(status)s.",
-                        slug=slug, current=status_name(status_now), status=status_name(status))
+            message = _(
+                "The module %(slug)s cannot move from %(current)s to %(status)s.",
+                slug=slug,
+                current=status_name(status_now),
+                status=status_name(status),
+            )
         raise DomainError(message, field="status")
     if status == "published" and not record.get("sections"):
-        raise DomainError(_("Add at least one section to the module %(slug)s before publishing it.", slug=slug),
-                          field="status")
+        raise DomainError(
+            _("Add at least one section to the module %(slug)s before publishing it.", slug=slug), field="status"
+        )
 
 
 def status_name(status: str | None) -> str:
@@ -182,6 +212,7 @@ def status_name(status: str | None) -> str:
 
 
 # --- writing ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ModuleWrite:
@@ -233,8 +264,13 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
     db.session.flush()
 
     if source != "seed":
-        audit.record(actor, "module.create" if created else "module.update", module_slug=module.slug,
-                     theme_slug=theme.slug, changes=audit.diff(current or {}, module_record(module, theme.slug)))
+        audit.record(
+            actor,
+            "module.create" if created else "module.update",
+            module_slug=module.slug,
+            theme_slug=theme.slug,
+            changes=audit.diff(current or {}, module_record(module, theme.slug)),
+        )
     raise_version_once()
     return ModuleWrite(module, "created" if created else "updated")
 
@@ -257,7 +293,7 @@ def _keep_omitted_settings(record: dict, current: dict | None) -> dict:
 def _sync(module: Module, name: str, model, records: list[dict], fields: dict, *, match_on: str) -> None:
     """Make the module's sections (or questions) equal ``records``, in order, keeping ids where it can."""
     rows = _match(list(getattr(module, name)), records, match_on, model)
-    for position, (row, record) in enumerate(zip(rows, records), start=1):
+    for position, (row, record) in enumerate(zip(rows, records, strict=False), start=1):
         row.position = position
         for key, normalise in fields.items():
             setattr(row, key, normalise(record.get(key)))

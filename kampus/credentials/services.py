@@ -241,14 +241,16 @@ def module_achievement(module: Module, lang: str = "fi") -> dict:
         for code in module.competences or []
     ]
     if module.case_uuid:  # the module's item in the catalogue's CASE framework (kampus.case)
-        alignment.append({
-            "type": ["Alignment"],
-            "targetName": _text(module.title, "fi"),
-            "targetCode": module.case_uuid,
-            "targetFramework": "Kampus CASE",
-            "targetType": "CFItem",
-            "targetUrl": f"{base_url()}/ims/case/v1p0/CFItems/{module.case_uuid}",
-        })
+        alignment.append(
+            {
+                "type": ["Alignment"],
+                "targetName": _text(module.title, "fi"),
+                "targetCode": module.case_uuid,
+                "targetFramework": "Kampus CASE",
+                "targetType": "CFItem",
+                "targetUrl": f"{base_url()}/ims/case/v1p0/CFItems/{module.case_uuid}",
+            }
+        )
     if alignment:
         achievement["alignment"] = alignment
     achievement["related"] = [

@@ -40,7 +40,9 @@ def goal_modules(graph: nx.DiGraph, module_slugs: Iterable[str], theme_slugs: It
     themes = set(theme_slugs)
     slugs = list(module_slugs)
     if themes:
-        slugs.extend(s for s, d in graph.nodes(data=True) if d.get("theme") in themes and d.get("status") == "published")
+        slugs.extend(
+            s for s, d in graph.nodes(data=True) if d.get("theme") in themes and d.get("status") == "published"
+        )
     return [s for s in dict.fromkeys(slugs) if s in graph]
 
 
@@ -60,10 +62,7 @@ def required_closure(graph: nx.DiGraph, goals: Iterable[str]) -> set[str]:
 def coverage(graph: nx.DiGraph, goals: Iterable[str], satisfied: Iterable[str], plan: Plan) -> Coverage:
     """Done and needed modules (and minutes) of a path planned as ``plan``. Retired modules are not counted."""
     satisfied = set(satisfied)
-    done = [
-        s for s in required_closure(graph, goals)
-        if s in satisfied and graph.nodes[s].get("status") != "retired"
-    ]
+    done = [s for s in required_closure(graph, goals) if s in satisfied and graph.nodes[s].get("status") != "retired"]
     return Coverage(
         done=len(done),
         needed=len(plan.steps),

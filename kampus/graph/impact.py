@@ -76,9 +76,7 @@ def impact(
                 newly_locked.setdefault(slug, []).append(learner_id)
     return Impact(
         changed=sorted(changed, key=_id_order),
-        newly_locked={
-            slug: sorted(ids, key=_id_order) for slug, ids in sorted(newly_locked.items())
-        },
+        newly_locked={slug: sorted(ids, key=_id_order) for slug, ids in sorted(newly_locked.items())},
     )
 
 

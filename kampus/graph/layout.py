@@ -116,11 +116,17 @@ def layered_layout(
     edges = []
     for before, after, kind in sorted(subgraph.edges(data="kind")):
         start, end = boxes[before], boxes[after]
-        edges.append(EdgeLine(
-            before, after, kind,
-            start.centre_x, start.y + start.height,
-            end.centre_x, end.y,
-        ))
+        edges.append(
+            EdgeLine(
+                before,
+                after,
+                kind,
+                start.centre_x,
+                start.y + start.height,
+                end.centre_x,
+                end.y,
+            )
+        )
     chosen_set = set(chosen)
     external = sorted(
         (before, after, kind)

@@ -275,9 +275,7 @@ def unsatisfied_prerequisites(graph: nx.DiGraph, slug: str, satisfied: Iterable[
     return sorted(
         before
         for before, edge in graph._pred[slug].items()
-        if edge["kind"] == "required"
-        and before not in satisfied
-        and nodes[before]["status"] != "retired"
+        if edge["kind"] == "required" and before not in satisfied and nodes[before]["status"] != "retired"
     )
 
 
@@ -312,9 +310,7 @@ def _as_set(slugs: Iterable[str]) -> Collection[str]:
 
 
 def _retired_warnings(retired_goals: list[str], retired_prerequisites: set[str]) -> list[str]:
-    warnings = [
-        f"goal {slug} is retired, so it is left out of the path" for slug in sorted(retired_goals)
-    ]
+    warnings = [f"goal {slug} is retired, so it is left out of the path" for slug in sorted(retired_goals)]
     warnings.extend(
         f"module {slug} is retired: it is treated as done, so nothing on the path waits for it"
         for slug in sorted(retired_prerequisites)

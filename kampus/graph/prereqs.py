@@ -127,11 +127,13 @@ def validate(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> Re
         status.setdefault(module["slug"], module.get("status"))
         theme.setdefault(module["slug"], module.get("theme"))
     for slug in sorted(slug for slug, count in slug_counts.items() if count > 1):
-        report.errors.append(Finding(
-            "duplicate_module",
-            f"module {slug} is defined {slug_counts[slug]} times; a slug names one module",
-            slug,
-        ))
+        report.errors.append(
+            Finding(
+                "duplicate_module",
+                f"module {slug} is defined {slug_counts[slug]} times; a slug names one module",
+                slug,
+            )
+        )
 
     graph = nx.DiGraph()
     graph.add_nodes_from(status)
@@ -141,20 +143,24 @@ def validate(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> Re
         name = edge_name(before, after)
         unknown = [end for end in dict.fromkeys((before, after)) if end not in status]
         for end in unknown:
-            report.errors.append(Finding(
-                "unknown_module",
-                f"prerequisite {name} names an unknown module: {end}; "
-                f"create the module {end} or remove the prerequisite",
-                name,
-            ))
+            report.errors.append(
+                Finding(
+                    "unknown_module",
+                    f"prerequisite {name} names an unknown module: {end}; "
+                    f"create the module {end} or remove the prerequisite",
+                    name,
+                )
+            )
         if unknown:
             continue
         if before == after:
-            report.errors.append(Finding(
-                "self_loop",
-                f"module {before} cannot be its own prerequisite ({name}); remove the prerequisite",
-                name,
-            ))
+            report.errors.append(
+                Finding(
+                    "self_loop",
+                    f"module {before} cannot be its own prerequisite ({name}); remove the prerequisite",
+                    name,
+                )
+            )
             continue
         pair = (before, after)
         if pair in kinds_seen:
@@ -166,19 +172,23 @@ def validate(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> Re
     for (before, after), kinds in kinds_seen.items():
         if len(kinds) > 1:
             name = edge_name(before, after)
-            report.errors.append(Finding(
-                "duplicate_edge",
-                f"prerequisite {name} is listed {len(kinds)} times "
-                f"(as {', '.join(str(kind) for kind in kinds)}); keep one",
-                name,
-            ))
+            report.errors.append(
+                Finding(
+                    "duplicate_edge",
+                    f"prerequisite {name} is listed {len(kinds)} times "
+                    f"(as {', '.join(str(kind) for kind in kinds)}); keep one",
+                    name,
+                )
+            )
 
     for cycle in find_cycles(graph, MAX_CYCLES):
-        report.errors.append(Finding(
-            "cycle",
-            "cycle: " + ARROW.join(cycle),
-            edge_name(cycle[0], cycle[1]),
-        ))
+        report.errors.append(
+            Finding(
+                "cycle",
+                "cycle: " + ARROW.join(cycle),
+                edge_name(cycle[0], cycle[1]),
+            )
+        )
 
     report.warnings.extend(_redundant_edges(graph))
     report.warnings.extend(_unpublished_requirements(graph, status))
@@ -228,9 +238,7 @@ def _name_cycle(nodes: list[str]) -> list[str]:
 def _required_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
     required = nx.DiGraph()
     required.add_nodes_from(graph)
-    required.add_edges_from(
-        (before, after) for before, after, kind in graph.edges(data="kind") if kind == "required"
-    )
+    required.add_edges_from((before, after) for before, after, kind in graph.edges(data="kind") if kind == "required")
     return required
 
 
@@ -241,12 +249,13 @@ def _redundant_edges(graph: nx.DiGraph) -> list[Finding]:
     findings = []
     for (before, after), chain in sorted(redundant_edges(required).items()):
         name = edge_name(before, after)
-        findings.append(Finding(
-            "redundant_edge",
-            f"required prerequisite {name} is implied by {ARROW.join(chain)}; "
-            f"remove it, or make it recommended",
-            name,
-        ))
+        findings.append(
+            Finding(
+                "redundant_edge",
+                f"required prerequisite {name} is implied by {ARROW.join(chain)}; remove it, or make it recommended",
+                name,
+            )
+        )
     return findings
 
 
@@ -299,12 +308,14 @@ def _unpublished_requirements(graph: nx.DiGraph, status: Mapping[str, str]) -> l
         if kind != "required" or status[after] != "published":
             continue
         if status[before] in ("draft", "retired"):
-            findings.append(Finding(
-                "requires_unpublished",
-                f"published module {after} requires {before}, which is {status[before]}; "
-                f"publish {before}, or make the prerequisite recommended or remove it",
-                edge_name(before, after),
-            ))
+            findings.append(
+                Finding(
+                    "requires_unpublished",
+                    f"published module {after} requires {before}, which is {status[before]}; "
+                    f"publish {before}, or make the prerequisite recommended or remove it",
+                    edge_name(before, after),
+                )
+            )
     return findings
 
 
@@ -315,12 +326,14 @@ def _isolated_modules(graph: nx.DiGraph, theme: Mapping[str, str]) -> list[Findi
         if graph.in_degree(slug) or graph.out_degree(slug):
             continue
         if theme_sizes[theme[slug]] > 1:
-            findings.append(Finding(
-                "isolated",
-                f"module {slug} has no prerequisites and is no module's prerequisite, "
-                f"though theme {theme[slug]} has other modules; link it to them",
-                slug,
-            ))
+            findings.append(
+                Finding(
+                    "isolated",
+                    f"module {slug} has no prerequisites and is no module's prerequisite, "
+                    f"though theme {theme[slug]} has other modules; link it to them",
+                    slug,
+                )
+            )
     return findings
 
 

@@ -60,26 +60,27 @@ def synthetic_catalogue(
 
     modules = []
     for theme, position in order:
-        modules.append({
-            "slug": slug(theme, position),
-            "theme": f"theme-{theme + 1}",
-            "theme_position": theme + 1,
-            "position": position,
-            "level": LEVELS[(position % TRACK_LENGTH) * len(LEVELS) // TRACK_LENGTH],
-            "minutes": rng.choice(MINUTES),
-            "status": "published",
-        })
+        modules.append(
+            {
+                "slug": slug(theme, position),
+                "theme": f"theme-{theme + 1}",
+                "theme_position": theme + 1,
+                "position": position,
+                "level": LEVELS[(position % TRACK_LENGTH) * len(LEVELS) // TRACK_LENGTH],
+                "minutes": rng.choice(MINUTES),
+                "status": "published",
+            }
+        )
 
     prerequisites = []
     for index, (theme, position) in enumerate(order):
         track_start = position - position % TRACK_LENGTH
         same_track = [(theme, earlier) for earlier in range(track_start, position)]
-        foundations_here = [
-            (theme, earlier) for earlier in range(min(TRACK_LENGTH, track_start))
-        ]
+        foundations_here = [(theme, earlier) for earlier in range(min(TRACK_LENGTH, track_start))]
         foundations_elsewhere = [
             (other, earlier)
-            for other in range(themes) if other != theme
+            for other in range(themes)
+            if other != theme
             for earlier in range(min(TRACK_LENGTH, position + 1))
             if index_of.get((other, earlier), index) < index
         ]
@@ -89,11 +90,13 @@ def synthetic_catalogue(
         while len(chosen) < wanted:
             chosen.add(rng.choice(_pick_pool(rng, same_track, foundations_here, foundations_elsewhere)))
         for before in sorted(chosen):
-            prerequisites.append({
-                "before": slug(*before),
-                "after": slug(theme, position),
-                "kind": "required" if rng.random() < REQUIRED_SHARE else "recommended",
-            })
+            prerequisites.append(
+                {
+                    "before": slug(*before),
+                    "after": slug(theme, position),
+                    "kind": "required" if rng.random() < REQUIRED_SHARE else "recommended",
+                }
+            )
     return modules, prerequisites
 
 

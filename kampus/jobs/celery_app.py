@@ -28,7 +28,10 @@ def celery_config(app: Flask) -> dict:
         "broker_connection_retry_on_startup": True,
         "timezone": "Europe/Helsinki",
         "beat_schedule": {
-            "daily-reminders": {"task": "kampus.jobs.tasks.send_daily_reminders", "schedule": crontab(hour=7, minute=0)},
+            "daily-reminders": {
+                "task": "kampus.jobs.tasks.send_daily_reminders",
+                "schedule": crontab(hour=7, minute=0),
+            },
             "outbox-sweep": {"task": "kampus.jobs.tasks.deliver_due_outbox", "schedule": 60.0},
             "xapi-delivery": {"task": "kampus.jobs.tasks.deliver_xapi", "schedule": 60.0},
         },

@@ -42,7 +42,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(404)
     @app.errorhandler(NotFound)
     def not_found(error):
-        return _render(404, _("Page not found"), _("There is no page at this address. Check the address or start from the front page."))
+        return _render(
+            404,
+            _("Page not found"),
+            _("There is no page at this address. Check the address or start from the front page."),
+        )
 
     @app.errorhandler(Conflict)
     def conflict(error):
@@ -56,15 +60,22 @@ def register(app: Flask) -> None:
         return _render(
             413,
             _("Too much data"),
-            _("What you sent is larger than %(num)d MB, the most this page accepts. "
-              "Send a smaller file or shorter text.", num=max(1, limit // (1024 * 1024))),
+            _(
+                "What you sent is larger than %(num)d MB, the most this page accepts. "
+                "Send a smaller file or shorter text.",
+                num=max(1, limit // (1024 * 1024)),
+            ),
         )
 
     @app.errorhandler(429)
     def too_many(error):
-        return _render(429, _("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again."))
+        return _render(
+            429, _("Too many attempts"), _("Too many attempts in a short time. Wait a minute and try again.")
+        )
 
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return _render(500, _("Something went wrong"), _("An unexpected error occurred. Nothing was saved. Please try again."))
+        return _render(
+            500, _("Something went wrong"), _("An unexpected error occurred. Nothing was saved. Please try again.")
+        )

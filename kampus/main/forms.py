@@ -9,7 +9,10 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 class AccessibilityFeedbackForm(FlaskForm):
     message = TextAreaField(
         _l("Your feedback"),
-        validators=[DataRequired(_l("Write your feedback.")), Length(max=5000, message=_l("At most 5,000 characters."))],
+        validators=[
+            DataRequired(_l("Write your feedback.")),
+            Length(max=5000, message=_l("At most 5,000 characters.")),
+        ],
     )
     page = StringField(_l("Page or service concerned (optional)"), validators=[Optional(), Length(max=500)])
     email = EmailField(

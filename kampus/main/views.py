@@ -29,14 +29,14 @@ def accessibility():
     form = AccessibilityFeedbackForm()
     if form.validate_on_submit():
         db.session.add(
-            AccessibilityFeedback(message=form.message.data.strip(), page=form.page.data or None, email=form.email.data or None)
+            AccessibilityFeedback(
+                message=form.message.data.strip(), page=form.page.data or None, email=form.email.data or None
+            )
         )
         db.session.commit()
         flash(_("Thank you. Your feedback was received; we answer within 14 days."), "success")
         return redirect(url_for("main.accessibility"))
-    return render_template(
-        "main/accessibility.html", form=form, feedback_email=current_app.config["FEEDBACK_EMAIL"]
-    )
+    return render_template("main/accessibility.html", form=form, feedback_email=current_app.config["FEEDBACK_EMAIL"])
 
 
 @bp.post("/language")

@@ -73,7 +73,9 @@ def create_user_command(email: str, name: str, role: str | None, org_slug: str |
             try:
                 organisation = services.get_organisation_by_slug(org_slug)
             except DomainError:
-                _refuse(f"there is no organisation {org_slug!r}; create it with: kampus orgs create {org_slug} --name NAME")
+                _refuse(
+                    f"there is no organisation {org_slug!r}; create it with: kampus orgs create {org_slug} --name NAME"
+                )
         if role == "manager" and organisation is None:
             _refuse("a manager needs an organisation: add --org SLUG")
         if auth_services.find_user_by_email(email) is not None:

@@ -39,6 +39,7 @@ class TeamNameForm(FlaskForm):
 
 class AddMemberForm(FlaskForm):
     """One add button per person found by the team page's search (no list of the whole staff)."""
+
     user_id = HiddenField(validators=[DataRequired(_l("Choose a person."))])
 
 
@@ -52,9 +53,7 @@ class ImportConfirmForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
-    slug = StringField(
-        _l("Short name"), validators=[DataRequired(_l("Enter a short name.")), Length(max=80)]
-    )
+    slug = StringField(_l("Short name"), validators=[DataRequired(_l("Enter a short name.")), Length(max=80)])
 
 
 class OrganisationNameForm(FlaskForm):

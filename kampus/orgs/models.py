@@ -28,11 +28,11 @@ class Organisation(db.Model):
     # The language of the material (and the service) for its people who have not chosen one (kampus.i18n).
     content_language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
 
-    users: Mapped[list["User"]] = relationship(back_populates="organisation")  # noqa: F821
-    teams: Mapped[list["Team"]] = relationship(
+    users: Mapped[list[User]] = relationship(back_populates="organisation")  # noqa: F821
+    teams: Mapped[list[Team]] = relationship(
         back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"
     )
-    theme_roles: Mapped[list["OrganisationThemeRole"]] = relationship(
+    theme_roles: Mapped[list[OrganisationThemeRole]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
 
@@ -55,7 +55,7 @@ class OrganisationThemeRole(db.Model):
     role: Mapped[str] = mapped_column(String(12))
 
     organisation: Mapped[Organisation] = relationship(back_populates="theme_roles")
-    theme: Mapped["Theme"] = relationship()  # noqa: F821
+    theme: Mapped[Theme] = relationship()  # noqa: F821
 
 
 class Team(db.Model):
@@ -68,8 +68,8 @@ class Team(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="teams")
-    memberships: Mapped[list["TeamMembership"]] = relationship(back_populates="team", cascade="all, delete-orphan")
-    members: Mapped[list["User"]] = relationship(  # noqa: F821
+    memberships: Mapped[list[TeamMembership]] = relationship(back_populates="team", cascade="all, delete-orphan")
+    members: Mapped[list[User]] = relationship(  # noqa: F821
         secondary="team_memberships", viewonly=True, order_by="User.name"
     )
 
@@ -87,4 +87,4 @@ class TeamMembership(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team] = relationship(back_populates="memberships")
-    user: Mapped["User"] = relationship(back_populates="team_memberships")  # noqa: F821
+    user: Mapped[User] = relationship(back_populates="team_memberships")  # noqa: F821

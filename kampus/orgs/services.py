@@ -26,6 +26,7 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # --- organisations -------------------------------------------------------------
 
+
 def get_organisation_by_slug(slug: str) -> Organisation:
     organisation = db.session.scalar(select(Organisation).where(Organisation.slug == (slug or "").strip()))
     if organisation is None:
@@ -105,7 +106,9 @@ def organisation_summaries() -> list[OrganisationSummary]:
             select(User.organisation_id, func.count(User.id)).where(User.is_manager).group_by(User.organisation_id)
         ).all()
     )
-    teams = dict(db.session.execute(select(Team.organisation_id, func.count(Team.id)).group_by(Team.organisation_id)).all())
+    teams = dict(
+        db.session.execute(select(Team.organisation_id, func.count(Team.id)).group_by(Team.organisation_id)).all()
+    )
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     return [
         OrganisationSummary(o, staff.get(o.id, 0), managers.get(o.id, 0), teams.get(o.id, 0)) for o in organisations
@@ -156,7 +159,9 @@ def staff_list(organisation: Organisation, *, search: str = "", status: str = "a
     search = (search or "").strip().lower()
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
+        query = query.where(
+            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+        )
     return list(db.session.scalars(query))
 
 
@@ -169,8 +174,14 @@ def _search_pattern(search: str) -> str:
     return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def staff_page(organisation: Organisation, *, search: str = "", status: str = "active", page: int = 1,
-               per_page: int = STAFF_PER_PAGE) -> tuple[list[User], int]:
+def staff_page(
+    organisation: Organisation,
+    *,
+    search: str = "",
+    status: str = "active",
+    page: int = 1,
+    per_page: int = STAFF_PER_PAGE,
+) -> tuple[list[User], int]:
     """One page of :func:`staff_list` and how many people match in all (two queries, and
     one for the page's teams)."""
     query = select(User.id).where(User.organisation_id == organisation.id)
@@ -181,20 +192,24 @@ def staff_page(organisation: Organisation, *, search: str = "", status: str = "a
     search = (search or "").strip().lower()
     if search:
         pattern = _search_pattern(search)
-        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
+        query = query.where(
+            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+        )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
     ids = query.order_by(func.lower(User.name), User.email, User.id).limit(per_page).offset((page - 1) * per_page)
     people = db.session.scalars(
-        select(User).where(User.id.in_(ids.scalar_subquery()))
+        select(User)
+        .where(User.id.in_(ids.scalar_subquery()))
         .options(selectinload(User.team_memberships).selectinload(TeamMembership.team))
         .order_by(func.lower(User.name), User.email, User.id)
     )
     return list(people), total
 
 
-def member_candidates(organisation: Organisation, team: Team, search: str, *,
-                      limit: int = PICKER_LIMIT) -> list[tuple[int, str, str]]:
+def member_candidates(
+    organisation: Organisation, team: Team, search: str, *, limit: int = PICKER_LIMIT
+) -> list[tuple[int, str, str]]:
     """At most ``limit`` active people of the organisation, not in ``team``, whose name or
     e-mail matches ``search``: (id, name, e-mail), three columns and one query."""
     search = (search or "").strip().lower()[:200]
@@ -202,12 +217,22 @@ def member_candidates(organisation: Organisation, team: Team, search: str, *,
         return []
     pattern = _search_pattern(search)
     in_team = select(TeamMembership.id).where(TeamMembership.team_id == team.id, TeamMembership.user_id == User.id)
-    return [tuple(row) for row in db.session.execute(
-        select(User.id, User.name, User.email)
-        .where(User.organisation_id == organisation.id, User.active, ~in_team.exists(),
-               or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
-        .order_by(func.lower(User.name), User.email).limit(limit)
-    )]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(User.id, User.name, User.email)
+            .where(
+                User.organisation_id == organisation.id,
+                User.active,
+                ~in_team.exists(),
+                or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")),
+            )
+            .order_by(func.lower(User.name), User.email)
+            .limit(limit)
+        )
+    ]
+
+
 def set_content_language(organisation: Organisation, language: str) -> bool:
     """Set the organisation's default content language (``fi``, ``sv`` or ``en``); returns False when unchanged.
 
@@ -226,8 +251,9 @@ def set_content_language(organisation: Organisation, language: str) -> bool:
     return True
 
 
-def invite_staff(organisation: Organisation, *, email: str, name: str = "", team: Team | None = None,
-                 inviter: User | None = None):
+def invite_staff(
+    organisation: Organisation, *, email: str, name: str = "", team: Team | None = None, inviter: User | None = None
+):
     """Add an invited person to the organisation (and the team) and send them the link.
 
     Returns :class:`kampus.auth.services.SentLink`. Raises DomainError beside ``email``.
@@ -238,9 +264,7 @@ def invite_staff(organisation: Organisation, *, email: str, name: str = "", team
         with db.session.begin_nested():  # the same address invited twice at once: one account, a form error
             user = auth_services.create_user(email, name=name, organisation=organisation)
     except IntegrityError:
-        raise DomainError(
-            _("%(email)s already has an account.", email=normalise_email(email)), field="email"
-        ) from None
+        raise DomainError(_("%(email)s already has an account.", email=normalise_email(email)), field="email") from None
     if team is not None:
         add_member(organisation, team, user)
     return auth_services.send_invitation(user, inviter=inviter)
@@ -259,8 +283,11 @@ def resend_invitation(organisation: Organisation, user: User, *, inviter: User |
         raise DomainError(_("Reactivate the account first."))
     if user.has_signed_up:
         raise DomainError(
-            _("%(name)s has already signed up. If they have forgotten their password, they can ask for a new "
-              "one with “Forgot your password?” on the sign-in page.", name=user.display_name)
+            _(
+                "%(name)s has already signed up. If they have forgotten their password, they can ask for a new "
+                "one with “Forgot your password?” on the sign-in page.",
+                name=user.display_name,
+            )
         )
     return auth_services.send_invitation(user, inviter=inviter)
 
@@ -275,6 +302,7 @@ def set_active(organisation: Organisation, user: User, active: bool, *, acting: 
 
 
 # --- teams -------------------------------------------------------------------------
+
 
 def get_team(organisation: Organisation, team_id) -> Team:
     """A team of this organisation; NotFound for another organisation's (or nonsense) id."""
@@ -321,9 +349,7 @@ def _check_team_name(organisation: Organisation, name: str, team: Team | None = 
         raise DomainError(_("At most 120 characters."), field="name")
     key = team_name_key(name)
     # Compared in Python: the names stored before normalisation, and case rules beyond ASCII, count too.
-    others = db.session.execute(
-        select(Team.id, Team.name).where(Team.organisation_id == organisation.id)
-    ).all()
+    others = db.session.execute(select(Team.id, Team.name).where(Team.organisation_id == organisation.id)).all()
     if any(team_name_key(other) == key and (team is None or other_id != team.id) for other_id, other in others):
         raise DomainError(_("Your organisation already has a team called %(name)s.", name=name), field="name")
     return name
@@ -388,6 +414,7 @@ def remove_member(organisation: Organisation, team: Team, user: User) -> bool:
 
 # --- managers (administrators appoint them) ------------------------------------------
 
+
 def appoint_manager(organisation: Organisation, *, email: str, name: str = "", inviter: User | None = None):
     """Make the person with ``email`` a manager of ``organisation``; invite them when new.
 
@@ -432,5 +459,7 @@ def all_users(*, search: str = "", organisation_id: int | None = None, limit: in
     search = (search or "").strip().lower()
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")))
+        query = query.where(
+            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+        )
     return list(db.session.scalars(query.limit(limit)))

@@ -27,9 +27,15 @@ from kampus.orgs.models import Organisation, Team
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
 COLUMN_NAMES = {
-    "name": "name", "nimi": "name", "namn": "name",
-    "email": "email", "e-mail": "email", "sähköposti": "email", "e-post": "email",
-    "team": "team", "tiimi": "team",
+    "name": "name",
+    "nimi": "name",
+    "namn": "name",
+    "email": "email",
+    "e-mail": "email",
+    "sähköposti": "email",
+    "e-post": "email",
+    "team": "team",
+    "tiimi": "team",
 }
 
 
@@ -101,7 +107,7 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         return preview
     header_line, header = lines[0]
     if header is None:
-        preview.file_errors.append(_("The file is not UTF-8 text. Save it as \"CSV UTF-8\" and try again."))
+        preview.file_errors.append(_('The file is not UTF-8 text. Save it as "CSV UTF-8" and try again.'))
         return preview
     delimiter = _delimiter(header)
     try:
@@ -126,22 +132,22 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
         row = ImportRow(line=number)
         rows.append(row)
         if text is None:
-            row.errors.append(_("This row is not UTF-8 text. Save the file as \"CSV UTF-8\" and try again."))
+            row.errors.append(_('This row is not UTF-8 text. Save the file as "CSV UTF-8" and try again.'))
             continue
         try:
             values = next(csv.reader([text], delimiter=delimiter), [])
         except csv.Error:  # e.g. a field longer than the csv module's limit (131,072 characters)
             row.errors.append(_("This row could not be read: a value is too long or its quotes do not match."))
             continue
-        for column, value in zip(columns, values):
+        for column, value in zip(columns, values, strict=False):
             if column:
                 setattr(row, column, value.strip())
         row.email = normalise_email(row.email)
 
     addresses = {r.email for r in rows if r.email}
-    existing = {
-        u.email: u for u in db.session.scalars(select(User).where(User.email.in_(addresses)))
-    } if addresses else {}
+    existing = (
+        {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(addresses)))} if addresses else {}
+    )
     first_seen: dict[str, int] = {}
     for row in rows:
         if row.errors:

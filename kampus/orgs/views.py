@@ -17,12 +17,16 @@ from flask_babel import ngettext
 
 from kampus.auth.access import require_manager
 from kampus.auth.forms import show_domain_error
-from kampus.auth.mail import mail_configured
 from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.orgs import services
 from kampus.orgs.forms import (
-    AddMemberForm, ImportConfirmForm, ImportUploadForm, InviteForm, SettingsForm, TeamNameForm,
+    AddMemberForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    InviteForm,
+    SettingsForm,
+    TeamNameForm,
 )
 from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
 from kampus.routing import large_upload
@@ -39,8 +43,11 @@ def flash_link(sent, *, what: str) -> None:
         flash(_("The e-mail to %(email)s could not be sent.", email=sent.user.email), "error")
     else:
         flash(
-            _("No mail server is configured, so give this link to %(email)s yourself (valid for seven days): %(url)s",
-              email=sent.user.email, url=sent.url),
+            _(
+                "No mail server is configured, so give this link to %(email)s yourself (valid for seven days): %(url)s",
+                email=sent.user.email,
+                url=sent.url,
+            ),
             "link",
         )
 
@@ -53,8 +60,14 @@ def overview():
 
     figures = cached_overview(organisation)
     radar, trend_line = charts_for(figures)
-    return render_template("orgs/overview.html", organisation=organisation, summary=summary,
-                           overview=figures, radar=radar, trend_line=trend_line)
+    return render_template(
+        "orgs/overview.html",
+        organisation=organisation,
+        summary=summary,
+        overview=figures,
+        radar=radar,
+        trend_line=trend_line,
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -63,8 +76,11 @@ def settings():
     organisation = require_manager()
     from kampus.i18n import LANGUAGE_NAMES, LANGUAGES
 
-    form = SettingsForm() if request.method == "POST" else SettingsForm(
-        formdata=None, content_language=organisation.content_language)
+    form = (
+        SettingsForm()
+        if request.method == "POST"
+        else SettingsForm(formdata=None, content_language=organisation.content_language)
+    )
     form.content_language.choices = [(lang, LANGUAGE_NAMES[lang]) for lang in LANGUAGES]
     if form.validate_on_submit():
         try:
@@ -81,6 +97,7 @@ def settings():
 
 # --- staff ------------------------------------------------------------------------------
 
+
 @bp.get("/staff")
 def staff():
     organisation = require_manager()
@@ -91,8 +108,16 @@ def staff():
     page = page_arg()
     people, total = services.staff_page(organisation, search=search, status=status, page=page)
     pages = max(1, -(-total // services.STAFF_PER_PAGE))
-    return render_template("orgs/staff.html", organisation=organisation, people=people, search=search, status=status,
-                           total=total, page=min(page, pages), pages=pages)
+    return render_template(
+        "orgs/staff.html",
+        organisation=organisation,
+        people=people,
+        search=search,
+        status=status,
+        total=total,
+        page=min(page, pages),
+        pages=pages,
+    )
 
 
 def page_arg(name: str = "page") -> int:
@@ -167,6 +192,7 @@ def send_link(user_id: int):
 
 # --- CSV import ---------------------------------------------------------------------------
 
+
 @bp.route("/staff/import", methods=["GET", "POST"])
 @large_upload
 def import_staff():
@@ -202,20 +228,24 @@ def import_staff_confirm():
     flash(
         ngettext("%(num)d new person was added.", "%(num)d new people were added.", len(result.created))
         + " "
-        + ngettext("%(num)d team membership was added.", "%(num)d team memberships were added.",
-                   result.memberships_added),
+        + ngettext(
+            "%(num)d team membership was added.", "%(num)d team memberships were added.", result.memberships_added
+        ),
         "success",
     )
     if links and not all(s.mailed for s in links):
         flash(
-            _("No mail server is configured, so the invitations were not sent. "
-              "Show each person's link with “New invitation” in the staff list."),
+            _(
+                "No mail server is configured, so the invitations were not sent. "
+                "Show each person's link with “New invitation” in the staff list."
+            ),
             "info",
         )
     return redirect(url_for("orgs.staff"))
 
 
 # --- teams ------------------------------------------------------------------------------
+
 
 @bp.route("/teams", methods=["GET", "POST"])
 def teams():
@@ -250,9 +280,18 @@ def _team_page(organisation, team, rename_form=None, add_form=None):
     candidates = services.member_candidates(organisation, team, find) if find else []
     report = team_report(team, sort=sort, page=page_arg())
     return render_template(
-        "orgs/team.html", organisation=organisation, team=team, members=[row.user for row in report.rows],
-        rename_form=rename_form, add_form=add_form, candidates=candidates, find=find,
-        picker_limit=services.PICKER_LIMIT, report=report, sort=sort, status_labels=status_labels(),
+        "orgs/team.html",
+        organisation=organisation,
+        team=team,
+        members=[row.user for row in report.rows],
+        rename_form=rename_form,
+        add_form=add_form,
+        candidates=candidates,
+        find=find,
+        picker_limit=services.PICKER_LIMIT,
+        report=report,
+        sort=sort,
+        status_labels=status_labels(),
         deadline_labels=deadline_labels(),
     )
 

@@ -35,10 +35,13 @@ def seed_demo(seed_dir: Path) -> str:
     if not settings:
         return ""
     orgs = {o.slug: o for o in db.session.scalars(select(Organisation))}
-    staff = list(db.session.scalars(
-        select(User).where(User.organisation_id.is_not(None), User.active.is_(True), User.password_hash.is_not(None))
-        .order_by(User.email)
-    ))
+    staff = list(
+        db.session.scalars(
+            select(User)
+            .where(User.organisation_id.is_not(None), User.active.is_(True), User.password_hash.is_not(None))
+            .order_by(User.email)
+        )
+    )
     if not staff or db.session.scalar(
         select(func.count(Progress.id)).where(Progress.user_id.in_([u.id for u in staff]))
     ):
@@ -82,8 +85,10 @@ def seed_demo(seed_dir: Path) -> str:
             _progress(person, modules[open_steps[0]], "in_progress", now - dt.timedelta(days=rng.randint(1, 20)))
             counts["in_progress"] += 1
     db.session.flush()
-    return (f"demo progress: {len(assignments)} assignments, {counts['assessed']} self-assessments, "
-            f"{counts['recognised']} recognised, {counts['completed']} completed, {counts['in_progress']} in progress")
+    return (
+        f"demo progress: {len(assignments)} assignments, {counts['assessed']} self-assessments, "
+        f"{counts['recognised']} recognised, {counts['completed']} completed, {counts['in_progress']} in progress"
+    )
 
 
 def _assignments(entries: list[dict], orgs: dict, today: dt.date) -> list[Assignment]:
@@ -91,30 +96,49 @@ def _assignments(entries: list[dict], orgs: dict, today: dt.date) -> list[Assign
     for entry in entries:
         org = orgs.get(entry["organisation"])
         template = db.session.scalar(select(PathTemplate).where(PathTemplate.slug == entry["template"]))
-        team = db.session.scalar(select(Team).where(Team.organisation_id == (org.id if org else None),
-                                                    Team.name == entry["team"]))
+        team = db.session.scalar(
+            select(Team).where(Team.organisation_id == (org.id if org else None), Team.name == entry["team"])
+        )
         if org is None or template is None or team is None:
-            raise ValueError(f"demo.yaml: progress: assignments: {entry} names an unknown organisation, team or template")
+            raise ValueError(
+                f"demo.yaml: progress: assignments: {entry} names an unknown organisation, team or template"
+            )
         due = today + dt.timedelta(days=int(entry["due_in_days"]))
-        assignment = Assignment(organisation_id=org.id, template=template, team=team,
-                                start=min(today, due) - dt.timedelta(days=30), due=due, note=entry.get("note", ""))
+        assignment = Assignment(
+            organisation_id=org.id,
+            template=template,
+            team=team,
+            start=min(today, due) - dt.timedelta(days=30),
+            due=due,
+            note=entry.get("note", ""),
+        )
         db.session.add(assignment)
         made.append(assignment)
     return made
 
 
 def _event(person: User, module: Module | None, verb: str, when: dt.datetime, **data) -> None:
-    db.session.add(LearningEvent(user_id=person.id, module_id=module.id if module else None, verb=verb,
-                                 data=data, created_at=when))
+    db.session.add(
+        LearningEvent(user_id=person.id, module_id=module.id if module else None, verb=verb, data=data, created_at=when)
+    )
 
 
-def _progress(person: User, module: Module, status: str, when: dt.datetime, *, how: str | None = None,
-              score: int | None = None) -> None:
+def _progress(
+    person: User, module: Module, status: str, when: dt.datetime, *, how: str | None = None, score: int | None = None
+) -> None:
     started = when - dt.timedelta(days=2)
-    db.session.add(Progress(
-        user_id=person.id, module_id=module.id, status=status, recognised_by=how, best_score=score,
-        started_at=started, finished_at=None if status == "in_progress" else when, updated_at=when,
-    ))
+    db.session.add(
+        Progress(
+            user_id=person.id,
+            module_id=module.id,
+            status=status,
+            recognised_by=how,
+            best_score=score,
+            started_at=started,
+            finished_at=None if status == "in_progress" else when,
+            updated_at=when,
+        )
+    )
     _event(person, module, "started", started)
     if status != "in_progress":
         _event(person, module, status, when, **({"how": how} if how else {}))

@@ -36,7 +36,10 @@ class PathForm(FlaskForm):
     modules = MultiCheckboxField(_l("Single modules"), choices=[], validate_choice=False)
     minutes_per_week = IntegerField(
         _l("Weekly study time in minutes (optional)"),
-        validators=[Optional(), NumberRange(min=1, max=2400, message=_l("Weekly time must be between 1 and 2,400 minutes."))],
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=2400, message=_l("Weekly time must be between 1 and 2,400 minutes.")),
+        ],
     )
     due = DateField(_l("Target date (optional)"), validators=[Optional()])
 

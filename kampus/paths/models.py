@@ -28,7 +28,7 @@ class Path(db.Model):
     due: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    goals: Mapped[list["PathGoal"]] = relationship(
+    goals: Mapped[list[PathGoal]] = relationship(
         back_populates="path", cascade="all, delete-orphan", order_by="PathGoal.id"
     )
 
@@ -49,5 +49,5 @@ class PathGoal(db.Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
 
     path: Mapped[Path] = relationship(back_populates="goals")
-    module: Mapped["Module | None"] = relationship()  # noqa: F821
-    theme: Mapped["Theme | None"] = relationship()  # noqa: F821
+    module: Mapped[Module | None] = relationship()  # noqa: F821
+    theme: Mapped[Theme | None] = relationship()  # noqa: F821

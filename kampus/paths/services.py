@@ -56,9 +56,11 @@ def create_path(
     start = start or today()
     if due is not None and due < start:
         raise DomainError(_("The target date cannot be in the past."), field="due")
-    modules = db.session.scalars(
-        select(Module).where(Module.slug.in_(module_slugs), Module.status == "published")
-    ).all() if module_slugs else []
+    modules = (
+        db.session.scalars(select(Module).where(Module.slug.in_(module_slugs), Module.status == "published")).all()
+        if module_slugs
+        else []
+    )
     if len(modules) != len(set(module_slugs)):
         raise DomainError(_("Choose modules from the list."), field="modules")
     themes = db.session.scalars(select(Theme).where(Theme.slug.in_(theme_slugs))).all() if theme_slugs else []
@@ -74,8 +76,12 @@ def create_path(
 def get_path(user_id: int, path_id: int) -> Path:
     """The learner's own path; :class:`NotFound` for anyone else's (never reveal it exists)."""
     path = db.session.scalar(
-        select(Path).where(Path.id == path_id, Path.user_id == user_id)
-        .options(selectinload(Path.goals).selectinload(PathGoal.module), selectinload(Path.goals).selectinload(PathGoal.theme))
+        select(Path)
+        .where(Path.id == path_id, Path.user_id == user_id)
+        .options(
+            selectinload(Path.goals).selectinload(PathGoal.module),
+            selectinload(Path.goals).selectinload(PathGoal.theme),
+        )
     )
     if path is None:
         raise NotFound(f"no path {path_id}")
@@ -85,8 +91,13 @@ def get_path(user_id: int, path_id: int) -> Path:
 def user_paths(user_id: int) -> list[Path]:
     return list(
         db.session.scalars(
-            select(Path).where(Path.user_id == user_id).order_by(Path.created_at, Path.id)
-            .options(selectinload(Path.goals).selectinload(PathGoal.module), selectinload(Path.goals).selectinload(PathGoal.theme))
+            select(Path)
+            .where(Path.user_id == user_id)
+            .order_by(Path.created_at, Path.id)
+            .options(
+                selectinload(Path.goals).selectinload(PathGoal.module),
+                selectinload(Path.goals).selectinload(PathGoal.theme),
+            )
         )
     )
 
@@ -151,13 +162,24 @@ def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bo
     state = state or learner_state(path.user_id)
     goals = goal_slugs(path)
     result = plan(
-        graph, goals, state.satisfied, in_progress=state.in_progress,
-        minutes_per_week=path.minutes_per_week, start=path.start, due=path.due,
+        graph,
+        goals,
+        state.satisfied,
+        in_progress=state.in_progress,
+        minutes_per_week=path.minutes_per_week,
+        start=path.start,
+        due=path.due,
     )
     return PlannedPath(
-        key=f"p{path.id}", title=path.title, goals=goals, plan=result,
-        coverage=coverage(graph, goals, state.satisfied, result), modules=_step_modules(result) if load_modules else {},
-        due=path.due, minutes_per_week=path.minutes_per_week, path=path,
+        key=f"p{path.id}",
+        title=path.title,
+        goals=goals,
+        plan=result,
+        coverage=coverage(graph, goals, state.satisfied, result),
+        modules=_step_modules(result) if load_modules else {},
+        due=path.due,
+        minutes_per_week=path.minutes_per_week,
+        path=path,
     )
 
 
@@ -168,10 +190,16 @@ def plan_assigned(assignment, state: LearnerState, *, load_modules: bool = True)
 
     planned = plan_assignment(assignment, state)
     return PlannedPath(
-        key=f"a{assignment.id}", title=localized(assignment.template.title),
-        goals=planned.goals, plan=planned.plan,
-        coverage=planned.coverage, modules=_step_modules(planned.plan) if load_modules else {},
-        due=assignment.due, note=assignment.note, assignment=assignment, state=planned.state,
+        key=f"a{assignment.id}",
+        title=localized(assignment.template.title),
+        goals=planned.goals,
+        plan=planned.plan,
+        coverage=planned.coverage,
+        modules=_step_modules(planned.plan) if load_modules else {},
+        due=assignment.due,
+        note=assignment.note,
+        assignment=assignment,
+        state=planned.state,
     )
 
 

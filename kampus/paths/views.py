@@ -60,7 +60,8 @@ def dashboard():
         planned=planned,
         assessed=assessment.has_assessed(current_user.id),
         events=recent_events(current_user.id),
-        event_labels=event_labels(), provenance_labels=provenance_labels(),
+        event_labels=event_labels(),
+        provenance_labels=provenance_labels(),
         deadline_labels=deadline_labels(),
     )
 
@@ -84,8 +85,14 @@ def self_assessment():
             flash(_("Your self-assessment was saved. Check the proposed recognitions below."), "success")
             return redirect(url_for("paths.self_assessment") + "#proposals")
     return render_template(
-        "paths/assessment.html", form=form, themes=themes, chosen=chosen, levels=LEVELS,
-        descriptions=level_descriptions(), proposals=assessment.proposals(current_user.id), error=error,
+        "paths/assessment.html",
+        form=form,
+        themes=themes,
+        chosen=chosen,
+        levels=LEVELS,
+        descriptions=level_descriptions(),
+        proposals=assessment.proposals(current_user.id),
+        error=error,
     ), (400 if error else 200)
 
 
@@ -126,8 +133,12 @@ def new_path():
     if form.validate_on_submit():
         try:
             path = services.create_path(
-                current_user.id, title=form.title.data, module_slugs=form.modules.data or [],
-                theme_slugs=form.themes.data or [], minutes_per_week=form.minutes_per_week.data, due=form.due.data,
+                current_user.id,
+                title=form.title.data,
+                module_slugs=form.modules.data or [],
+                theme_slugs=form.themes.data or [],
+                minutes_per_week=form.minutes_per_week.data,
+                due=form.due.data,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -144,16 +155,27 @@ def _render_path(planned):
     graph = catalogue_graph()
     slugs = planned.plan.slugs
     statuses = {step.slug: step.status for step in planned.plan.steps}
-    drawing = draw(
-        graph, slugs,
-        titles={s: localized(m.title) for s, m in planned.modules.items()},
-        href=lambda s: url_for("progress.study", slug=s),
-        meta={s: f"{m.level} · {m.minutes} min" for s, m in planned.modules.items()},
-        statuses=statuses, status_labels=status_labels(),
-    ) if slugs else None
+    drawing = (
+        draw(
+            graph,
+            slugs,
+            titles={s: localized(m.title) for s, m in planned.modules.items()},
+            href=lambda s: url_for("progress.study", slug=s),
+            meta={s: f"{m.level} · {m.minutes} min" for s, m in planned.modules.items()},
+            statuses=statuses,
+            status_labels=status_labels(),
+        )
+        if slugs
+        else None
+    )
     return render_template(
-        "paths/show.html", planned=planned, drawing=drawing, status_labels=status_labels(), delete_form=EmptyForm(),
-        deadline_labels=deadline_labels(), done=services.done_on_path(current_user.id, planned),
+        "paths/show.html",
+        planned=planned,
+        drawing=drawing,
+        status_labels=status_labels(),
+        delete_form=EmptyForm(),
+        deadline_labels=deadline_labels(),
+        done=services.done_on_path(current_user.id, planned),
         provenance_labels=provenance_labels(),
     )
 

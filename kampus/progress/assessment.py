@@ -25,7 +25,8 @@ from kampus.progress.services import insert_once, log_event, recognise
 def current_levels(user_id: int) -> dict[str, str]:
     """Theme slug → the level the learner last gave themself."""
     rows = db.session.execute(
-        select(Theme.slug, SelfAssessment.level).join(Theme, SelfAssessment.theme_id == Theme.id)
+        select(Theme.slug, SelfAssessment.level)
+        .join(Theme, SelfAssessment.theme_id == Theme.id)
         .where(SelfAssessment.user_id == user_id)
     ).all()
     return dict(rows)
@@ -38,7 +39,9 @@ def has_assessed(user_id: int) -> bool:
 def save_levels(user_id: int, levels: dict[str, str]) -> None:
     """Store the chosen level of each theme (theme slug → level; an empty level is skipped)."""
     themes = {t.slug: t for t in db.session.scalars(select(Theme))}
-    existing = {a.theme_id: a for a in db.session.scalars(select(SelfAssessment).where(SelfAssessment.user_id == user_id))}
+    existing = {
+        a.theme_id: a for a in db.session.scalars(select(SelfAssessment).where(SelfAssessment.user_id == user_id))
+    }
     for slug, level in levels.items():
         if not level:
             continue
@@ -80,7 +83,8 @@ def proposals(user_id: int) -> list[Proposal]:
         if not level:
             continue
         modules = [
-            m for m in theme.modules
+            m
+            for m in theme.modules
             if m.status == "published" and level_rank(m.level) <= level_rank(level) and m.id not in satisfied
         ]
         if modules:

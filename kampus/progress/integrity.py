@@ -26,7 +26,7 @@ class Draw:
         return {"q": list(self.question_ids), "o": {str(k): list(v) for k, v in self.orders.items()}}
 
     @classmethod
-    def from_json(cls, data: dict) -> "Draw":
+    def from_json(cls, data: dict) -> Draw:
         question_ids = tuple(int(q) for q in data["q"])
         orders = {int(k): tuple(int(c) for c in v) for k, v in data["o"].items()}
         if set(orders) != set(question_ids):

@@ -21,7 +21,15 @@ SATISFIED = ("completed", "recognised")
 RECOGNISED_BY = ("self_check", "self_assessment", "manager")
 ATTEMPT_KINDS = ("study", "test_out")
 EVENT_VERBS = (
-    "started", "section_viewed", "attempted", "passed", "completed", "recognised", "rated", "reflected", "assessed",
+    "started",
+    "section_viewed",
+    "attempted",
+    "passed",
+    "completed",
+    "recognised",
+    "rated",
+    "reflected",
+    "assessed",
 )
 
 
@@ -46,7 +54,7 @@ class Progress(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    module: Mapped["Module"] = relationship()  # noqa: F821
+    module: Mapped[Module] = relationship()  # noqa: F821
 
     @property
     def satisfied(self) -> bool:
@@ -134,4 +142,4 @@ class LearningEvent(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    module: Mapped["Module | None"] = relationship()  # noqa: F821
+    module: Mapped[Module | None] = relationship()  # noqa: F821

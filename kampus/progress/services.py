@@ -35,6 +35,7 @@ DEFAULT_TEST_OUT_PASS_MARK = 80
 
 # --- reading ---------------------------------------------------------------
 
+
 def progress_rows(user_id: int) -> dict[str, Progress]:
     """The learner's progress by module slug (one query)."""
     rows = db.session.execute(
@@ -53,7 +54,9 @@ class LearnerState:
 
 def learner_state(user_id: int) -> LearnerState:
     rows = db.session.execute(
-        select(Module.slug, Progress.status).join(Module, Progress.module_id == Module.id).where(Progress.user_id == user_id)
+        select(Module.slug, Progress.status)
+        .join(Module, Progress.module_id == Module.id)
+        .where(Progress.user_id == user_id)
     ).all()
     return LearnerState(
         frozenset(slug for slug, status in rows if status in SATISFIED),
@@ -65,7 +68,9 @@ def module_statuses(user_id: int, slugs) -> dict[str, str]:
     """Each module's status for the learner: completed, recognised, in_progress, available or locked."""
     graph = catalogue_graph()
     rows = db.session.execute(
-        select(Module.slug, Progress.status).join(Module, Progress.module_id == Module.id).where(Progress.user_id == user_id)
+        select(Module.slug, Progress.status)
+        .join(Module, Progress.module_id == Module.id)
+        .where(Progress.user_id == user_id)
     ).all()
     status = dict(rows)
     satisfied = {slug for slug, s in rows if s in SATISFIED}
@@ -89,6 +94,7 @@ def blockers(user_id: int, module: Module) -> list[str]:
 
 
 # --- writing ---------------------------------------------------------------
+
 
 def log_event(user_id: int, verb: str, module_id: int | None = None, **data) -> LearningEvent:
     """Append one event to the learner's log (never updated afterwards)."""
@@ -183,14 +189,14 @@ class RetryRules:
 def retry_rules(config=None) -> RetryRules:
     """The test-out limits of the configuration (``TEST_OUT_ATTEMPTS``, ``TEST_OUT_COOLDOWN_HOURS``)."""
     config = current_app.config if config is None else config
-    return RetryRules(int(config.get("TEST_OUT_ATTEMPTS", 2)), timedelta(hours=float(config.get("TEST_OUT_COOLDOWN_HOURS", 24))))
+    return RetryRules(
+        int(config.get("TEST_OUT_ATTEMPTS", 2)), timedelta(hours=float(config.get("TEST_OUT_COOLDOWN_HOURS", 24)))
+    )
 
 
 def check_kind(user_id: int, module: Module) -> str:
     """``test_out`` when the learner has not started the module, else ``study``."""
-    started = db.session.scalar(
-        select(Progress.id).where(Progress.user_id == user_id, Progress.module_id == module.id)
-    )
+    started = db.session.scalar(select(Progress.id).where(Progress.user_id == user_id, Progress.module_id == module.id))
     return "study" if started is not None else "test_out"
 
 
@@ -202,8 +208,9 @@ def pass_mark_for(module: Module, kind: str) -> int:
     return ordinary
 
 
-def test_out_window(user_id: int, module: Module, rules: RetryRules | None = None,
-                    now: datetime | None = None) -> RetryWindow:
+def test_out_window(
+    user_id: int, module: Module, rules: RetryRules | None = None, now: datetime | None = None
+) -> RetryWindow:
     """Whether this learner may test out of ``module`` now, how many attempts are left, when the next opens."""
     rules = rules or retry_rules()
     times = db.session.scalars(
@@ -212,7 +219,6 @@ def test_out_window(user_id: int, module: Module, rules: RetryRules | None = Non
         )
     ).all()
     return retry_window(list(times), now or utcnow(), limit=rules.attempts, cooldown=rules.cooldown)
-
 
 
 def draw_check(module: Module, seed: int | None = None) -> Draw:
@@ -248,13 +254,28 @@ def _result_of(attempt: Attempt, module: Module) -> CheckResult:
     ids = [q for q in (draw.question_ids if draw else correct) if q in correct]
     _score, right = grade(correct, answers, ids)
     outcome = "failed" if not attempt.passed else "passed"
-    return CheckResult(attempt.score, attempt.passed, pass_mark_for(module, attempt.kind), right, outcome,
-                       attempt.id, attempt.kind, repeated=True)
+    return CheckResult(
+        attempt.score,
+        attempt.passed,
+        pass_mark_for(module, attempt.kind),
+        right,
+        outcome,
+        attempt.id,
+        attempt.kind,
+        repeated=True,
+    )
 
 
-def submit_self_check(user_id: int, module: Module, answers: dict[int, list[int]], *, draw: Draw | None = None,
-                      nonce: str | None = None, rules: RetryRules | None = None,
-                      now: datetime | None = None) -> CheckResult:
+def submit_self_check(
+    user_id: int,
+    module: Module,
+    answers: dict[int, list[int]],
+    *,
+    draw: Draw | None = None,
+    nonce: str | None = None,
+    rules: RetryRules | None = None,
+    now: datetime | None = None,
+) -> CheckResult:
     """Grade the learner's answers (question id → chosen choice ids) and record the attempt.
 
     ``draw`` is what the form showed (questions drawn, choices shuffled); without
@@ -278,8 +299,9 @@ def submit_self_check(user_id: int, module: Module, answers: dict[int, list[int]
     if draw is None:
         draw = Draw(tuple(questions), {qid: tuple(range(len(q.choices))) for qid, q in questions.items()})
     if not draw.question_ids or any(qid not in questions for qid in draw.question_ids):
-        raise DomainError(_("The self-check has changed since you opened it. Answer the questions again."),
-                          field="answers")
+        raise DomainError(
+            _("The self-check has changed since you opened it. Answer the questions again."), field="answers"
+        )
     unanswered = [qid for qid in draw.question_ids if not answers.get(qid)]
     if unanswered:
         raise DomainError(_("Answer every question before submitting."), field="answers")
@@ -290,18 +312,28 @@ def submit_self_check(user_id: int, module: Module, answers: dict[int, list[int]
     if kind == "test_out":
         window = test_out_window(user_id, module, rules, now)
         if not window.allowed:
-            raise NotAllowed(_(
-                "You have used your test-out attempts. You can test out again after %(when)s; "
-                "meanwhile you can start studying the module at any time.",
-                when=format_datetime(window.opens_at, "short"),
-            ))
+            raise NotAllowed(
+                _(
+                    "You have used your test-out attempts. You can test out again after %(when)s; "
+                    "meanwhile you can start studying the module at any time.",
+                    when=format_datetime(window.opens_at, "short"),
+                )
+            )
     correct_ids = {qid: questions[qid].correct for qid in draw.question_ids}
     score, correct = grade(correct_ids, answers, draw.question_ids)
     pass_mark = pass_mark_for(module, kind)
     passed = score >= pass_mark
-    attempt = Attempt(user_id=user_id, module_id=module.id, score=score, passed=passed, kind=kind,
-                      answers={str(k): sorted(answers[k]) for k in draw.question_ids},
-                      draw=draw.to_json(), draw_nonce=nonce, created_at=now)
+    attempt = Attempt(
+        user_id=user_id,
+        module_id=module.id,
+        score=score,
+        passed=passed,
+        kind=kind,
+        answers={str(k): sorted(answers[k]) for k in draw.question_ids},
+        draw=draw.to_json(),
+        draw_nonce=nonce,
+        created_at=now,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -351,8 +383,9 @@ def recognise(user_id: int, module: Module, how: str) -> Progress:
     return _finish(user_id, module, "recognised", recognised_by=how)
 
 
-def _finish(user_id: int, module: Module, status: str, *, recognised_by: str | None = None,
-            score: int | None = None) -> Progress:
+def _finish(
+    user_id: int, module: Module, status: str, *, recognised_by: str | None = None, score: int | None = None
+) -> Progress:
     row, _created = _get_or_create(user_id, module)
     if row.satisfied:
         return row  # completed stays completed: a second click or a second tab changes nothing
@@ -360,12 +393,15 @@ def _finish(user_id: int, module: Module, status: str, *, recognised_by: str | N
     # one changes the row, and only that one logs the event.
     db.session.flush()
     now = utcnow()
-    won = db.session.execute(
-        update(Progress)
-        .where(Progress.id == row.id, Progress.status.not_in(SATISFIED))
-        .values(status=status, recognised_by=recognised_by, finished_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        db.session.execute(
+            update(Progress)
+            .where(Progress.id == row.id, Progress.status.not_in(SATISFIED))
+            .values(status=status, recognised_by=recognised_by, finished_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     db.session.refresh(row)
     if score is not None and (row.best_score is None or score > row.best_score):
         row.best_score = score
@@ -419,7 +455,9 @@ def rate_module(user_id: int, module: Module, rating: int, comment: str = "") ->
     query = select(Feedback).where(Feedback.user_id == user_id, Feedback.module_id == module.id)
     row = db.session.scalar(query)
     if row is None:
-        row, created = insert_once(Feedback(user_id=user_id, module_id=module.id, rating=rating, comment=comment), query)
+        row, created = insert_once(
+            Feedback(user_id=user_id, module_id=module.id, rating=rating, comment=comment), query
+        )
         if created:
             log_event(user_id, "rated", module.id, rating=rating)
             db.session.flush()
@@ -455,6 +493,9 @@ def feedback_of(user_id: int, module_id: int) -> Feedback | None:
 
 
 def attempt_count(user_id: int, module_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(Attempt.id)).where(Attempt.user_id == user_id, Attempt.module_id == module_id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Attempt.id)).where(Attempt.user_id == user_id, Attempt.module_id == module_id)
+        )
+        or 0
+    )

@@ -43,8 +43,7 @@ def _check_form(module, *, token=None):
     return draw, services.draw_token(current_user.id, module, draw)
 
 
-def _page(module, *, section_index=None, answers=None, reflection_form=None, rating_form=None,
-          token=None, code=200):
+def _page(module, *, section_index=None, answers=None, reflection_form=None, rating_form=None, token=None, code=200):
     """The study page. Reading it changes nothing; a learner who has not started sees Start and Test out."""
     user_id = current_user.id
     rows = services.progress_rows(user_id)
@@ -61,21 +60,36 @@ def _page(module, *, section_index=None, answers=None, reflection_form=None, rat
         reflection_form = ReflectionForm(formdata=None, text=reflection.text if reflection else "")
     if rating_form is None:
         rating_form = RatingForm(
-            formdata=None, rating=str(feedback.rating) if feedback else None, comment=feedback.comment if feedback else ""
+            formdata=None,
+            rating=str(feedback.rating) if feedback else None,
+            comment=feedback.comment if feedback else "",
         )
     draw, token = _check_form(module, token=token) if (row and module.questions) else (None, None)
     shown = [module.title, module.summary, *(s.title for s in module.sections), section.body if section else None]
     if row:
         shown += [module.reflection, *_drawn_texts(module, draw)]
     return render_template(
-        "progress/study.html", fallback=falls_back(shown),
-        module=module, row=row, status=status, status_labels=status_labels(),
-        blocking=modules_by_slug(blocking), blocking_order=blocking,
-        section=section, section_index=section_index, section_html=material(section.body, "div", markdown=True) if section else "",
-        answers=answers or {}, attempts=services.attempt_count(user_id, module.id),
-        draw=draw, draw_token=token, questions={q.id: q for q in module.questions},
-        pass_mark=services.pass_mark_for(module, "study"), test_out_mark=services.pass_mark_for(module, "test_out"),
-        reflection_form=reflection_form, rating_form=rating_form, action_form=EmptyForm(),
+        "progress/study.html",
+        fallback=falls_back(shown),
+        module=module,
+        row=row,
+        status=status,
+        status_labels=status_labels(),
+        blocking=modules_by_slug(blocking),
+        blocking_order=blocking,
+        section=section,
+        section_index=section_index,
+        section_html=material(section.body, "div", markdown=True) if section else "",
+        answers=answers or {},
+        attempts=services.attempt_count(user_id, module.id),
+        draw=draw,
+        draw_token=token,
+        questions={q.id: q for q in module.questions},
+        pass_mark=services.pass_mark_for(module, "study"),
+        test_out_mark=services.pass_mark_for(module, "test_out"),
+        reflection_form=reflection_form,
+        rating_form=rating_form,
+        action_form=EmptyForm(),
     ), code
 
 
@@ -84,21 +98,34 @@ def _drawn_texts(module, draw) -> list:
     if draw is None:
         return []
     questions = {q.id: q for q in module.questions}
-    return [text for qid in draw.question_ids if qid in questions
-            for text in (questions[qid].prompt, *questions[qid].choices)]
+    return [
+        text
+        for qid in draw.question_ids
+        if qid in questions
+        for text in (questions[qid].prompt, *questions[qid].choices)
+    ]
 
 
 def _test_out_page(module, *, answers=None, token=None, code=200):
     user_id = current_user.id
     blocking = services.blockers(user_id, module)
     window = services.test_out_window(user_id, module)
-    draw, token = _check_form(module, token=token) if (module.questions and not blocking and window.allowed) \
-        else (None, None)
+    draw, token = (
+        _check_form(module, token=token) if (module.questions and not blocking and window.allowed) else (None, None)
+    )
     return render_template(
-        "progress/test_out.html", fallback=falls_back([module.title, *_drawn_texts(module, draw)]),
-        module=module, blocking=modules_by_slug(blocking), blocking_order=blocking, window=window,
-        draw=draw, draw_token=token, questions={q.id: q for q in module.questions}, answers=answers or {},
-        pass_mark=services.pass_mark_for(module, "test_out"), action_form=EmptyForm(),
+        "progress/test_out.html",
+        fallback=falls_back([module.title, *_drawn_texts(module, draw)]),
+        module=module,
+        blocking=modules_by_slug(blocking),
+        blocking_order=blocking,
+        window=window,
+        draw=draw,
+        draw_token=token,
+        questions={q.id: q for q in module.questions},
+        answers=answers or {},
+        pass_mark=services.pass_mark_for(module, "test_out"),
+        action_form=EmptyForm(),
     ), code
 
 
@@ -159,7 +186,9 @@ def _answers_from_form(module) -> dict[int, list[int]]:
     answers = {}
     for question in module.questions:
         chosen = request.form.getlist(f"q{question.id}")
-        answers[question.id] = sorted({n for n in map(ascii_int, chosen) if n is not None and n < len(question.choices)})
+        answers[question.id] = sorted(
+            {n for n in map(ascii_int, chosen) if n is not None and n < len(question.choices)}
+        )
     return answers
 
 
@@ -185,11 +214,16 @@ def check(slug: str):
     if not result.repeated:
         messages = {
             "completed": _("You passed the self-check with %(score)d %%. The module is completed.", score=result.score),
-            "recognised": _("You passed the self-check with %(score)d %%. The module is recognised as prior learning.",
-                            score=result.score),
+            "recognised": _(
+                "You passed the self-check with %(score)d %%. The module is recognised as prior learning.",
+                score=result.score,
+            ),
             "already": _("You passed the self-check again with %(score)d %%.", score=result.score),
-            "failed": _("You got %(score)d %%; the pass mark is %(mark)d %%. Read the explanations and try again.",
-                        score=result.score, mark=result.pass_mark),
+            "failed": _(
+                "You got %(score)d %%; the pass mark is %(mark)d %%. Read the explanations and try again.",
+                score=result.score,
+                mark=result.pass_mark,
+            ),
         }
         flash(messages[result.outcome], "success" if result.passed else "error")
     return redirect(url_for("progress.attempt", slug=slug, attempt_id=result.attempt_id))
@@ -206,14 +240,24 @@ def attempt(slug: str, attempt_id: int):
     result = services.attempt_result(stored, module)
     draw = Draw.from_json(stored.draw) if stored.draw else None
     questions = {q.id: q for q in module.questions}
-    shown = [(questions[qid], draw.orders[qid] if draw else range(len(questions[qid].choices)))
-             for qid in (draw.question_ids if draw else questions) if qid in questions]
+    shown = [
+        (questions[qid], draw.orders[qid] if draw else range(len(questions[qid].choices)))
+        for qid in (draw.question_ids if draw else questions)
+        if qid in questions
+    ]
     status = services.module_statuses(current_user.id, [module.slug])[module.slug]
     texts = [module.title, *(t for q, _order in shown for t in (q.prompt, *q.choices, q.explanation))]
     return render_template(
-        "progress/attempt.html", fallback=falls_back(texts), module=module, attempt=stored, result=result, shown=shown,
+        "progress/attempt.html",
+        fallback=falls_back(texts),
+        module=module,
+        attempt=stored,
+        result=result,
+        shown=shown,
         answers={int(k): v for k, v in (stored.answers or {}).items()},
-        status=status, status_labels=status_labels(), started=services.check_kind(current_user.id, module) == "study",
+        status=status,
+        status_labels=status_labels(),
+        started=services.check_kind(current_user.id, module) == "study",
         window=services.test_out_window(current_user.id, module) if stored.kind == "test_out" else None,
         action_form=EmptyForm(),
     )

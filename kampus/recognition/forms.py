@@ -11,8 +11,10 @@ from kampus.recognition.models import COMMENT_MAX, EVIDENCE_MAX, LINK_MAX
 class RequestForm(FlaskForm):
     evidence = TextAreaField(
         _l("What shows that you already know this?"),
-        validators=[DataRequired(_l("Describe what you have done that shows you know this.")),
-                    Length(max=EVIDENCE_MAX, message=_l("Keep the description under %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Describe what you have done that shows you know this.")),
+            Length(max=EVIDENCE_MAX, message=_l("Keep the description under %(max)d characters.")),
+        ],
     )
     link = StringField(_l("Link to your evidence (optional)"), validators=[Optional(), Length(max=LINK_MAX)])
 

@@ -6,11 +6,14 @@ from flask_babel import gettext as _
 
 
 def provenance_label(how: str | None, short: bool = False) -> str:
-    """"recognised (self-assessment)", "recognised (self-check)", "recognised (manager)";
+    """ "recognised (self-assessment)", "recognised (self-check)", "recognised (manager)";
     with ``short`` only the part in brackets. Unknown or missing: "Recognised" (short: "")."""
     if short:
         labels = {"self_check": _("(self-check)"), "self_assessment": _("(self-assessment)"), "manager": _("(manager)")}
     else:
-        labels = {"self_check": _("recognised (self-check)"), "self_assessment": _("recognised (self-assessment)"),
-                  "manager": _("recognised (manager)")}
+        labels = {
+            "self_check": _("recognised (self-check)"),
+            "self_assessment": _("recognised (self-assessment)"),
+            "manager": _("recognised (manager)"),
+        }
     return labels.get(how or "", "" if short else _("Recognised"))

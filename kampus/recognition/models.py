@@ -30,8 +30,12 @@ class RecognitionRequest(db.Model):
         CheckConstraint("state IN ('pending','approved','rejected')", name="state"),
         CheckConstraint("source IN ('learner','self_assessment')", name="source"),
         Index(
-            "uq_recognition_requests_pending", "user_id", "module_id", unique=True,
-            sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'"),
+            "uq_recognition_requests_pending",
+            "user_id",
+            "module_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
         ),
     )
 
@@ -47,9 +51,9 @@ class RecognitionRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     comment: Mapped[str] = mapped_column(Text, default="")
 
-    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821
-    module: Mapped["Module"] = relationship()  # noqa: F821
-    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
+    module: Mapped[Module] = relationship()  # noqa: F821
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
 
     @property
     def pending(self) -> bool:

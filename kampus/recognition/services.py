@@ -39,17 +39,25 @@ SELF_ASSESSMENT_EVIDENCE = "self-assessment: level {level}"
 
 # --- reading ---------------------------------------------------------------------
 
+
 def _with_people():
-    return (selectinload(RecognitionRequest.module), selectinload(RecognitionRequest.user),
-            selectinload(RecognitionRequest.decided_by))
+    return (
+        selectinload(RecognitionRequest.module),
+        selectinload(RecognitionRequest.user),
+        selectinload(RecognitionRequest.decided_by),
+    )
 
 
 def requests_of(user_id: int) -> list[RecognitionRequest]:
     """The learner's own requests, newest first."""
-    return list(db.session.scalars(
-        select(RecognitionRequest).where(RecognitionRequest.user_id == user_id).options(*_with_people())
-        .order_by(RecognitionRequest.created_at.desc(), RecognitionRequest.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(RecognitionRequest)
+            .where(RecognitionRequest.user_id == user_id)
+            .options(*_with_people())
+            .order_by(RecognitionRequest.created_at.desc(), RecognitionRequest.id.desc())
+        )
+    )
 
 
 def latest_request(user_id: int, module_id: int) -> RecognitionRequest | None:
@@ -57,32 +65,44 @@ def latest_request(user_id: int, module_id: int) -> RecognitionRequest | None:
     return db.session.scalar(
         select(RecognitionRequest)
         .where(RecognitionRequest.user_id == user_id, RecognitionRequest.module_id == module_id)
-        .order_by(RecognitionRequest.created_at.desc(), RecognitionRequest.id.desc()).limit(1)
+        .order_by(RecognitionRequest.created_at.desc(), RecognitionRequest.id.desc())
+        .limit(1)
     )
 
 
 def _organisation_requests(organisation_id: int):
-    return (select(RecognitionRequest).join(User, User.id == RecognitionRequest.user_id)
-            .where(User.organisation_id == organisation_id))
+    return (
+        select(RecognitionRequest)
+        .join(User, User.id == RecognitionRequest.user_id)
+        .where(User.organisation_id == organisation_id)
+    )
 
 
 def pending_count(organisation_id: int) -> int:
     """How many requests of the organisation's members wait for a decision (one query)."""
-    return db.session.scalar(
-        select(func.count(RecognitionRequest.id)).join(User, User.id == RecognitionRequest.user_id)
-        .where(User.organisation_id == organisation_id, RecognitionRequest.state == "pending")
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(RecognitionRequest.id))
+            .join(User, User.id == RecognitionRequest.user_id)
+            .where(User.organisation_id == organisation_id, RecognitionRequest.state == "pending")
+        )
+        or 0
+    )
 
 
 def organisation_requests(organisation_id: int, *, pending: bool) -> list[RecognitionRequest]:
     """The organisation's pending requests (oldest first), or its decided ones (newest first, at most 50)."""
     query = _organisation_requests(organisation_id).options(*_with_people())
     if pending:
-        query = query.where(RecognitionRequest.state == "pending").order_by(RecognitionRequest.created_at,
-                                                                            RecognitionRequest.id)
+        query = query.where(RecognitionRequest.state == "pending").order_by(
+            RecognitionRequest.created_at, RecognitionRequest.id
+        )
     else:
-        query = (query.where(RecognitionRequest.state != "pending")
-                 .order_by(RecognitionRequest.decided_at.desc(), RecognitionRequest.id.desc()).limit(50))
+        query = (
+            query.where(RecognitionRequest.state != "pending")
+            .order_by(RecognitionRequest.decided_at.desc(), RecognitionRequest.id.desc())
+            .limit(50)
+        )
     return list(db.session.scalars(query))
 
 
@@ -100,12 +120,15 @@ def requires_approval(user: User) -> bool:
     """True when the learner's organisation wants self-assessment recognitions approved by a manager."""
     if user.organisation_id is None:
         return False
-    return bool(db.session.scalar(
-        select(Organisation.require_approval_for_self_assessment).where(Organisation.id == user.organisation_id)
-    ))
+    return bool(
+        db.session.scalar(
+            select(Organisation.require_approval_for_self_assessment).where(Organisation.id == user.organisation_id)
+        )
+    )
 
 
 # --- learners ----------------------------------------------------------------------
+
 
 def clean_link(link: str | None) -> str | None:
     """An optional http(s) link with a host, trimmed; :class:`DomainError` for anything else."""
@@ -113,18 +136,26 @@ def clean_link(link: str | None) -> str | None:
     if not link:
         return None
     parts = urlsplit(link)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > LINK_MAX or any(c.isspace() for c in link):
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or len(link) > LINK_MAX
+        or any(c.isspace() for c in link)
+    ):
         raise DomainError(_("Give a web address that starts with http:// or https://."), field="link")
     return link
 
 
 def _satisfied(user_id: int, module_id: int) -> bool:
-    status = db.session.scalar(select(Progress.status).where(Progress.user_id == user_id, Progress.module_id == module_id))
+    status = db.session.scalar(
+        select(Progress.status).where(Progress.user_id == user_id, Progress.module_id == module_id)
+    )
     return status in SATISFIED
 
 
-def request_recognition(user: User, module: Module, evidence: str, link: str | None = None, *,
-                        source: str = "learner") -> tuple[RecognitionRequest, bool]:
+def request_recognition(
+    user: User, module: Module, evidence: str, link: str | None = None, *, source: str = "learner"
+) -> tuple[RecognitionRequest, bool]:
     """Ask the learner's managers to recognise ``module``; returns the request and whether it is new.
 
     A second request while one is pending returns the pending one (a double
@@ -145,7 +176,8 @@ def request_recognition(user: User, module: Module, evidence: str, link: str | N
         raise DomainError(_("Keep the description under %(num)d characters.", num=EVIDENCE_MAX), field="evidence")
     link = clean_link(link)
     query = select(RecognitionRequest).where(
-        RecognitionRequest.user_id == user.id, RecognitionRequest.module_id == module.id,
+        RecognitionRequest.user_id == user.id,
+        RecognitionRequest.module_id == module.id,
         RecognitionRequest.state == "pending",
     )
     existing = db.session.scalar(query)
@@ -153,8 +185,16 @@ def request_recognition(user: User, module: Module, evidence: str, link: str | N
         return existing, False
     try:
         with db.session.begin_nested():
-            row = RecognitionRequest(user_id=user.id, module_id=module.id, state="pending", source=source,
-                                     evidence=evidence, link=link, comment="", created_at=utcnow())
+            row = RecognitionRequest(
+                user_id=user.id,
+                module_id=module.id,
+                state="pending",
+                source=source,
+                evidence=evidence,
+                link=link,
+                comment="",
+                created_at=utcnow(),
+            )
             db.session.add(row)
     except IntegrityError:  # two submits at once: the other one won
         return db.session.scalar(query.execution_options(populate_existing=True)), False
@@ -180,6 +220,7 @@ def request_from_self_assessment(user: User, slugs: list[str]) -> int:
 
 # --- managers ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Decision:
     """What a decision did: the request, and whether this call made it (False: it was decided already)."""
@@ -194,12 +235,15 @@ def _decide(manager: User, request: RecognitionRequest, state: str, comment: str
     if len(comment) > COMMENT_MAX:
         raise DomainError(_("Keep the comment under %(num)d characters.", num=COMMENT_MAX), field="comment")
     # A conditional update: of two approvals at once (a double click, two managers) one wins.
-    won = db.session.execute(
-        update(RecognitionRequest)
-        .where(RecognitionRequest.id == request.id, RecognitionRequest.state == "pending")
-        .values(state=state, decided_at=utcnow(), decided_by_id=manager.id, comment=comment)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    won = (
+        db.session.execute(
+            update(RecognitionRequest)
+            .where(RecognitionRequest.id == request.id, RecognitionRequest.state == "pending")
+            .values(state=state, decided_at=utcnow(), decided_by_id=manager.id, comment=comment)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     db.session.refresh(request)
     return won
 
@@ -254,6 +298,11 @@ def mail_decision(request: RecognitionRequest, module_url: str) -> bool:
             subject = _("Recognition not approved: %(title)s", title=title)
             body = _("Your request to have %(title)s recognised was not approved.", title=title)
         if request.comment:
-            body += "\n\n" + _("Comment from %(name)s:", name=request.decided_by.display_name if request.decided_by else "") + "\n" + request.comment
+            body += (
+                "\n\n"
+                + _("Comment from %(name)s:", name=request.decided_by.display_name if request.decided_by else "")
+                + "\n"
+                + request.comment
+            )
         body += "\n\n" + module_url
     return send_mail(request.user.email, subject, body)

@@ -18,8 +18,8 @@ from kampus.catalogue.services import get_module
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.recognition import services
-from kampus.recognition.labels import provenance_label
 from kampus.recognition.forms import DecisionForm, RequestForm, SettingsForm
+from kampus.recognition.labels import provenance_label
 
 bp = Blueprint("recognition", __name__)
 bp.add_app_template_global(provenance_label)
@@ -57,6 +57,7 @@ def recognition_requests_of(user_id: int):
 
 # --- learners ----------------------------------------------------------------------
 
+
 @bp.route("/modules/<slug>/recognition", methods=["GET", "POST"])
 def request_page(slug: str):
     user = require_login()
@@ -79,7 +80,11 @@ def request_page(slug: str):
                 flash(_("You already have a request waiting for this module."), "info")
             return redirect(url_for("recognition.mine"))
     return render_template(
-        "recognition/request.html", module=module, form=form, latest=latest, state_labels=state_labels(),
+        "recognition/request.html",
+        module=module,
+        form=form,
+        latest=latest,
+        state_labels=state_labels(),
     ), (400 if form.errors else 200)
 
 
@@ -87,22 +92,28 @@ def request_page(slug: str):
 def mine():
     user = require_login()
     return render_template(
-        "recognition/mine.html", requests=services.requests_of(user.id), state_labels=state_labels(),
+        "recognition/mine.html",
+        requests=services.requests_of(user.id),
+        state_labels=state_labels(),
         source_labels=source_labels(),
     )
 
 
 # --- managers ----------------------------------------------------------------------
 
+
 @bp.get("/org/recognition")
 def org_list():
     organisation = require_manager()
     settings = SettingsForm(formdata=None, require_approval=organisation.require_approval_for_self_assessment)
     return render_template(
-        "recognition/org_list.html", organisation=organisation, settings=settings,
+        "recognition/org_list.html",
+        organisation=organisation,
+        settings=settings,
         pending=services.organisation_requests(organisation.id, pending=True),
         decided=services.organisation_requests(organisation.id, pending=False),
-        state_labels=state_labels(), source_labels=source_labels(),
+        state_labels=state_labels(),
+        source_labels=source_labels(),
     )
 
 
@@ -131,16 +142,25 @@ def org_request(request_id: int):
             if not outcome.changed:
                 flash(_("This request had already been decided."), "info")
             else:
-                services.mail_decision(found, current_app.config["KAMPUS_BASE_URL"].rstrip("/") + url_for("recognition.mine"))
+                services.mail_decision(
+                    found, current_app.config["KAMPUS_BASE_URL"].rstrip("/") + url_for("recognition.mine")
+                )
                 if found.state == "approved":
-                    flash(_("Approved: the module is now recognised for %(name)s.", name=found.user.display_name),
-                          "success")
+                    flash(
+                        _("Approved: the module is now recognised for %(name)s.", name=found.user.display_name),
+                        "success",
+                    )
                 else:
                     flash(_("Not approved: %(name)s will see your comment.", name=found.user.display_name), "success")
             return redirect(url_for("recognition.org_list"))
     return render_template(
-        "recognition/org_request.html", organisation=organisation, item=found, form=form,
-        state_labels=state_labels(), source_labels=source_labels(), own=found.user_id == manager.id,
+        "recognition/org_request.html",
+        organisation=organisation,
+        item=found,
+        form=form,
+        state_labels=state_labels(),
+        source_labels=source_labels(),
+        own=found.user_id == manager.id,
     ), (400 if form.errors else 200)
 
 

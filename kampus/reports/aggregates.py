@@ -101,9 +101,8 @@ def _touched(session: Session) -> tuple[set[int], set[int]]:
         if isinstance(obj, (Progress, LearningEvent, SelfAssessment)):
             if obj.user_id is not None:
                 users.add(obj.user_id)
-        elif isinstance(obj, (User, Assignment)):
-            if obj.organisation_id is not None:
-                orgs.add(obj.organisation_id)
+        elif isinstance(obj, (User, Assignment)) and obj.organisation_id is not None:
+            orgs.add(obj.organisation_id)
     return orgs, users
 
 
@@ -113,9 +112,12 @@ def _note_changes(session, flush_context):
     if users:
         from kampus.auth.models import User
 
-        orgs |= {o for o in session.connection().scalars(
-            select(User.organisation_id).where(User.id.in_(list(users)), User.organisation_id.is_not(None))
-        )}
+        orgs |= {
+            o
+            for o in session.connection().scalars(
+                select(User.organisation_id).where(User.id.in_(list(users)), User.organisation_id.is_not(None))
+            )
+        }
     if orgs:
         session.info.setdefault(_PENDING, set()).update(orgs)
 
@@ -128,8 +130,11 @@ def _bump_versions(session):
         return
     from kampus.orgs.models import Organisation
 
-    session.connection().execute(update(Organisation).where(Organisation.id.in_(sorted(orgs)))
-                                 .values(report_version=Organisation.report_version + 1))
+    session.connection().execute(
+        update(Organisation)
+        .where(Organisation.id.in_(sorted(orgs)))
+        .values(report_version=Organisation.report_version + 1)
+    )
 
 
 @event.listens_for(Session, "after_rollback")

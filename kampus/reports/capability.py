@@ -87,8 +87,13 @@ def capabilities(organisation_ids) -> dict[int, Capability]:
             select(Progress.user_id, Module.theme_id, func.count())
             .join(User, User.id == Progress.user_id)
             .join(Module, Module.id == Progress.module_id)
-            .where(User.organisation_id.in_(organisation_ids), User.active.is_(True), Progress.status.in_(SATISFIED),
-                   Module.status == "published", Module.level.in_(BASIC_LEVELS))
+            .where(
+                User.organisation_id.in_(organisation_ids),
+                User.active.is_(True),
+                Progress.status.in_(SATISFIED),
+                Module.status == "published",
+                Module.level.in_(BASIC_LEVELS),
+            )
             .group_by(Progress.user_id, Module.theme_id)
         ):
             if user_id in org_of and count == len(basics.get(theme_id, ())):
@@ -109,13 +114,15 @@ def capabilities(organisation_ids) -> dict[int, Capability]:
             needed = basics[theme.id]
             with_basics = with_all_basics[(org_id, theme.id)] if needed else 0
             assessed = levels.get((org_id, theme.id), [])
-            rows.append(ThemeCapability(
-                theme=theme,
-                share=100.0 * with_basics / len(people) if people else 0.0,
-                members_with_basics=with_basics,
-                average_level=sum(assessed) / len(assessed) if assessed else None,
-                assessed=len(assessed),
-            ))
+            rows.append(
+                ThemeCapability(
+                    theme=theme,
+                    share=100.0 * with_basics / len(people) if people else 0.0,
+                    members_with_basics=with_basics,
+                    average_level=sum(assessed) / len(assessed) if assessed else None,
+                    assessed=len(assessed),
+                )
+            )
         result[org_id] = Capability(members=len(people), themes=rows)
     return result
 
@@ -149,14 +156,20 @@ def trend(organisation_id: int, today: dt.date, months: int = 6) -> list[tuple[d
             select(LearningEvent.user_id, Module.theme_id, func.min(LearningEvent.created_at).label("first_done"))
             .join(User, User.id == LearningEvent.user_id)
             .join(Module, Module.id == LearningEvent.module_id)
-            .where(User.organisation_id == organisation_id, User.active.is_(True),
-                   LearningEvent.verb.in_(SATISFIED), Module.status == "published", Module.level.in_(BASIC_LEVELS))
+            .where(
+                User.organisation_id == organisation_id,
+                User.active.is_(True),
+                LearningEvent.verb.in_(SATISFIED),
+                Module.status == "published",
+                Module.level.in_(BASIC_LEVELS),
+            )
             .group_by(LearningEvent.user_id, LearningEvent.module_id, Module.theme_id)
             .subquery()
         )
         for theme_id, count, when in db.session.execute(
-            select(first_done.c.theme_id, func.count(), func.max(first_done.c.first_done))
-            .group_by(first_done.c.user_id, first_done.c.theme_id)
+            select(first_done.c.theme_id, func.count(), func.max(first_done.c.first_done)).group_by(
+                first_done.c.user_id, first_done.c.theme_id
+            )
         ):
             if count == len(basics.get(theme_id, ())):
                 had_basics[theme_id].append(when)

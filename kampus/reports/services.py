@@ -35,14 +35,19 @@ def organisation_overview(organisation_id: int, on: dt.date | None = None) -> Ov
     """The figures of the manager's overview page (a fixed number of queries)."""
     on = on or today()
     since = dt.datetime.combine(on - dt.timedelta(days=ACTIVE_DAYS), dt.time.min)
-    active = db.session.scalar(
-        select(func.count(func.distinct(LearningEvent.user_id)))
-        .join(User, User.id == LearningEvent.user_id)
-        .where(User.organisation_id == organisation_id, User.active.is_(True), LearningEvent.created_at >= since)
-    ) or 0
-    open_assignments = select(Assignment.due).where(
-        Assignment.organisation_id == organisation_id, Assignment.withdrawn_at.is_(None)
-    ).subquery()
+    active = (
+        db.session.scalar(
+            select(func.count(func.distinct(LearningEvent.user_id)))
+            .join(User, User.id == LearningEvent.user_id)
+            .where(User.organisation_id == organisation_id, User.active.is_(True), LearningEvent.created_at >= since)
+        )
+        or 0
+    )
+    open_assignments = (
+        select(Assignment.due)
+        .where(Assignment.organisation_id == organisation_id, Assignment.withdrawn_at.is_(None))
+        .subquery()
+    )
     due_soon, overdue = db.session.execute(
         select(
             func.count().filter(open_assignments.c.due >= on, open_assignments.c.due <= on + dt.timedelta(days=30)),
@@ -55,6 +60,7 @@ def organisation_overview(organisation_id: int, on: dt.date | None = None) -> Ov
 @dataclass(frozen=True)
 class ThemeSnapshot:
     """The columns of a theme the report pages show, safe to keep across requests."""
+
     id: int
     slug: str
     position: int
@@ -62,8 +68,10 @@ class ThemeSnapshot:
 
 
 def _snapshot(figures: Capability) -> Capability:
-    themes = [replace(t, theme=ThemeSnapshot(t.theme.id, t.theme.slug, t.theme.position, dict(t.theme.title or {})))
-              for t in figures.themes]
+    themes = [
+        replace(t, theme=ThemeSnapshot(t.theme.id, t.theme.slug, t.theme.position, dict(t.theme.title or {})))
+        for t in figures.themes
+    ]
     return replace(figures, themes=themes)
 
 
@@ -93,8 +101,19 @@ def cached_capabilities(organisations) -> dict[int, Capability]:
     return aggregates.cached_many(keys, lambda ids: {i: _snapshot(c) for i, c in capabilities(ids).items()})
 
 
-EXPORT_HEADER = ["name", "email", "teams", "module", "module_title", "status", "recognised_by",
-                 "started", "finished", "best_score", "status_in_words"]
+EXPORT_HEADER = [
+    "name",
+    "email",
+    "teams",
+    "module",
+    "module_title",
+    "status",
+    "recognised_by",
+    "started",
+    "finished",
+    "best_score",
+    "status_in_words",
+]
 
 
 #: Progress rows fetched at a time while an export streams (a server-side cursor on PostgreSQL).
@@ -108,8 +127,10 @@ def export_rows(organisation_id: int, team_id: int | None = None):
     people = select(User.id).where(User.organisation_id == organisation_id)
     if team_id is not None:
         people = people.join(TeamMembership, TeamMembership.user_id == User.id).where(TeamMembership.team_id == team_id)
-    modules = {module_id: (slug, (title or {}).get("fi", ""))
-               for module_id, slug, title in db.session.execute(select(Module.id, Module.slug, Module.title))}
+    modules = {
+        module_id: (slug, (title or {}).get("fi", ""))
+        for module_id, slug, title in db.session.execute(select(Module.id, Module.slug, Module.title))
+    }
     labels = {"completed": _("Completed"), "in_progress": _("In progress")}
     recognised = {how: provenance_label(how) for how in ("self_check", "self_assessment", "manager", None)}
     days: dict[dt.date, str] = {}
@@ -122,21 +143,34 @@ def export_rows(organisation_id: int, team_id: int | None = None):
         if text is None:
             text = days[date] = date.isoformat()
         return text
+
     # Core rows on the session's connection (no ORM loading), streamed: a
     # server-side cursor on PostgreSQL, fetchmany batches on SQLite.
     # (The options go on the statement: Connection.execution_options() would
     # change the session's connection for every later statement too.)
     result = db.session.connection().execute(
-        select(User.id, User.name, User.email, Progress.module_id, Progress.status, Progress.recognised_by,
-               Progress.started_at, Progress.finished_at, Progress.best_score)
-        .join(Progress, Progress.user_id == User.id).join(Module, Module.id == Progress.module_id)
-        .where(User.id.in_(people)).order_by(User.name, User.email, Module.slug)
+        select(
+            User.id,
+            User.name,
+            User.email,
+            Progress.module_id,
+            Progress.status,
+            Progress.recognised_by,
+            Progress.started_at,
+            Progress.finished_at,
+            Progress.best_score,
+        )
+        .join(Progress, Progress.user_id == User.id)
+        .join(Module, Module.id == Progress.module_id)
+        .where(User.id.in_(people))
+        .order_by(User.name, User.email, Module.slug)
         .execution_options(stream_results=True, max_row_buffer=EXPORT_BATCH)
     )
     for batch in result.partitions(EXPORT_BATCH):
         teams: dict[int, list[str]] = {}
         for user_id, name in db.session.execute(
-            select(TeamMembership.user_id, Team.name).join(Team, Team.id == TeamMembership.team_id)
+            select(TeamMembership.user_id, Team.name)
+            .join(Team, Team.id == TeamMembership.team_id)
             .where(Team.organisation_id == organisation_id, TeamMembership.user_id.in_({r[0] for r in batch}))
             .order_by(Team.name)
         ):
@@ -145,20 +179,32 @@ def export_rows(organisation_id: int, team_id: int | None = None):
         for user_id, name, email, module_id, status, how, started, finished, score in batch:
             slug, title = modules[module_id]
             yield [
-                name, email, team_text.get(user_id, ""), slug, title, status, how or "",
-                day(started), day(finished),
+                name,
+                email,
+                team_text.get(user_id, ""),
+                slug,
+                title,
+                status,
+                how or "",
+                day(started),
+                day(finished),
                 "" if score is None else score,
-                (recognised[how] if how in recognised else provenance_label(how)) if status == "recognised"
+                (recognised[how] if how in recognised else provenance_label(how))
+                if status == "recognised"
                 else labels.get(status, ""),
             ]
 
 
 def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
     """The learner's recognised modules with their progress rows (for provenance), by module slug."""
-    return list(db.session.execute(
-        select(Module, Progress).join(Progress, Progress.module_id == Module.id)
-        .where(Progress.user_id == user_id, Progress.status == "recognised").order_by(Module.slug)
-    ).all())
+    return list(
+        db.session.execute(
+            select(Module, Progress)
+            .join(Progress, Progress.module_id == Module.id)
+            .where(Progress.user_id == user_id, Progress.status == "recognised")
+            .order_by(Module.slug)
+        ).all()
+    )
 
 
 def export_csv(organisation_id: int, team_id: int | None = None) -> str:
@@ -174,7 +220,6 @@ def export_csv_chunks(organisation_id: int, team_id: int | None = None):
 def charts_for(overview: Overview):
     """The radar (share with the basics; average level scaled to 1–6) and the trend line of ``overview``."""
     from kampus.i18n import format_date
-
     from kampus.reports.charts import line, radar
 
     themes = overview.capability.themes

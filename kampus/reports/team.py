@@ -111,16 +111,21 @@ def satisfied_counts(team_id: int, module_ids) -> dict[int, int]:
     if not module_ids:
         return {}
     wanted = set(module_ids)
-    return {module_id: count for module_id, count in db.session.execute(
-        select(Progress.module_id, func.count())
-        .join(TeamMembership, TeamMembership.user_id == Progress.user_id)
-        .where(TeamMembership.team_id == team_id, Progress.status.in_(SATISFIED))
-        .group_by(Progress.module_id)
-    ) if module_id in wanted}
+    return {
+        module_id: count
+        for module_id, count in db.session.execute(
+            select(Progress.module_id, func.count())
+            .join(TeamMembership, TeamMembership.user_id == Progress.user_id)
+            .where(TeamMembership.team_id == team_id, Progress.status.in_(SATISFIED))
+            .group_by(Progress.module_id)
+        )
+        if module_id in wanted
+    }
 
 
-def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None, page: int = 1,
-                per_page: int = PER_PAGE) -> TeamReport:
+def team_report(
+    team: Team, *, sort: str = "name", on: dt.date | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> TeamReport:
     """One page of the matrix of ``team`` (already loaded within the manager's organisation).
 
     Sorted by name, only the page's members and their progress are loaded. Sorted
@@ -130,21 +135,30 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None, pa
     on = on or today()
     graph = catalogue_graph()
     members_query = (
-        select(User).join(TeamMembership, TeamMembership.user_id == User.id)
-        .where(TeamMembership.team_id == team.id).order_by(User.name, User.email, User.id)
+        select(User)
+        .join(TeamMembership, TeamMembership.user_id == User.id)
+        .where(TeamMembership.team_id == team.id)
+        .order_by(User.name, User.email, User.id)
     )
-    total_members = db.session.scalar(
-        select(func.count()).select_from(TeamMembership).where(TeamMembership.team_id == team.id)
-    ) or 0
+    total_members = (
+        db.session.scalar(select(func.count()).select_from(TeamMembership).where(TeamMembership.team_id == team.id))
+        or 0
+    )
     pages = max(1, -(-total_members // per_page))
     page = min(max(1, page), pages)
     # One query for the assignments, their templates and goals (a handful of rows).
-    assignments = list(db.session.scalars(
-        select(Assignment).where(Assignment.team_id == team.id, Assignment.withdrawn_at.is_(None))
-        .options(joinedload(Assignment.template).joinedload(PathTemplate.goals).options(
-            joinedload(TemplateGoal.module), joinedload(TemplateGoal.theme)))
-        .order_by(Assignment.due, Assignment.id)
-    ).unique())
+    assignments = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.team_id == team.id, Assignment.withdrawn_at.is_(None))
+            .options(
+                joinedload(Assignment.template)
+                .joinedload(PathTemplate.goals)
+                .options(joinedload(TemplateGoal.module), joinedload(TemplateGoal.theme))
+            )
+            .order_by(Assignment.due, Assignment.id)
+        ).unique()
+    )
     goals = list(dict.fromkeys(s for a in assignments for s in template_goal_slugs(a.template, graph)))
     # The columns: everything the goals need from scratch, in the planner's order.
     columns = [step.slug for step in plan(graph, goals, ()).steps] if goals else []
@@ -174,14 +188,16 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None, pa
         return min(member_states.values(), key=STATE_ORDER.get) if member_states else None
 
     if sort == "progress":
+
         def percent(m):
             done, total = figures_by_member[m.id][1:3]
             return 100 * done // total if total else 100
+
         members.sort(key=lambda m: (percent(m), m.name))
     elif sort == "state":
         members.sort(key=lambda m: (STATE_ORDER.get(worst(figures_by_member[m.id][3]), 9), m.name))
     if sort in ("progress", "state"):
-        members = members[(page - 1) * per_page:page * per_page]
+        members = members[(page - 1) * per_page : page * per_page]
     rows = []
     for member in members:
         state, statuses = states[member.id], status_rows[member.id]
@@ -190,11 +206,26 @@ def team_report(team: Team, *, sort: str = "name", on: dt.date | None = None, pa
             slug: open_cells[slug] if slug in open_cells else cell_status(graph, slug, state, statuses)
             for slug in columns
         }
-        rows.append(MemberRow(
-            user=member, cells=cells, done=done, total=total, state=worst(member_states),
-            states=dict(member_states), provenance=how_rows[member.id],
-        ))
+        rows.append(
+            MemberRow(
+                user=member,
+                cells=cells,
+                done=done,
+                total=total,
+                state=worst(member_states),
+                states=dict(member_states),
+                provenance=how_rows[member.id],
+            )
+        )
     modules = [rows_by_slug[s] for s in columns]
     by_id = satisfied_counts(team.id, [m.id for m in modules])
-    return TeamReport(team, assignments, modules, rows, members=total_members, page=page, pages=pages,
-                      satisfied={m.slug: by_id.get(m.id, 0) for m in modules})
+    return TeamReport(
+        team,
+        assignments,
+        modules,
+        rows,
+        members=total_members,
+        page=page,
+        pages=pages,
+        satisfied={m.slug: by_id.get(m.id, 0) for m in modules},
+    )

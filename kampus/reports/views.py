@@ -12,8 +12,10 @@ from kampus.auth.models import User
 from kampus.errors import NotFound
 from kampus.extensions import db
 from kampus.orgs.models import Organisation, OrganisationThemeRole, Team
-from kampus.reports import services
-from kampus.reports import aggregates  # noqa: F401  (moves the report versions on writes)
+from kampus.reports import (
+    aggregates,  # noqa: F401  (moves the report versions on writes)
+    services,
+)
 
 bp = Blueprint("reports", __name__)
 
@@ -30,8 +32,12 @@ def member(user_id: int):
     from kampus.progress.services import recent_events
 
     return render_template(
-        "reports/member.html", person=person, planned=dashboard(person.id), events=recent_events(person.id, 15),
-        event_labels=event_labels(), deadline_labels=deadline_labels(),
+        "reports/member.html",
+        person=person,
+        planned=dashboard(person.id),
+        events=recent_events(person.id, 15),
+        event_labels=event_labels(),
+        deadline_labels=deadline_labels(),
         recognitions=services.recognitions_of(person.id),
     )
 
@@ -39,7 +45,8 @@ def member(user_id: int):
 def _csv(chunks, filename: str) -> Response:
     """A streamed CSV download: rows are fetched in batches as the client reads (constant memory)."""
     return Response(
-        stream_with_context(chunks), mimetype="text/csv",
+        stream_with_context(chunks),
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
 
@@ -74,6 +81,10 @@ def network():
     role_names = {"lead": _("lead"), "developer": _("developer"), "participant": _("participant")}
     themes = figures[organisations[0].id].themes if organisations else []
     return render_template(
-        "reports/network.html", organisations=organisations, figures=figures, roles=roles, role_names=role_names,
+        "reports/network.html",
+        organisations=organisations,
+        figures=figures,
+        roles=roles,
+        role_names=role_names,
         themes=[t.theme for t in themes],
     )

@@ -93,8 +93,13 @@ def first_monday_after(day: dt.date, min_days: int) -> dt.date:
 
 def make_template(org, name: str, goal: str):
     return assignments.save_template(
-        None, organisation_id=org.id, title={"fi": f"{name} (fi)", "sv": f"{name} (sv)", "en": f"{name} (en)"},
-        description={}, target_group=None, module_slugs=[goal], theme_slugs=[],
+        None,
+        organisation_id=org.id,
+        title={"fi": f"{name} (fi)", "sv": f"{name} (sv)", "en": f"{name} (en)"},
+        description={},
+        target_group=None,
+        module_slugs=[goal],
+        theme_slugs=[],
     )
 
 
@@ -105,8 +110,7 @@ def module(slug: str) -> Module:
 def build() -> Scenario:
     on = first_monday_after(assignments.today(), 3)  # the overdue date (on - 2) must still be in the future now
     org = make_org("Järvilaakson ammattiopisto")
-    manager = make_user(org, manager=True, name="Maija Manager", email="maija@example.fi", password=None,
-                        language="en")
+    manager = make_user(org, manager=True, name="Maija Manager", email="maija@example.fi", password=None, language="en")
     aino = make_user(org, name="Aino Aalto", email="aino@example.fi", password=None, language="fi")
     bo = make_user(org, name="Bo Berg", email="bo@example.fi", password=None, language="sv")
     cecilia = make_user(org, name="Cecilia Campbell", email="cecilia@example.fi", password=None, language="en")
@@ -115,8 +119,15 @@ def build() -> Scenario:
 
     def give(name, goal, due, named=()):
         template = make_template(org, name, goal)
-        return assignments.assign(org.id, manager.id, template_id=template.id, team_id=team.id,
-                                  user_ids=[p.id for p in named], due=due, note="")
+        return assignments.assign(
+            org.id,
+            manager.id,
+            template_id=template.id,
+            team_id=team.id,
+            user_ids=[p.id for p in named],
+            due=due,
+            note="",
+        )
 
     soon = give("Soon path", SOON_GOAL, on + dt.timedelta(days=3), named=[noora])
     overdue = give("Overdue path", OVERDUE_GOAL, on - dt.timedelta(days=2))
@@ -148,6 +159,7 @@ def sent_rows() -> int:
 
 # --- who gets what ---------------------------------------------------------------------
 
+
 def test_learners_and_their_manager_get_the_right_mails_once(mail_app, inbox):
     s = build()
     sent = send_reminders(s.on, dry_run=False)
@@ -158,14 +170,18 @@ def test_learners_and_their_manager_get_the_right_mails_once(mail_app, inbox):
     soon_fi = date_in("fi", s.soon.due)
     overdue_fi = date_in("fi", s.overdue.due)
     assert by_recipient(messages) == {
-        "aino@example.fi": sorted([
-            f"Muistutus: polun Soon path (fi) määräaika on {soon_fi}",
-            f"Myöhässä: polun Overdue path (fi) määräaika oli {overdue_fi}",
-        ]),
-        "bo@example.fi": sorted([
-            f"Påminnelse: stigen Soon path (sv) ska vara klar {date_in('sv', s.soon.due)}",
-            f"Försenad: stigen Overdue path (sv) skulle vara klar {date_in('sv', s.overdue.due)}",
-        ]),
+        "aino@example.fi": sorted(
+            [
+                f"Muistutus: polun Soon path (fi) määräaika on {soon_fi}",
+                f"Myöhässä: polun Overdue path (fi) määräaika oli {overdue_fi}",
+            ]
+        ),
+        "bo@example.fi": sorted(
+            [
+                f"Påminnelse: stigen Soon path (sv) ska vara klar {date_in('sv', s.soon.due)}",
+                f"Försenad: stigen Overdue path (sv) skulle vara klar {date_in('sv', s.overdue.due)}",
+            ]
+        ),
         # Cecilia has done the soon path: only the overdue one reminds her.
         "cecilia@example.fi": [f"Overdue: the path Overdue path (en) was due on {date_in('en', s.overdue.due)}"],
         "noora@example.fi": [f"Muistutus: polun Soon path (fi) määräaika on {soon_fi}"],
@@ -244,6 +260,7 @@ def test_the_next_day_reminds_learners_again_but_the_summary_waits_for_next_week
 
 # --- the command ------------------------------------------------------------------------------
 
+
 def test_dry_run_lists_the_same_recipients_and_sends_and_records_nothing(mail_app, inbox):
     s = build()
     runner = mail_app.test_cli_runner()
@@ -282,6 +299,7 @@ def test_without_a_mail_server_nothing_is_recorded_so_the_next_run_tries_again(m
 
 
 # --- who does not get mail, and who does although they came later ------------------------------
+
 
 def test_a_withdrawn_assignment_gives_no_mail(mail_app, inbox):
     s = build()

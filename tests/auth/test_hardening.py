@@ -32,6 +32,7 @@ def site_app(make_app, inbox):
 
 # --- 1. links that leave the site come from KAMPUS_BASE_URL -----------------------------
 
+
 @pytest.mark.parametrize("how", ["host-header", "look-alike-host", "absolute-request-line"])
 def test_a_forged_host_does_not_change_the_mailed_reset_link(site_app, inbox, how):
     make_user(email="liisa@example.fi")
@@ -42,8 +43,9 @@ def test_a_forged_host_does_not_change_the_mailed_reset_link(site_app, inbox, ho
         host = "evil.example" if how == "host-header" else "127.0.0.1.evil.example"
         url, headers = "/password/forgot", {"Host": host}
     page = client.get(url, headers=headers)
-    response = client.post(url, headers=headers, data={"email": "liisa@example.fi",
-                                                       "csrf_token": form_token(page.get_data(as_text=True))})
+    response = client.post(
+        url, headers=headers, data={"email": "liisa@example.fi", "csrf_token": form_token(page.get_data(as_text=True))}
+    )
     assert response.status_code == 302
     (message,) = inbox.take()
     links = re.findall(r"https?://\S+", message.get_content())
@@ -57,11 +59,26 @@ def test_invitation_links_come_from_the_base_url_whatever_the_host(site_app, inb
     client = site_app.test_client()
     headers = {"Host": "evil.example"}
     login_page = client.get("/login", headers=headers)
-    client.post("/login", headers=headers, data={"email": "m@example.fi", "password": PASSWORD,
-                                                 "csrf_token": form_token(login_page.get_data(as_text=True))})
+    client.post(
+        "/login",
+        headers=headers,
+        data={
+            "email": "m@example.fi",
+            "password": PASSWORD,
+            "csrf_token": form_token(login_page.get_data(as_text=True)),
+        },
+    )
     page = client.get("/org/staff/invite", headers=headers)
-    client.post("/org/staff/invite", headers=headers, data={
-        "email": "uusi@example.fi", "name": "", "team": "", "csrf_token": form_token(page.get_data(as_text=True))})
+    client.post(
+        "/org/staff/invite",
+        headers=headers,
+        data={
+            "email": "uusi@example.fi",
+            "name": "",
+            "team": "",
+            "csrf_token": form_token(page.get_data(as_text=True)),
+        },
+    )
     (message,) = inbox.take()
     assert re.search(re.escape(BASE) + r"/invitation/\S+", message.get_content())
     assert "evil" not in message.get_content()
@@ -78,13 +95,16 @@ def test_external_url_works_outside_a_request_and_keeps_a_path_prefix(make_app):
 
 # --- 2. a manager never sees a password link -----------------------------------------------
 
+
 def test_a_manager_gets_no_password_link_for_someone_who_has_signed_up(app, world):
     client = app.test_client()
     login(client, world.manager_a.email)
     staff = client.get("/org/staff").get_data(as_text=True)
     assert f"/org/staff/{world.learner_a.id}/link" not in staff  # no button for the signed up
     assert f"/org/staff/{world.invited_a.id}/link" in staff
-    response = client.post(f"/org/staff/{world.learner_a.id}/link", data={"csrf_token": csrf_token(client, "/org/staff")})
+    response = client.post(
+        f"/org/staff/{world.learner_a.id}/link", data={"csrf_token": csrf_token(client, "/org/staff")}
+    )
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "/password/reset/" not in html and "/invitation/" not in html
@@ -104,6 +124,7 @@ def test_a_manager_sends_a_signed_up_colleague_no_mail_either(make_app, inbox):
 
 
 # --- 4. per-user secrets: nobody mints a link without it -----------------------------------
+
 
 def _signed(app, purpose: str, payload) -> str:
     return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=purpose).dumps(payload)
@@ -140,6 +161,7 @@ def test_a_session_of_one_person_does_not_name_another_with_the_same_password(ap
 
 
 # --- 5. signing out revokes every copy of the session -----------------------------------------
+
 
 def _copy_cookie(source, target, name):
     cookie = source.get_cookie(name)
@@ -192,8 +214,14 @@ def test_a_password_reset_ends_the_sessions_opened_before_it(app, client):
     login(elsewhere, user.email, remember=True)
     path = f"/password/reset/{tokens.make_token(tokens.PASSWORD_RESET, user)}"
     page = client.get(path)
-    client.post(path, data={"password": "uusi-salasana-456", "password_again": "uusi-salasana-456",
-                            "csrf_token": form_token(page.get_data(as_text=True))})
+    client.post(
+        path,
+        data={
+            "password": "uusi-salasana-456",
+            "password_again": "uusi-salasana-456",
+            "csrf_token": form_token(page.get_data(as_text=True)),
+        },
+    )
     elsewhere.delete_cookie("session")
     assert elsewhere.get("/account").status_code == 302
 
@@ -204,7 +232,9 @@ def test_reactivation_does_not_bring_back_the_sessions_or_links_of_before(app, w
     reset = tokens.make_token(tokens.PASSWORD_RESET, world.learner_a)
     login(manager, world.manager_a.email)
     for action in ("deactivate", "reactivate"):
-        manager.post(f"/org/staff/{world.learner_a.id}/{action}", data={"csrf_token": csrf_token(manager, "/org/staff")})
+        manager.post(
+            f"/org/staff/{world.learner_a.id}/{action}", data={"csrf_token": csrf_token(manager, "/org/staff")}
+        )
     db.session.refresh(world.learner_a)
     assert world.learner_a.active
     assert learner.get("/account").status_code == 302
@@ -212,6 +242,7 @@ def test_reactivation_does_not_bring_back_the_sessions_or_links_of_before(app, w
 
 
 # --- 6. failures at one account slow it down; they never lock its owner out --------------------
+
 
 def test_failures_from_many_addresses_slow_the_account_down_but_never_lock_out_its_owner(app, monkeypatch):
     waits: list[float] = []
@@ -225,8 +256,9 @@ def test_failures_from_many_addresses_slow_the_account_down_but_never_lock_out_i
     assert len(waits) == 12 - app.config["LOGIN_ACCOUNT_FREE_FAILURES"]
     owner = app.test_client()
     owner.environ_base["REMOTE_ADDR"] = "192.0.2.7"
-    response = owner.post("/login", data={"email": "liisa@example.fi", "password": PASSWORD,
-                                          "csrf_token": csrf_token(owner)})
+    response = owner.post(
+        "/login", data={"email": "liisa@example.fi", "password": PASSWORD, "csrf_token": csrf_token(owner)}
+    )
     assert response.status_code == 302  # slowed down, not refused
     assert waits[-1] == app.config["LOGIN_DELAY_MAX"]
     # After the owner's success the account starts afresh.
@@ -236,6 +268,7 @@ def test_failures_from_many_addresses_slow_the_account_down_but_never_lock_out_i
 
 
 # --- 12. nothing of a signed-in page is kept in a cache ------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/", "/account", "/me", "/modules/digcomp-perusteet"])
 def test_every_page_of_a_signed_in_person_is_no_store(app, client, path):
@@ -248,8 +281,12 @@ def test_every_page_of_a_signed_in_person_is_no_store(app, client, path):
 
 def test_sign_in_and_link_pages_are_no_store_and_static_files_stay_cached(app, client):
     invitee = make_user(make_org(), email="kutsuttu@example.fi", password=None)
-    for path in ("/login", "/password/forgot", f"/invitation/{tokens.make_token(tokens.INVITATION, invitee)}",
-                 "/invitation/broken"):
+    for path in (
+        "/login",
+        "/password/forgot",
+        f"/invitation/{tokens.make_token(tokens.INVITATION, invitee)}",
+        "/invitation/broken",
+    ):
         response = client.get(path)
         assert response.headers.get("Cache-Control") == "no-store", path
         if path.startswith("/invitation/"):  # a secret link's page never sends its address on
@@ -262,6 +299,7 @@ def test_sign_in_and_link_pages_are_no_store_and_static_files_stay_cached(app, c
 
 # --- 13. no link, token or password in any log ---------------------------------------------------
 
+
 def test_no_link_token_or_password_is_ever_logged(app, world, caplog):
     chosen = "kirkas-aamu-järvellä-7"
     with caplog.at_level(logging.DEBUG):
@@ -269,19 +307,30 @@ def test_no_link_token_or_password_is_ever_logged(app, world, caplog):
         login(manager, world.manager_a.email)
         token = csrf_token(manager, "/org/staff/invite")
         shown = ""
-        for url, data in (("/org/staff/invite", {"email": "uusi@example.fi", "name": "", "team": ""}),
-                          (f"/org/staff/{world.invited_a.id}/link", {}),
-                          (f"/org/staff/{world.learner_a.id}/link", {})):
+        for url, data in (
+            ("/org/staff/invite", {"email": "uusi@example.fi", "name": "", "team": ""}),
+            (f"/org/staff/{world.invited_a.id}/link", {}),
+            (f"/org/staff/{world.learner_a.id}/link", {}),
+        ):
             response = manager.post(url, data={**data, "csrf_token": token})
             shown += manager.get(response.headers["Location"]).get_data(as_text=True)
         anonymous = app.test_client()
-        anonymous.post("/password/forgot", data={"email": world.learner_a.email,
-                                                 "csrf_token": csrf_token(anonymous, "/password/forgot")})
+        anonymous.post(
+            "/password/forgot",
+            data={"email": world.learner_a.email, "csrf_token": csrf_token(anonymous, "/password/forgot")},
+        )
         invitee = db.session.scalar(select(User).where(User.email == "uusi@example.fi"))
         path = f"/invitation/{tokens.make_token(tokens.INVITATION, invitee)}"
         page = anonymous.get(path)
-        anonymous.post(path, data={"name": "Uusi Ihminen", "password": chosen, "password_again": chosen,
-                                   "csrf_token": form_token(page.get_data(as_text=True))})
+        anonymous.post(
+            path,
+            data={
+                "name": "Uusi Ihminen",
+                "password": chosen,
+                "password_again": chosen,
+                "csrf_token": form_token(page.get_data(as_text=True)),
+            },
+        )
     assert "/invitation/" in shown  # the invitation was shown to the manager (no mail server) ...
     log = caplog.text
     assert "mail not sent" in log  # ... and the log says a mail did not go, without its content
@@ -304,7 +353,9 @@ def test_a_failing_mail_server_logs_no_link_either(make_app, caplog):
         make_user(email="liisa@example.fi")
         client = app.test_client()
         with caplog.at_level(logging.DEBUG):
-            client.post("/password/forgot", data={"email": "liisa@example.fi",
-                                                  "csrf_token": csrf_token(client, "/password/forgot")})
+            client.post(
+                "/password/forgot",
+                data={"email": "liisa@example.fi", "csrf_token": csrf_token(client, "/password/forgot")},
+            )
     assert "mail to liisa@example.fi failed" in caplog.text
     assert "/password/reset/" not in caplog.text

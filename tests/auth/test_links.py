@@ -18,8 +18,10 @@ LINK = re.compile(r"http://localhost(/invitation/[\w.\-]+)")
 
 
 def invite_through_the_page(client, email="uusi.opettaja@example.fi", name=""):
-    response = client.post("/org/staff/invite", data={"email": email, "name": name, "team": "",
-                                                      "csrf_token": csrf_token(client, "/org/staff/invite")})
+    response = client.post(
+        "/org/staff/invite",
+        data={"email": email, "name": name, "team": "", "csrf_token": csrf_token(client, "/org/staff/invite")},
+    )
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     match = LINK.search(html)
@@ -38,8 +40,15 @@ def token_made_days_ago(app, purpose, user, days):
 
 def accept(client, path, name="Uusi Opettaja", password="oma-salasana-123", again=None):
     page = client.get(path)
-    return client.post(path, data={"name": name, "password": password, "password_again": again or password,
-                                   "csrf_token": form_token(page.get_data(as_text=True))})
+    return client.post(
+        path,
+        data={
+            "name": name,
+            "password": password,
+            "password_again": again or password,
+            "csrf_token": form_token(page.get_data(as_text=True)),
+        },
+    )
 
 
 def test_an_invited_person_chooses_name_and_password_and_signs_in(app, client, caplog):
@@ -103,11 +112,14 @@ def test_a_six_day_old_invitation_still_works(app, client):
     assert client.get(f"/invitation/{token}").status_code == 200
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),   # signature changed
-    lambda t: "x" + t,                                               # payload changed
-    lambda t: t.split(".")[0],                                       # truncated
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # signature changed
+        lambda t: "x" + t,  # payload changed
+        lambda t: t.split(".")[0],  # truncated
+    ],
+)
 def test_a_tampered_invitation_is_refused(app, client, tamper):
     person = make_user(make_org(), email="kutsuttu@example.fi", password=None)
     with app.test_request_context():
@@ -122,7 +134,8 @@ def test_a_reset_link_is_not_an_invitation_and_needs_the_right_key(app, client):
         reset = tokens.make_token(tokens.PASSWORD_RESET, person)
     assert client.get(f"/invitation/{reset}").status_code == 400
     forged = URLSafeTimedSerializer("another-key", salt=tokens.INVITATION).dumps(
-        tokens.payload_for(person, tokens.INVITATION))
+        tokens.payload_for(person, tokens.INVITATION)
+    )
     assert client.get(f"/invitation/{forged}").status_code == 400
 
 
@@ -130,14 +143,21 @@ def test_forgotten_password_link_is_mailed_sets_a_new_password_and_works_once(ma
     app = mail_app
     client = app.test_client()
     user = make_user(email="liisa@example.fi")
-    response = client.post("/password/forgot", data={"email": "LIISA@example.fi",
-                                                     "csrf_token": csrf_token(client, "/password/forgot")})
+    response = client.post(
+        "/password/forgot", data={"email": "LIISA@example.fi", "csrf_token": csrf_token(client, "/password/forgot")}
+    )
     assert response.status_code == 302
     (link,) = inbox.links(r"http://localhost/password/reset/[\w.\-]+")
     path = link.removeprefix("http://localhost")
     page = client.get(path)
-    response = client.post(path, data={"password": "uusi-salasana-456", "password_again": "uusi-salasana-456",
-                                       "csrf_token": form_token(page.get_data(as_text=True))})
+    response = client.post(
+        path,
+        data={
+            "password": "uusi-salasana-456",
+            "password_again": "uusi-salasana-456",
+            "csrf_token": form_token(page.get_data(as_text=True)),
+        },
+    )
     assert response.status_code == 302
     assert login(app.test_client(), user.email, "uusi-salasana-456").status_code == 302
     assert client.get(path).status_code == 400  # the password moved on: the link is spent
@@ -148,10 +168,16 @@ def test_forgotten_password_answers_the_same_for_unknown_addresses(mail_app, inb
     make_user(email="liisa@example.fi")
     answers = []
     for email in ("liisa@example.fi", "nobody@example.fi"):
-        response = client.post("/password/forgot", data={"email": email,
-                                                         "csrf_token": csrf_token(client, "/password/forgot")})
-        answers.append((response.status_code, response.headers["Location"],
-                        client.get(response.headers["Location"]).get_data(as_text=True).count("on matkalla")))
+        response = client.post(
+            "/password/forgot", data={"email": email, "csrf_token": csrf_token(client, "/password/forgot")}
+        )
+        answers.append(
+            (
+                response.status_code,
+                response.headers["Location"],
+                client.get(response.headers["Location"]).get_data(as_text=True).count("on matkalla"),
+            )
+        )
         sent = [m["To"] for m in inbox.take()]
         assert sent == (["liisa@example.fi"] if email == "liisa@example.fi" else [])
     assert answers[0] == answers[1]
@@ -173,16 +199,21 @@ def test_invitations_go_by_smtp_when_a_mail_server_is_configured(make_app):
     controller = Controller(Keep(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        app = make_app("catalogue", MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
-                       MAIL_SENDER="kampus@kampus.example")
+        app = make_app("catalogue", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_SENDER="kampus@kampus.example")
         with app.app_context():
             org = make_org("Järvilaakso")
             make_user(org, manager=True, email="m@example.fi")
             client = app.test_client()
             login(client, "m@example.fi")
-            response = client.post("/org/staff/invite", data={
-                "email": "uusi@example.fi", "name": "", "team": "",
-                "csrf_token": csrf_token(client, "/org/staff/invite")})
+            response = client.post(
+                "/org/staff/invite",
+                data={
+                    "email": "uusi@example.fi",
+                    "name": "",
+                    "team": "",
+                    "csrf_token": csrf_token(client, "/org/staff/invite"),
+                },
+            )
             html = client.get(response.headers["Location"]).get_data(as_text=True)
             assert "lähetettiin sähköpostitse osoitteeseen uusi@example.fi" in html
             assert "/invitation/" not in html  # the link went by e-mail only

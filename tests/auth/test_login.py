@@ -1,9 +1,8 @@
 """Signing in and out: hashed passwords, one message for both mistakes, rate
 limits, safe ``next``, inactive and invited people, remember me, sessions."""
 
-from urllib.parse import parse_qs, urlsplit
-
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -50,7 +49,7 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(app, client):
     for response in (wrong_password, unknown):
         html = response.get_data(as_text=True)
         assert html.count(WRONG) == 2  # the summary and beside the field
-        assert "value=\"väärä" not in html and PASSWORD not in html  # passwords are never echoed
+        assert 'value="väärä' not in html and PASSWORD not in html  # passwords are never echoed
     assert client.get("/account").status_code == 302
 
 
@@ -106,8 +105,9 @@ def test_pages_needing_sign_in_send_visitors_to_the_sign_in_page_and_back(app, c
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Kirjaudu sisään nähdäksesi tämän sivun." in page
     assert re.search(r'action="/login\?next=(/|%2F)account"', page)
-    response = client.post("/login?next=/account",
-                           data={"email": "liisa@example.fi", "password": PASSWORD, "csrf_token": form_token(page)})
+    response = client.post(
+        "/login?next=/account", data={"email": "liisa@example.fi", "password": PASSWORD, "csrf_token": form_token(page)}
+    )
     assert response.headers["Location"] == "/account"
 
 

@@ -31,11 +31,19 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize("password, expected", [
-    ("aaaaaaaaaa", GUESSABLE), ("password12", COMMON), ("liisa.virtanen@example.fi", PERSONAL),
-    ("LIISA-kesä-2026", PERSONAL), ("exampleexample", PERSONAL), ("123456789", TOO_SHORT),
-    ("kirkas-aamu-järvellä", None), ("oikea-salasana-123", None),
-])
+@pytest.mark.parametrize(
+    "password, expected",
+    [
+        ("aaaaaaaaaa", GUESSABLE),
+        ("password12", COMMON),
+        ("liisa.virtanen@example.fi", PERSONAL),
+        ("LIISA-kesä-2026", PERSONAL),
+        ("exampleexample", PERSONAL),
+        ("123456789", TOO_SHORT),
+        ("kirkas-aamu-järvellä", None),
+        ("oikea-salasana-123", None),
+    ],
+)
 def test_the_rule_itself(password, expected):
     assert password_problem(password, user_inputs=("liisa.virtanen@example.fi", "Liisa Virtanen")) == expected
 
@@ -44,9 +52,15 @@ def test_the_rule_itself(password, expected):
 def test_the_password_change_refuses_weak_passwords_beside_the_field(app, client, password, message):
     user = make_user(email="liisa.virtanen@example.fi", name="Liisa Virtanen")
     login(client, user.email)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": password, "new_password_again": password,
-        "csrf_token": csrf_token(client, "/account")})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": password,
+            "new_password_again": password,
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
     assert response.status_code == 200 and message in response.get_data(as_text=True)
     db.session.refresh(user)
     assert login(app.test_client(), user.email, PASSWORD).status_code == 302  # unchanged
@@ -57,23 +71,34 @@ def test_a_reset_link_refuses_weak_passwords(app, client, password, message):
     user = make_user(email="liisa.virtanen@example.fi", name="Liisa Virtanen")
     path = f"/password/reset/{tokens.make_token(tokens.PASSWORD_RESET, user)}"
     page = client.get(path).get_data(as_text=True)
-    response = client.post(path, data={"password": password, "password_again": password,
-                                       "csrf_token": form_token(page)})
+    response = client.post(
+        path, data={"password": password, "password_again": password, "csrf_token": form_token(page)}
+    )
     assert response.status_code == 200 and message in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("password, message", [
-    ("salasana123", GUESSABLE_FI),
-    ("aaaaaaaaaaaa", GUESSABLE_FI),
-    ("virtanen-rocks", PERSONAL_FI),  # the name typed on the same form counts
-    ("kutsuttu-vieras", PERSONAL_FI),  # the invited address's own part
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("salasana123", GUESSABLE_FI),
+        ("aaaaaaaaaaaa", GUESSABLE_FI),
+        ("virtanen-rocks", PERSONAL_FI),  # the name typed on the same form counts
+        ("kutsuttu-vieras", PERSONAL_FI),  # the invited address's own part
+    ],
+)
 def test_an_invitation_refuses_weak_passwords_and_keeps_the_name(app, client, password, message):
     person = make_user(make_org(), email="kutsuttu@example.fi", name="", password=None)
     path = f"/invitation/{tokens.make_token(tokens.INVITATION, person)}"
     page = client.get(path).get_data(as_text=True)
-    response = client.post(path, data={"name": "Liisa Virtanen", "password": password, "password_again": password,
-                                       "csrf_token": form_token(page)})
+    response = client.post(
+        path,
+        data={
+            "name": "Liisa Virtanen",
+            "password": password,
+            "password_again": password,
+            "csrf_token": form_token(page),
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and message in html and 'value="Liisa Virtanen"' in html
     db.session.refresh(person)
@@ -84,29 +109,48 @@ def test_a_good_passphrase_is_accepted_everywhere(app, client):
     person = make_user(make_org(), email="kutsuttu@example.fi", name="", password=None)
     path = f"/invitation/{tokens.make_token(tokens.INVITATION, person)}"
     page = client.get(path).get_data(as_text=True)
-    response = client.post(path, data={"name": "Liisa Virtanen", "password": "kirkas-aamu-järvellä",
-                                       "password_again": "kirkas-aamu-järvellä", "csrf_token": form_token(page)})
+    response = client.post(
+        path,
+        data={
+            "name": "Liisa Virtanen",
+            "password": "kirkas-aamu-järvellä",
+            "password_again": "kirkas-aamu-järvellä",
+            "csrf_token": form_token(page),
+        },
+    )
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("language, text", [
-    ("sv", "Det här lösenordet finns på en lista över vanliga lösenord. Välj ett annat."),
-    ("en", "This password is on a list of common passwords. Choose another one."),
-])
+@pytest.mark.parametrize(
+    "language, text",
+    [
+        ("sv", "Det här lösenordet finns på en lista över vanliga lösenord. Välj ett annat."),
+        ("en", "This password is on a list of common passwords. Choose another one."),
+    ],
+)
 def test_the_refusal_speaks_the_persons_language(app, client, language, text):
     user = make_user(email="liisa@example.fi", language=language)
     login(client, user.email)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "password12", "new_password_again": "password12",
-        "csrf_token": csrf_token(client, "/account")})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "password12",
+            "new_password_again": "password12",
+            "csrf_token": csrf_token(client, "/account"),
+        },
+    )
     assert text in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("password, message", [
-    ("password12", "This password is on a list of common passwords."),
-    ("maija.meikalainen1", "Do not use your name or e-mail address in your password."),
-    ("aaaaaaaaaa", "This password is easy to guess"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        ("password12", "This password is on a list of common passwords."),
+        ("maija.meikalainen1", "Do not use your name or e-mail address in your password."),
+        ("aaaaaaaaaa", "This password is easy to guess"),
+    ],
+)
 def test_kampus_users_create_refuses_weak_passwords(app, monkeypatch, password, message):
     monkeypatch.setenv("KAMPUS_USER_PASSWORD", password)
     result = app.test_cli_runner().invoke(args=["users", "create", "maija.meikalainen@example.fi", "--name", "Maija"])

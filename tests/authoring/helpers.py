@@ -29,22 +29,52 @@ def learner_client(app, email: str = "oppija@example.fi"):
     return client, user
 
 
-def module_data(token: str, *, slug: str = "uusi-moduuli", title: str = "Uusi moduuli", theme: str = "pedagogiikka",
-                status: str = "draft", sections=(("Johdanto", "Tervetuloa **kurssille**."),), questions=(),
-                edit_version: str = "", action: str = "save", **extra) -> dict:
+def module_data(
+    token: str,
+    *,
+    slug: str = "uusi-moduuli",
+    title: str = "Uusi moduuli",
+    theme: str = "pedagogiikka",
+    status: str = "draft",
+    sections=(("Johdanto", "Tervetuloa **kurssille**."),),
+    questions=(),
+    edit_version: str = "",
+    action: str = "save",
+    **extra,
+) -> dict:
     """POST data of the module editor. ``questions``: (prompt, [choices], [correct indexes], explanation)."""
     data = {
-        "csrf_token": token, "action": action, "edit_version": edit_version, "slug": slug, "theme": theme,
-        "position": "9", "title_fi": title, "title_sv": "", "title_en": "", "summary_fi": "Lyhyesti.",
-        "summary_sv": "", "summary_en": "", "level": "B1", "minutes": "45", "status": status,
-        "competences": "1.3, 2.2", "reflection": "", "pass_mark": "70", "target_groups": ["teaching"],
+        "csrf_token": token,
+        "action": action,
+        "edit_version": edit_version,
+        "slug": slug,
+        "theme": theme,
+        "position": "9",
+        "title_fi": title,
+        "title_sv": "",
+        "title_en": "",
+        "summary_fi": "Lyhyesti.",
+        "summary_sv": "",
+        "summary_en": "",
+        "level": "B1",
+        "minutes": "45",
+        "status": status,
+        "competences": "1.3, 2.2",
+        "reflection": "",
+        "pass_mark": "70",
+        "target_groups": ["teaching"],
     }
     for i, section in enumerate(sections):
-        section_id, title_, body = (section if len(section) == 3 else ("", *section))
+        section_id, title_, body = section if len(section) == 3 else ("", *section)
         data.update({f"sections-{i}-id": section_id, f"sections-{i}-title": title_, f"sections-{i}-body": body})
     for i, (prompt, choices, correct, explanation, *rest) in enumerate(questions):
-        data.update({f"questions-{i}-id": rest[0] if rest else "", f"questions-{i}-prompt": prompt,
-                     f"questions-{i}-explanation": explanation})
+        data.update(
+            {
+                f"questions-{i}-id": rest[0] if rest else "",
+                f"questions-{i}-prompt": prompt,
+                f"questions-{i}-explanation": explanation,
+            }
+        )
         for j, choice in enumerate(choices):
             data[f"questions-{i}-choices-{j}-text"] = choice
             if j in correct:
@@ -73,7 +103,8 @@ def editor_data(html: str) -> dict:
     for match in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         chosen = [
             dict(re.findall(r'([\w-]+)="([^"]*)"', attrs)).get("value", "")
-            for attrs in re.findall(r"<option([^>]*)>", match.group(2)) if re.search(r"(^|\s)selected(\s|=|$)", attrs)
+            for attrs in re.findall(r"<option([^>]*)>", match.group(2))
+            if re.search(r"(^|\s)selected(\s|=|$)", attrs)
         ]
         if chosen:
             data[match.group(1)] = chosen[0]

@@ -28,15 +28,27 @@ def _posts(token: str) -> list[tuple[str, dict]]:
         ("/admin/content/modules/new", module_data(token, slug="hyokkaaja")),
         (f"/admin/content/modules/{SLUG}/edit", module_data(token, slug=SLUG, edit_version="1", title="Muutettu")),
         (f"/admin/content/modules/{SLUG}/delete", {"csrf_token": token}),
-        (f"/admin/content/modules/{SLUG}/prerequisites", {"csrf_token": token, "action": "add",
-                                                          "before": "tekoaly-opetuksessa", "kind": "required"}),
-        (f"/admin/content/modules/{SLUG}/prerequisites/confirm", {
-            "csrf_token": token, "action": "add", "before": "tekoaly-opetuksessa", "after": SLUG,
-            "kind": "required", "version": "1"}),
+        (
+            f"/admin/content/modules/{SLUG}/prerequisites",
+            {"csrf_token": token, "action": "add", "before": "tekoaly-opetuksessa", "kind": "required"},
+        ),
+        (
+            f"/admin/content/modules/{SLUG}/prerequisites/confirm",
+            {
+                "csrf_token": token,
+                "action": "add",
+                "before": "tekoaly-opetuksessa",
+                "after": SLUG,
+                "kind": "required",
+                "version": "1",
+            },
+        ),
         ("/admin/content/themes/pedagogiikka/edit", {"csrf_token": token, "position": "1", "title_fi": "Muutettu"}),
         ("/admin/content/import", {"csrf_token": token, "file": (io.BytesIO(b"themes: []\n"), "c.yaml")}),
-        ("/admin/content/import/confirm", {"csrf_token": token, "text": "themes: []\n", "name": "c.yaml",
-                                           "version": "1"}),
+        (
+            "/admin/content/import/confirm",
+            {"csrf_token": token, "text": "themes: []\n", "name": "c.yaml", "version": "1"},
+        ),
         ("/admin/content/preview", {"csrf_token": token, "text": "# Hei"}),
     ]
 

@@ -14,16 +14,25 @@ from tests.conftest import snapshot_database
 IMPORT = "/admin/content/import"
 
 NEW_MODULE = {
-    "slug": "tuotu-moduuli", "theme": "pedagogiikka", "position": 20, "title": {"fi": "Tuotu moduuli"},
-    "summary": {"fi": "Tiedostosta."}, "level": "B1", "minutes": 30, "target_groups": ["teaching"],
-    "status": "published", "sections": [{"title": "Osa", "body": "Tekstiä."}],
+    "slug": "tuotu-moduuli",
+    "theme": "pedagogiikka",
+    "position": 20,
+    "title": {"fi": "Tuotu moduuli"},
+    "summary": {"fi": "Tiedostosta."},
+    "level": "B1",
+    "minutes": 30,
+    "target_groups": ["teaching"],
+    "status": "published",
+    "sections": [{"title": "Osa", "body": "Tekstiä."}],
 }
 
 
 def upload(client, text: str, name: str = "catalogue.yaml"):
-    return client.post(IMPORT, data={"csrf_token": token(client, IMPORT),
-                                     "file": (io.BytesIO(text.encode("utf-8")), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        IMPORT,
+        data={"csrf_token": token(client, IMPORT), "file": (io.BytesIO(text.encode("utf-8")), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def confirm_data(html: str) -> dict:
@@ -57,8 +66,13 @@ def test_exported_catalogue_imports_back_as_unchanged(app):
 
 def test_dry_run_writes_nothing_then_confirm_applies_all(app):
     client, admin = admin_client(app)
-    text = yaml.safe_dump({"modules": [NEW_MODULE], "prerequisites": [
-        {"before": "digipedagogiikka", "after": "tuotu-moduuli", "kind": "required"}]}, allow_unicode=True)
+    text = yaml.safe_dump(
+        {
+            "modules": [NEW_MODULE],
+            "prerequisites": [{"before": "digipedagogiikka", "after": "tuotu-moduuli", "kind": "required"}],
+        },
+        allow_unicode=True,
+    )
     before = snapshot_database()
     html = upload(client, text).get_data(as_text=True)
     summary = html.split('id="import-summary"')[1].split("</table>")[0]
@@ -86,11 +100,14 @@ def test_errors_name_the_item_and_field_and_nothing_is_written(app):
 
 def test_a_cycle_in_an_import_is_refused_and_named(app):
     client, _admin = admin_client(app)
-    text = yaml.safe_dump({"prerequisites": [
-        {"before": "eriyttaminen-ja-inkluusio", "after": "digipedagogiikka", "kind": "required"}]})
+    text = yaml.safe_dump(
+        {"prerequisites": [{"before": "eriyttaminen-ja-inkluusio", "after": "digipedagogiikka", "kind": "required"}]}
+    )
     before = snapshot_database()
     html = upload(client, text).get_data(as_text=True)
-    assert "kehä: digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen → eriyttaminen-ja-inkluusio" in html  # in the admin's language
+    assert (
+        "kehä: digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen → eriyttaminen-ja-inkluusio" in html
+    )  # in the admin's language
     assert "/import/confirm" not in html
     # a forged confirmation of the same text is checked again and refused
     forged = {"csrf_token": token(client, IMPORT), "text": text, "name": "x.yaml", "version": str(current_version())}
@@ -103,9 +120,11 @@ def test_a_cycle_in_an_import_is_refused_and_named(app):
 def test_malformed_yaml_and_non_utf8_are_reported(app):
     client, _admin = admin_client(app)
     assert "virheellistä YAMLia" in upload(client, "modules: [\n  - slug: x\n bad").get_data(as_text=True)
-    response = client.post(IMPORT, data={"csrf_token": token(client, IMPORT),
-                                         "file": (io.BytesIO(b"\xff\xfe\x00"), "c.yaml")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        IMPORT,
+        data={"csrf_token": token(client, IMPORT), "file": (io.BytesIO(b"\xff\xfe\x00"), "c.yaml")},
+        content_type="multipart/form-data",
+    )
     assert "UTF-8" in response.get_data(as_text=True)
 
 
@@ -123,6 +142,7 @@ def test_a_confirmation_after_the_catalogue_moved_is_checked_again(app):
 
 
 # --- one write path: ids stay, the lifecycle holds -----------------------------------------
+
 
 def _record(slug: str) -> dict:
     from kampus.catalogue.importer import export_catalogue
@@ -154,8 +174,13 @@ def test_an_import_through_the_page_that_edits_one_question_keeps_the_learners_a
     module = get_module(slug)
     ids = _question_ids(slug)
     learner = make_user(None, email="oppija@example.fi")
-    attempt = Attempt(user_id=learner.id, module_id=module.id, score=100, passed=True,
-                      answers={str(q.id): list(q.correct) for q in module.questions})
+    attempt = Attempt(
+        user_id=learner.id,
+        module_id=module.id,
+        score=100,
+        passed=True,
+        answers={str(q.id): list(q.correct) for q in module.questions},
+    )
     db.session.add(attempt)
     db.session.commit()
     record = _record(slug)

@@ -10,9 +10,9 @@ import yaml
 
 from kampus.catalogue.loader import CatalogueData, dump_catalogue, parse_text
 from kampus.extensions import db
-from tests.factories import drop_language
 from tests.authoring.helpers import admin_client, get_module, module_data, token
-from tests.authoring.test_import_export import IMPORT, upload
+from tests.authoring.test_import_export import upload
+from tests.factories import drop_language
 
 NEW = "/admin/content/modules/new"
 EDIT = "/admin/content/modules/{}/edit"
@@ -21,17 +21,31 @@ EDIT = "/admin/content/modules/{}/edit"
 def test_the_editor_saves_every_part_in_three_languages_side_by_side(app):
     client, _admin = admin_client(app)
     html = client.get(NEW).get_data(as_text=True)
-    for name in ("sections-0-title", "sections-0-title_sv", "sections-0-title_en", "sections-0-body_sv",
-                 "sections-0-body_en"):
+    for name in (
+        "sections-0-title",
+        "sections-0-title_sv",
+        "sections-0-title_en",
+        "sections-0-body_sv",
+        "sections-0-body_en",
+    ):
         assert f'name="{name}"' in html
     assert 'id="sections-0-body_sv-preview"' in html and 'lang="sv"' in html
-    data = module_data(token(client, NEW), status="published",
-                       questions=[("Mikä?", ["Yksi", "Kaksi"], [1], "Siksi.")],
-                       **{"sections-0-title_sv": "Inledning", "sections-0-body_sv": "Välkommen **hit**.",
-                          "sections-0-title_en": "Introduction",
-                          "questions-0-prompt_sv": "Vad?", "questions-0-choices-0-text_sv": "Ett",
-                          "questions-0-choices-1-text_sv": "Två", "questions-0-explanation_sv": "Därför.",
-                          "reflection": "Mitä opit?", "reflection_sv": "Vad lärde du dig?"})
+    data = module_data(
+        token(client, NEW),
+        status="published",
+        questions=[("Mikä?", ["Yksi", "Kaksi"], [1], "Siksi.")],
+        **{
+            "sections-0-title_sv": "Inledning",
+            "sections-0-body_sv": "Välkommen **hit**.",
+            "sections-0-title_en": "Introduction",
+            "questions-0-prompt_sv": "Vad?",
+            "questions-0-choices-0-text_sv": "Ett",
+            "questions-0-choices-1-text_sv": "Två",
+            "questions-0-explanation_sv": "Därför.",
+            "reflection": "Mitä opit?",
+            "reflection_sv": "Vad lärde du dig?",
+        },
+    )
     response = client.post(NEW, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     module = get_module("uusi-moduuli")
@@ -40,8 +54,10 @@ def test_the_editor_saves_every_part_in_three_languages_side_by_side(app):
     assert module.sections[0].body == {"fi": "Tervetuloa **kurssille**.\n", "sv": "Välkommen **hit**.\n"}
     q = module.questions[0]
     assert (q.prompt, q.choices, q.explanation) == (
-        {"fi": "Mikä?", "sv": "Vad?"}, [{"fi": "Yksi", "sv": "Ett"}, {"fi": "Kaksi", "sv": "Två"}],
-        {"fi": "Siksi.", "sv": "Därför."})
+        {"fi": "Mikä?", "sv": "Vad?"},
+        [{"fi": "Yksi", "sv": "Ett"}, {"fi": "Kaksi", "sv": "Två"}],
+        {"fi": "Siksi.", "sv": "Därför."},
+    )
     assert module.reflection == {"fi": "Mitä opit?", "sv": "Vad lärde du dig?"}
 
     page = client.get(EDIT.format("uusi-moduuli")).get_data(as_text=True)
@@ -57,8 +73,11 @@ def test_the_editor_saves_every_part_in_three_languages_side_by_side(app):
 
 def test_a_choice_needs_its_finnish_text(app):
     client, _admin = admin_client(app)
-    data = module_data(token(client, NEW), questions=[("Mikä?", ["Yksi", "Kaksi"], [1], "")],
-                       **{"questions-0-choices-2-text_sv": "Tre utan finska"})
+    data = module_data(
+        token(client, NEW),
+        questions=[("Mikä?", ["Yksi", "Kaksi"], [1], "")],
+        **{"questions-0-choices-2-text_sv": "Tre utan finska"},
+    )
     html = client.post(NEW, data=data).get_data(as_text=True)
     assert "tarvitsee myös suomenkielisen tekstin" in html and get_module("uusi-moduuli") is None
 
@@ -92,11 +111,23 @@ def test_a_missing_choice_translation_makes_the_module_incomplete_in_the_overvie
 
 
 def test_plain_strings_are_read_as_finnish_and_export_writes_maps():
-    old = {"modules": [{
-        "slug": "vanha", "theme": "t", "position": 1, "title": "Vanha", "level": "A1", "minutes": 5,
-        "reflection": "Pohdi.", "sections": [{"title": "Osa", "body": "Teksti."}],
-        "self_check": {"questions": [{"prompt": "Kumpi?", "choices": ["A", 2], "correct": [0], "explanation": "Koska."}]},
-    }]}
+    old = {
+        "modules": [
+            {
+                "slug": "vanha",
+                "theme": "t",
+                "position": 1,
+                "title": "Vanha",
+                "level": "A1",
+                "minutes": 5,
+                "reflection": "Pohdi.",
+                "sections": [{"title": "Osa", "body": "Teksti."}],
+                "self_check": {
+                    "questions": [{"prompt": "Kumpi?", "choices": ["A", 2], "correct": [0], "explanation": "Koska."}]
+                },
+            }
+        ]
+    }
     data, errors = CatalogueData(), []
     assert parse_text(yaml.safe_dump(old, allow_unicode=True), "vanha.yaml", data, errors) and errors == []
     [m] = data.modules
@@ -111,8 +142,19 @@ def test_plain_strings_are_read_as_finnish_and_export_writes_maps():
 
 
 def test_a_section_without_finnish_is_refused_naming_the_field():
-    bad = {"modules": [{"slug": "x", "theme": "t", "position": 1, "title": "X", "level": "A1", "minutes": 5,
-                        "sections": [{"title": {"sv": "Bara svenska"}, "body": "Teksti."}]}]}
+    bad = {
+        "modules": [
+            {
+                "slug": "x",
+                "theme": "t",
+                "position": 1,
+                "title": "X",
+                "level": "A1",
+                "minutes": 5,
+                "sections": [{"title": {"sv": "Bara svenska"}, "body": "Teksti."}],
+            }
+        ]
+    }
     errors = []
     parse_text(yaml.safe_dump(bad, allow_unicode=True), "x.yaml", CatalogueData(), errors)
     assert [(e.item, e.field) for e in errors] == [("x", "sections[1].title.fi")]
@@ -120,10 +162,19 @@ def test_a_section_without_finnish_is_refused_naming_the_field():
 
 def test_import_errors_are_in_the_readers_language(app):
     client, admin = admin_client(app)
-    text = yaml.safe_dump({"modules": [{"slug": "rikki", "theme": "pedagogiikka", "position": 1,
-                                        "title": "Rikki", "level": "Z9", "minutes": 0}]}, allow_unicode=True)
-    for lang, expected in (("fi", "pitää olla kokonaisluku"), ("sv", "ska vara ett heltal"),
-                           ("en", "must be a whole number")):
+    text = yaml.safe_dump(
+        {
+            "modules": [
+                {"slug": "rikki", "theme": "pedagogiikka", "position": 1, "title": "Rikki", "level": "Z9", "minutes": 0}
+            ]
+        },
+        allow_unicode=True,
+    )
+    for lang, expected in (
+        ("fi", "pitää olla kokonaisluku"),
+        ("sv", "ska vara ett heltal"),
+        ("en", "must be a whole number"),
+    ):
         admin.language = lang
         db.session.commit()
         html = upload(client, text).get_data(as_text=True)

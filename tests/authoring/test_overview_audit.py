@@ -38,11 +38,15 @@ def test_theme_editor_saves_three_languages_and_position(app):
     url = "/admin/content/themes/pedagogiikka/edit"
     version = current_version()
     data = editor_data(client.get(url).get_data(as_text=True)) | {
-        "title_sv": "Pedagogik", "title_en": "Pedagogy", "description_en": "Teaching with digital tools.",
-        "position": "3"}
+        "title_sv": "Pedagogik",
+        "title_en": "Pedagogy",
+        "description_en": "Teaching with digital tools.",
+        "position": "3",
+    }
     assert client.post(url, data=data).status_code == 302
-    from kampus.catalogue.models import Theme
     from sqlalchemy import select
+
+    from kampus.catalogue.models import Theme
 
     db.session.expire_all()
     theme = db.session.scalar(select(Theme).where(Theme.slug == "pedagogiikka"))

@@ -27,13 +27,13 @@ def edge(before: str, after: str) -> Prerequisite | None:
 
 def hidden_fields(html: str) -> dict:
     form = html.split('/prerequisites/confirm"')[1].split("</form>")[0]
-    return dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form)) | {
-        "csrf_token": form_token(form)}
+    return dict(re.findall(r'name="([^"]+)" type="hidden" value="([^"]*)"', form)) | {"csrf_token": form_token(form)}
 
 
 def check(client, slug: str, before: str, kind: str = "required"):
-    return client.post(url(slug), data={"csrf_token": token(client, url(slug)), "action": "add", "before": before,
-                                        "kind": kind})
+    return client.post(
+        url(slug), data={"csrf_token": token(client, url(slug)), "action": "add", "before": before, "kind": kind}
+    )
 
 
 def test_adding_a_prerequisite_shows_the_impact_then_saves_on_confirm(app):
@@ -56,8 +56,9 @@ def test_adding_a_prerequisite_shows_the_impact_then_saves_on_confirm(app):
     assert current_version() == version + 1
     [entry] = audit_entries(action="prerequisite.add")
     assert entry.user_id == admin.id and entry.module_slug == "hybridi-ja-etaopetus"
-    assert entry.changes == {"yhteisollinen-ja-itseohjautuva-oppiminen → hybridi-ja-etaopetus":
-                             {"before": None, "after": "required"}}
+    assert entry.changes == {
+        "yhteisollinen-ja-itseohjautuva-oppiminen → hybridi-ja-etaopetus": {"before": None, "after": "required"}
+    }
 
 
 def test_cancel_leaves_everything_as_it_was(app):
@@ -73,16 +74,26 @@ def test_a_cycle_is_refused_and_named(app):
     response = check(client, "digipedagogiikka", "eriyttaminen-ja-inkluusio")
     html = response.get_data(as_text=True)
     assert 'id="before-error"' in html
-    assert ("eriyttaminen-ja-inkluusio → digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen"
-            " → eriyttaminen-ja-inkluusio") in html
+    assert (
+        "eriyttaminen-ja-inkluusio → digipedagogiikka → yhteisollinen-ja-itseohjautuva-oppiminen"
+        " → eriyttaminen-ja-inkluusio"
+    ) in html
     assert edge("eriyttaminen-ja-inkluusio", "digipedagogiikka") is None
 
 
 def test_a_forged_confirmation_of_a_cycle_is_refused_too(app):
     client, _admin = admin_client(app)
-    response = client.post(url("digipedagogiikka") + "/confirm", data={
-        "csrf_token": token(client), "action": "add", "before": "eriyttaminen-ja-inkluusio",
-        "after": "digipedagogiikka", "kind": "required", "version": str(current_version())})
+    response = client.post(
+        url("digipedagogiikka") + "/confirm",
+        data={
+            "csrf_token": token(client),
+            "action": "add",
+            "before": "eriyttaminen-ja-inkluusio",
+            "after": "digipedagogiikka",
+            "kind": "required",
+            "version": str(current_version()),
+        },
+    )
     assert response.status_code == 302
     assert edge("eriyttaminen-ja-inkluusio", "digipedagogiikka") is None
     assert "→" in client.get(response.headers["Location"]).get_data(as_text=True)
@@ -96,14 +107,20 @@ def test_a_self_loop_and_an_unknown_module_are_refused(app):
 
 def test_removing_a_prerequisite_goes_through_the_impact_too(app):
     client, _admin = admin_client(app)
-    html = client.post(url("hybridi-ja-etaopetus"), data={
-        "csrf_token": token(client, url("hybridi-ja-etaopetus")), "action": "remove",
-        "before": "digipedagogiikka"}).get_data(as_text=True)
+    html = client.post(
+        url("hybridi-ja-etaopetus"),
+        data={
+            "csrf_token": token(client, url("hybridi-ja-etaopetus")),
+            "action": "remove",
+            "before": "digipedagogiikka",
+        },
+    ).get_data(as_text=True)
     assert 'id="impact"' in html and edge("digipedagogiikka", "hybridi-ja-etaopetus") is not None
     assert client.post(url("hybridi-ja-etaopetus") + "/confirm", data=hidden_fields(html)).status_code == 302
     assert edge("digipedagogiikka", "hybridi-ja-etaopetus") is None
     assert audit_entries(action="prerequisite.remove")[0].changes == {
-        "digipedagogiikka → hybridi-ja-etaopetus": {"before": "required", "after": None}}
+        "digipedagogiikka → hybridi-ja-etaopetus": {"before": "required", "after": None}
+    }
 
 
 def test_choosing_an_existing_prerequisite_changes_its_kind(app):
@@ -139,13 +156,17 @@ def test_a_confirmation_after_the_catalogue_moved_shows_the_impact_again(app):
 def test_the_impact_is_gathered_in_a_bounded_number_of_queries(app, count_queries):
     make_learners()
     client, _admin = admin_client(app)
-    data = {"csrf_token": token(client, url("hybridi-ja-etaopetus")), "action": "add",
-            "before": "yhteisollinen-ja-itseohjautuva-oppiminen", "kind": "required"}
+    data = {
+        "csrf_token": token(client, url("hybridi-ja-etaopetus")),
+        "action": "add",
+        "before": "yhteisollinen-ja-itseohjautuva-oppiminen",
+        "kind": "required",
+    }
     db.session.expire_all()
     with count_queries(app) as few:
         client.post(url("hybridi-ja-etaopetus"), data=data)
-    from tests.factories import make_user
     from tests.authoring.world import _path, _progress
+    from tests.factories import make_user
 
     for n in range(15):
         person = make_user(None, email=f"lisa{n}@example.fi")
@@ -154,4 +175,4 @@ def test_the_impact_is_gathered_in_a_bounded_number_of_queries(app, count_querie
     db.session.commit()
     with count_queries(app) as many:
         client.post(url("hybridi-ja-etaopetus"), data=data)
-    assert many.count == few.count, '\n'.join(many.statements) + '\n----\n' + '\n'.join(few.statements)
+    assert many.count == few.count, "\n".join(many.statements) + "\n----\n" + "\n".join(few.statements)

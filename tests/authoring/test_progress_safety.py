@@ -24,8 +24,9 @@ def apply_through_editor(client, slug: str, before: str, kind: str = "required",
     else:
         from tests.authoring.helpers import token
 
-        html = client.post(url(slug), data={"csrf_token": token(client, url(slug)), "action": "remove",
-                                            "before": before}).get_data(as_text=True)
+        html = client.post(
+            url(slug), data={"csrf_token": token(client, url(slug)), "action": "remove", "before": before}
+        ).get_data(as_text=True)
     assert 'id="impact"' in html, html[-2000:]
     shown = int(re.search(r'id="impact-paths">\D*(\d+)', html).group(1))
     assert client.post(url(slug) + "/confirm", data=hidden_fields(html)).status_code == 302
@@ -54,8 +55,9 @@ def test_removing_a_prerequisite_keeps_progress_and_changes_paths_as_previewed(a
     client, _admin = admin_client(app)
     rows, before = progress_rows(), planned_paths()
     preview = preview_of(edges.EdgeChange("remove", "digipedagogiikka", "yhteisollinen-ja-itseohjautuva-oppiminen"))
-    shown = apply_through_editor(client, "yhteisollinen-ja-itseohjautuva-oppiminen", "digipedagogiikka",
-                                 action="remove")
+    shown = apply_through_editor(
+        client, "yhteisollinen-ja-itseohjautuva-oppiminen", "digipedagogiikka", action="remove"
+    )
     after = planned_paths()
     assert progress_rows() == rows
     assert changed_paths(before, after) == set(preview.impact.path_keys)
@@ -91,7 +93,9 @@ def test_retiring_a_module_keeps_progress_and_matches_the_status_preview(app):
     assert changed_paths(before, after) == set(preview.path_keys)
     assert shown == preview.learners_changed >= 1
     # the retired module is never needed again: it counts as satisfied for dependants
-    assert all("yhteisollinen-ja-itseohjautuva-oppiminen" not in [s for s, _st, _b in steps] for steps in after.values())
+    assert all(
+        "yhteisollinen-ja-itseohjautuva-oppiminen" not in [s for s, _st, _b in steps] for steps in after.values()
+    )
 
 
 def test_editing_sections_and_questions_keeps_progress_and_paths(app):
@@ -103,8 +107,12 @@ def test_editing_sections_and_questions_keeps_progress_and_paths(app):
     html = client.post(edit, data=form | {"action": "add-section"}).get_data(as_text=True)
     form = editor_data(html) | {"action": "save"}
     n = max(int(k.split("-")[1]) for k in form if k.startswith("sections-"))
-    form |= {f"sections-{n}-title": "Uusi osio", f"sections-{n}-body": "Uutta materiaalia",
-             "sections-0-body": "Muutettu teksti", "questions-0-prompt": "Muutettu kysymys"}
+    form |= {
+        f"sections-{n}-title": "Uusi osio",
+        f"sections-{n}-body": "Uutta materiaalia",
+        "sections-0-body": "Muutettu teksti",
+        "questions-0-prompt": "Muutettu kysymys",
+    }
     assert client.post(edit, data=form).status_code == 302
     html = client.get(edit).get_data(as_text=True)
     form = editor_data(html) | {"action": "remove-question-0"}

@@ -24,10 +24,14 @@ def _module(slug: str) -> Module:
 
 
 def _progress(user, slug: str, status: str) -> None:
-    db.session.add(Progress(
-        user_id=user.id, module_id=_module(slug).id, status=status,
-        recognised_by="self_assessment" if status == "recognised" else None,
-    ))
+    db.session.add(
+        Progress(
+            user_id=user.id,
+            module_id=_module(slug).id,
+            status=status,
+            recognised_by="self_assessment" if status == "recognised" else None,
+        )
+    )
 
 
 def _path(user, *, modules=(), themes=()) -> None:
@@ -39,8 +43,10 @@ def _path(user, *, modules=(), themes=()) -> None:
 
 
 def make_learners() -> dict:
-    people = {name: make_user(None, email=f"{name}@example.fi", name=name.title()) for name in
-              ("aino", "bertta", "cecilia", "daniel", "eero")}
+    people = {
+        name: make_user(None, email=f"{name}@example.fi", name=name.title())
+        for name in ("aino", "bertta", "cecilia", "daniel", "eero")
+    }
     a, b, c, d, e = people.values()
     _path(a, themes=["pedagogiikka"])
     _progress(a, "digipedagogiikka", "completed")
@@ -73,8 +79,15 @@ def _assign_team(*members) -> None:
     template.goals = [TemplateGoal(theme=db.session.scalar(select(Theme).where(Theme.slug == "pedagogiikka")))]
     db.session.add(template)
     db.session.flush()
-    db.session.add(Assignment(organisation_id=org.id, template_id=template.id, team_id=team.id,
-                              start=dt.date.today(), due=dt.date.today() + dt.timedelta(days=90)))
+    db.session.add(
+        Assignment(
+            organisation_id=org.id,
+            template_id=template.id,
+            team_id=team.id,
+            start=dt.date.today(),
+            due=dt.date.today() + dt.timedelta(days=90),
+        )
+    )
     db.session.commit()
 
 
@@ -98,12 +111,15 @@ def planned_paths() -> dict[tuple, list[tuple]]:
     with current_app.test_request_context():
         for path in db.session.scalars(select(Path).order_by(Path.id)):
             planned = plan_path(path, load_modules=False)
-            result[(path.user_id, f"p{path.id}")] = [(s.slug, s.status, tuple(s.blocked_by)) for s in planned.plan.steps]
+            result[(path.user_id, f"p{path.id}")] = [
+                (s.slug, s.status, tuple(s.blocked_by)) for s in planned.plan.steps
+            ]
         for user in db.session.scalars(select(User)):
             for assignment in user_assignments(user.id):
                 planned = plan_assignment(assignment, learner_state(user.id))
                 result[(user.id, f"a{assignment.id}")] = [
-                    (s.slug, s.status, tuple(s.blocked_by)) for s in planned.plan.steps]
+                    (s.slug, s.status, tuple(s.blocked_by)) for s in planned.plan.steps
+                ]
     g.pop("kampus_graph", None)
     return result
 

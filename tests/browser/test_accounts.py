@@ -85,9 +85,17 @@ def test_manager_pages_and_admin_pages_are_accessible(page, base_url, axe):
     page.get_by_role("link", name="Tekniikka ja logistiikka").click()
     axe(page)
     page.goto(base_url + "/org/staff/import")
-    page.get_by_label("CSV-tiedosto").set_input_files(files=[{
-        "name": "henkilosto.csv", "mimeType": "text/csv",
-        "buffer": "name;email;team\nVirhe Rivi;ei-osoite;\nHyvä Rivi;hyva.rivi@jarvilaakso.example;Olematon\n".encode()}])
+    page.get_by_label("CSV-tiedosto").set_input_files(
+        files=[
+            {
+                "name": "henkilosto.csv",
+                "mimeType": "text/csv",
+                "buffer": (
+                    "name;email;team\nVirhe Rivi;ei-osoite;\nHyvä Rivi;hyva.rivi@jarvilaakso.example;Olematon\n"
+                ).encode(),
+            }
+        ]
+    )
     page.get_by_role("button", name="Tarkista tiedosto").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Tarkista tuonti"

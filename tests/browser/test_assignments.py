@@ -42,7 +42,9 @@ def test_assign_a_path_see_it_complete_a_module_and_follow_it(page, base_url, ax
     page.wait_for_url("**/org/assignments")
     assert page.locator(".flash-success").count() == 1
     axe(page)
-    team_link = page.locator("tr", has_text="Saavutettava digitaalinen materiaali").get_by_role("link", name="Opinto-ohjaus")
+    team_link = page.locator("tr", has_text="Saavutettava digitaalinen materiaali").get_by_role(
+        "link", name="Opinto-ohjaus"
+    )
     team_url = base_url + team_link.first.get_attribute("href")
     sign_out(page)
 
@@ -83,4 +85,6 @@ def test_assign_a_path_see_it_complete_a_module_and_follow_it(page, base_url, ax
         page.get_by_role("link", name="Lataa CSV-tiedostona").click()
     text = open(download.value.path(), encoding="utf-8-sig").read()
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert any(r["email"] == MEMBER and r["module"] == slug and r["status"] in ("completed", "recognised") for r in rows)
+    assert any(
+        r["email"] == MEMBER and r["module"] == slug and r["status"] in ("completed", "recognised") for r in rows
+    )

@@ -123,7 +123,7 @@ def test_an_admin_authors_a_module_and_a_learner_sees_it(page, axe, server, dial
     axe(page)
     page.select_option("#before", "yhteistyoalustat")
     page.select_option("#kind", "required")
-    page.locator('form:has(#before) button[type=submit]').click()
+    page.locator("form:has(#before) button[type=submit]").click()
     page.wait_for_selector("#impact")
     assert page.locator("#impact-paths").is_visible()
     axe(page)
@@ -166,29 +166,57 @@ def _plant_payloads(app) -> list[str]:
         admin = db.session.scalar(select(User).where(User.email == ADMIN))
         learner = db.session.scalar(select(User).where(User.email == LEARNER))
         for i, payload in enumerate(PAYLOADS):
-            module = services.create_module(admin, {
-                "slug": f"xss-{i}", "theme": "verkostoituminen", "position": 50 + i,
-                "title": {"fi": payload, "sv": payload, "en": payload}, "summary": {"fi": payload},
-                "level": "A2", "minutes": 10, "target_groups": ["teaching"], "competences": [payload[:40]],
-                "status": "published", "sections": [{"title": payload, "body": payload}],
-                "self_check": None, "reflection": payload,
-            })
+            module = services.create_module(
+                admin,
+                {
+                    "slug": f"xss-{i}",
+                    "theme": "verkostoituminen",
+                    "position": 50 + i,
+                    "title": {"fi": payload, "sv": payload, "en": payload},
+                    "summary": {"fi": payload},
+                    "level": "A2",
+                    "minutes": 10,
+                    "target_groups": ["teaching"],
+                    "competences": [payload[:40]],
+                    "status": "published",
+                    "sections": [{"title": payload, "body": payload}],
+                    "self_check": None,
+                    "reflection": payload,
+                },
+            )
             slugs.append(module.slug)
-        services.create_module(admin, {
-            "slug": "xss-materiaali", "theme": "verkostoituminen", "position": 99,
-            "title": {"fi": "XSS-materiaali"}, "summary": {"fi": "Kaikki kentät"}, "level": "B1", "minutes": 30,
-            "target_groups": [], "competences": [], "status": "published",
-            "sections": [{"title": p, "body": f"{p}\n\n[linkki]({p})\n\n- {p}"} for p in PAYLOADS],
-            "self_check": {"pass_mark": 70, "questions": [
-                {"prompt": p, "choices": [p, "turvallinen"], "correct": [1], "explanation": p} for p in PAYLOADS]},
-            "reflection": PAYLOADS[0],
-        })
+        services.create_module(
+            admin,
+            {
+                "slug": "xss-materiaali",
+                "theme": "verkostoituminen",
+                "position": 99,
+                "title": {"fi": "XSS-materiaali"},
+                "summary": {"fi": "Kaikki kentät"},
+                "level": "B1",
+                "minutes": 30,
+                "target_groups": [],
+                "competences": [],
+                "status": "published",
+                "sections": [{"title": p, "body": f"{p}\n\n[linkki]({p})\n\n- {p}"} for p in PAYLOADS],
+                "self_check": {
+                    "pass_mark": 70,
+                    "questions": [
+                        {"prompt": p, "choices": [p, "turvallinen"], "correct": [1], "explanation": p} for p in PAYLOADS
+                    ],
+                },
+                "reflection": PAYLOADS[0],
+            },
+        )
         path = Path(user_id=learner.id, title=PAYLOADS[3], start=dt.date.today())
         path.goals = [PathGoal(module=services.load_module(s)) for s in slugs[:10]]
         db.session.add(path)
         for i, slug in enumerate(slugs[:5]):
-            db.session.add(Feedback(user_id=learner.id, module_id=services.load_module(slug).id, rating=3,
-                                    comment=PAYLOADS[-1 - i]))
+            db.session.add(
+                Feedback(
+                    user_id=learner.id, module_id=services.load_module(slug).id, rating=3, comment=PAYLOADS[-1 - i]
+                )
+            )
         db.session.commit()
         db.session.remove()
     return slugs
@@ -200,10 +228,13 @@ def _inert(page, dialogs, url):
     assert dialogs == [], f"{url} opened a dialog: {dialogs}"
     assert page.evaluate("typeof window.__xss") == "undefined", f"a payload ran on {url}"
     # nothing an author wrote became a script or an event handler on this page
-    assert page.evaluate("""() => [...document.querySelectorAll('*')].filter(el =>
+    assert (
+        page.evaluate("""() => [...document.querySelectorAll('*')].filter(el =>
         [...el.attributes].some(a => a.name.startsWith('on') ||
             /^\\s*(javascript|data):/i.test(a.value) && ['href','src','action','xlink:href','data'].includes(a.name))
-        ).length""") == 0, f"active attributes on {url}"
+        ).length""")
+        == 0
+    ), f"active attributes on {url}"
     assert page.locator("main script, main iframe, main object, main embed").count() == 0, url
 
 
@@ -215,9 +246,15 @@ def test_xss_payloads_are_harmless_on_every_page(page, server, dialogs):
     dialogs.clear()
     slugs = _plant_payloads(server.app_for_tests)
     sign_in(page, server, ADMIN)
-    admin_pages = ["/admin/content", "/admin/content/audit", "/admin/content/audit?module=xss-materiaali",
-                   "/admin/content/modules/xss-materiaali/edit", "/admin/content/modules/xss-3/prerequisites",
-                   "/themes/verkostoituminen", "/modules/xss-materiaali"]
+    admin_pages = [
+        "/admin/content",
+        "/admin/content/audit",
+        "/admin/content/audit?module=xss-materiaali",
+        "/admin/content/modules/xss-materiaali/edit",
+        "/admin/content/modules/xss-3/prerequisites",
+        "/themes/verkostoituminen",
+        "/modules/xss-materiaali",
+    ]
     admin_pages += [f"/admin/content/modules/{slug}/edit" for slug in slugs[::4]]
     for url in admin_pages:
         _inert(page, dialogs, server.url + url)

@@ -15,8 +15,9 @@ SHOTS = Path("/tmp/kampus-i18n-screens")
 
 def test_a_swedish_learner_studies_in_swedish_and_sees_finnish_marked(page, base_url, axe, live_server):
     with live_server.app_for_tests.app_context():
-        db.session.add(User(email="elsa@example.fi", name="Elsa Elev", password_hash=hash_password(PASSWORD),
-                            language="sv"))
+        db.session.add(
+            User(email="elsa@example.fi", name="Elsa Elev", password_hash=hash_password(PASSWORD), language="sv")
+        )
         db.session.commit()
         drop_language("digipedagogiikka", "sv")  # a module whose material is not translated yet
         db.session.remove()

@@ -30,8 +30,10 @@ def make_learner(app, email):
 def progress_of(app, email):
     with app.app_context():
         row = db.session.execute(
-            select(Progress.status, Progress.recognised_by).join(User, User.id == Progress.user_id)
-            .join(Module, Module.id == Progress.module_id).where(User.email == email, Module.slug == SLUG)
+            select(Progress.status, Progress.recognised_by)
+            .join(User, User.id == Progress.user_id)
+            .join(Module, Module.id == Progress.module_id)
+            .where(User.email == email, Module.slug == SLUG)
         ).first()
         db.session.remove()
     return tuple(row) if row else None

@@ -13,7 +13,10 @@ def test_the_estimate_adds_reading_questions_reflection_and_tasks():
 
 
 def test_words_are_counted_in_markdown_and_finnish():
-    assert count_words("## Otsikko\n\nTämä on *lyhyt* kappale, jossa on [linkki](https://x.fi). Katso https://kampus.fi") == 9
+    assert (
+        count_words("## Otsikko\n\nTämä on *lyhyt* kappale, jossa on [linkki](https://x.fi). Katso https://kampus.fi")
+        == 9
+    )
     assert count_words("yksi kaksi", None, "kolme") == 3
 
 

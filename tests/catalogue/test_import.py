@@ -39,8 +39,12 @@ def new_module(slug, *, theme=THEME, position=10, level="B1", title=None, **chan
         "self_check": {
             "pass_mark": 70,
             "questions": [
-                {"prompt": "Kuinka usein arviointi toistetaan?", "choices": ["Ei koskaan", "Säännöllisesti"],
-                 "correct": [1], "explanation": "Toistaminen näyttää muutoksen."},
+                {
+                    "prompt": "Kuinka usein arviointi toistetaan?",
+                    "choices": ["Ei koskaan", "Säännöllisesti"],
+                    "correct": [1],
+                    "explanation": "Toistaminen näyttää muutoksen.",
+                },
             ],
         },
         "reflection": "Milloin organisaatiosi arvioi digikyvykkyytensä viimeksi?",
@@ -83,8 +87,10 @@ def counts(output, what):
 ERROR_CASES = {
     "unknown module in a prerequisite": (
         {"modules": [new_module("uusi-moduuli")], "prerequisites": [edge("ei-ole-olemassa", "uusi-moduuli")]},
-        ["tuonti.yaml: ei-ole-olemassa → uusi-moduuli: before: "
-         "prerequisite ei-ole-olemassa → uusi-moduuli names an unknown module: ei-ole-olemassa"],
+        [
+            "tuonti.yaml: ei-ole-olemassa → uusi-moduuli: before: "
+            "prerequisite ei-ole-olemassa → uusi-moduuli names an unknown module: ei-ole-olemassa"
+        ],
     ),
     "cycle within the file": (
         {
@@ -98,8 +104,10 @@ ERROR_CASES = {
             "modules": [new_module("arviointikierros")],
             "prerequisites": [edge(LAST, "arviointikierros"), edge("arviointikierros", FIRST)],
         },
-        [f"tuonti.yaml: arviointikierros → {FIRST}: prerequisites: "
-         f"cycle: arviointikierros → {FIRST} → {MIDDLE} → {LAST} → arviointikierros"],
+        [
+            f"tuonti.yaml: arviointikierros → {FIRST}: prerequisites: "
+            f"cycle: arviointikierros → {FIRST} → {MIDDLE} → {LAST} → arviointikierros"
+        ],
     ),
     "cycle closed by an edge between existing modules": (
         {"prerequisites": [edge(LAST, FIRST, "recommended")]},
@@ -114,7 +122,7 @@ ERROR_CASES = {
         ["tuonti.yaml: uusi-moduuli: title.fi: the Finnish text is required"],
     ),
     "malformed YAML": (
-        "modules:\n  - slug: uusi-moduuli\n    title: {fi: \"Uusi\"\n    level: B1\n",
+        'modules:\n  - slug: uusi-moduuli\n    title: {fi: "Uusi"\n    level: B1\n',
         [r"tuonti.yaml: -: -: malformed YAML at line \d+"],
     ),
     "self-loop": (
@@ -122,10 +130,14 @@ ERROR_CASES = {
         ["tuonti.yaml: uusi-moduuli → uusi-moduuli: prerequisites: module uusi-moduuli cannot be its own prerequisite"],
     ),
     "duplicate edge": (
-        {"modules": [new_module("uusi-moduuli")],
-         "prerequisites": [edge(LAST, "uusi-moduuli"), edge(LAST, "uusi-moduuli", "recommended")]},
-        [f"tuonti.yaml: {LAST} → uusi-moduuli: prerequisites: prerequisite {LAST} → uusi-moduuli is listed 2 times "
-         "(as required, recommended)"],
+        {
+            "modules": [new_module("uusi-moduuli")],
+            "prerequisites": [edge(LAST, "uusi-moduuli"), edge(LAST, "uusi-moduuli", "recommended")],
+        },
+        [
+            f"tuonti.yaml: {LAST} → uusi-moduuli: prerequisites: prerequisite {LAST} → uusi-moduuli is listed 2 times "
+            "(as required, recommended)"
+        ],
     ),
 }
 
@@ -159,18 +171,21 @@ def test_malformed_yaml_names_the_line_of_the_problem(app, runner, tmp_path):
 
 
 def test_a_file_with_several_errors_reports_every_one_and_writes_nothing(app, runner, tmp_path):
-    path = write(tmp_path, {
-        "modules": [
-            new_module("hyva-moduuli"),
-            new_module("taso-vaarin", level="D1"),
-            new_module("ei-otsikkoa", title={"en": "No Finnish title"}),
-        ],
-        "prerequisites": [
-            edge("hyva-moduuli", "taso-vaarin"),
-            edge("tuntematon", "hyva-moduuli"),
-            edge("hyva-moduuli", "hyva-moduuli"),
-        ],
-    })
+    path = write(
+        tmp_path,
+        {
+            "modules": [
+                new_module("hyva-moduuli"),
+                new_module("taso-vaarin", level="D1"),
+                new_module("ei-otsikkoa", title={"en": "No Finnish title"}),
+            ],
+            "prerequisites": [
+                edge("hyva-moduuli", "taso-vaarin"),
+                edge("tuntematon", "hyva-moduuli"),
+                edge("hyva-moduuli", "hyva-moduuli"),
+            ],
+        },
+    )
     before, version = snapshot(), current_version()
 
     result = run_import(runner, path)
@@ -190,8 +205,11 @@ def test_a_file_with_several_errors_reports_every_one_and_writes_nothing(app, ru
 def test_errors_in_a_folder_name_the_file_they_are_in(app, runner, tmp_path):
     folder = tmp_path / "tuonti"
     folder.mkdir()
-    write(folder, {"modules": [new_module("kierto-a"), new_module("kierto-b")],
-                   "prerequisites": [edge("kierto-a", "kierto-b")]}, name="a.yaml")
+    write(
+        folder,
+        {"modules": [new_module("kierto-a"), new_module("kierto-b")], "prerequisites": [edge("kierto-a", "kierto-b")]},
+        name="a.yaml",
+    )
     write(folder, {"prerequisites": [edge("kierto-b", "kierto-a"), edge("puuttuu", "kierto-a")]}, name="b.yaml")
     write(folder, {"modules": [new_module("kierto-a", position=11)]}, name="c.yaml")
 
@@ -204,6 +222,7 @@ def test_errors_in_a_folder_name_the_file_they_are_in(app, runner, tmp_path):
 
 
 # --- dry run and valid imports ---------------------------------------------------
+
 
 def adding_one_and_changing_another(tmp_path):
     record, edges_in = existing(LAST)
@@ -285,6 +304,7 @@ def test_a_file_lists_all_the_prerequisites_of_its_modules(app, runner, tmp_path
 
 # --- export round trips ----------------------------------------------------------
 
+
 def test_export_then_import_of_the_same_file_changes_nothing(app, runner, tmp_path):
     path = tmp_path / "catalogue.yaml"
     exported = runner.invoke(args=["catalogue", "export", str(path)])
@@ -316,7 +336,8 @@ def test_export_then_import_into_an_empty_database_reproduces_the_catalogue(make
         result = empty.test_cli_runner().invoke(args=["catalogue", "import", str(path)])
         assert result.exit_code == 0, result.output
         assert counts(result.output, "added") == {
-            "themes": len(original.themes), "modules": len(original.modules),
+            "themes": len(original.themes),
+            "modules": len(original.modules),
             "prerequisites": len(original.prerequisites),
         }
         db.session.expire_all()

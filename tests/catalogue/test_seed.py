@@ -47,6 +47,7 @@ def theme_of() -> dict[str, str]:
 
 # --- what the seed holds ---------------------------------------------------------
 
+
 def test_seed_has_eight_themes_each_with_at_least_six_published_modules(app):
     themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
     assert len(themes) == 8
@@ -120,6 +121,7 @@ def test_seed_validates_without_errors_or_warnings(app):
 
 
 # --- seeding again ---------------------------------------------------------------
+
 
 def test_seeding_twice_through_the_command_changes_nothing(app, runner):
     before = snapshot()
@@ -224,7 +226,11 @@ def test_editing_a_module_in_yaml_updates_it_by_slug(app, runner, tmp_path):
 
 def test_a_broken_seed_is_refused_naming_file_item_and_field(app, runner, tmp_path):
     folder = copy_seed(tmp_path)
-    edit(folder / "catalogue" / "01-digistrategia.yaml", "    level: A2\n    minutes: 28", "    level: D1\n    minutes: 28")
+    edit(
+        folder / "catalogue" / "01-digistrategia.yaml",
+        "    level: A2\n    minutes: 28",
+        "    level: D1\n    minutes: 28",
+    )
     before = snapshot()
 
     result = runner.invoke(args=["seed", "--path", str(folder)])

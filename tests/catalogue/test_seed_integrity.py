@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from kampus.catalogue.loader import read_catalogue
@@ -27,7 +27,7 @@ REFLECTION_MINUTES = 10
 POSITIONS = 4
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(path: Path) -> tuple[dict, ...]:
     """A catalogue file or folder read once per test run (the checks only read it)."""
     return tuple(read_catalogue(path).modules)
@@ -131,6 +131,7 @@ def _summary(rates: dict) -> str:
 
 # --- the checks, each usable on a subset of files ----------------------------------
 
+
 def check_question_pools(files=None) -> list[str]:
     problems = []
     for module in published_modules(files):
@@ -167,11 +168,14 @@ def check_minutes(files=None) -> list[str]:
     for module in published_modules(files):
         estimate = estimated_minutes(module)
         if not low * estimate <= module["minutes"] <= high * estimate:
-            problems.append(f"{module['slug']}: {module['minutes']} minutes, estimate {estimate} ({words(module)} words)")
+            problems.append(
+                f"{module['slug']}: {module['minutes']} minutes, estimate {estimate} ({words(module)} words)"
+            )
     return problems
 
 
 # --- tests over the whole seed ------------------------------------------------------
+
 
 def test_every_published_module_has_a_pool_of_questions_with_explanations():
     problems = check_question_pools()
@@ -201,7 +205,12 @@ def test_the_checks_catch_a_gameable_self_check():
         "self_check": {
             "pass_mark": 70,
             "questions": [
-                {"prompt": "?", "choices": [{"fi": c} for c in ("a", "bb", "a much longer right answer", "c")], "correct": [2], "explanation": "x"}
+                {
+                    "prompt": "?",
+                    "choices": [{"fi": c} for c in ("a", "bb", "a much longer right answer", "c")],
+                    "correct": [2],
+                    "explanation": "x",
+                }
             ]
             * 6,
         },

@@ -16,9 +16,16 @@ from kampus.catalogue.loader import read_catalogue
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "seed" / "catalogue"
 #: Theme files whose every module must be complete in Swedish.
-SV_FILES = ["01-digistrategia.yaml", "02-osaamisen-johtaminen.yaml", "03-digitaalinen-infrastruktuuri.yaml",
-            "04-verkostoituminen.yaml", "05-pedagogiikka.yaml", "06-ohjaus-ja-tuki.yaml",
-            "07-oppijoiden-digiosaaminen.yaml", "08-digitaaliset-sisallot.yaml"]
+SV_FILES = [
+    "01-digistrategia.yaml",
+    "02-osaamisen-johtaminen.yaml",
+    "03-digitaalinen-infrastruktuuri.yaml",
+    "04-verkostoituminen.yaml",
+    "05-pedagogiikka.yaml",
+    "06-ohjaus-ja-tuki.yaml",
+    "07-oppijoiden-digiosaaminen.yaml",
+    "08-digitaaliset-sisallot.yaml",
+]
 #: Theme files whose every module must be complete in English (the international partners' themes).
 EN_FILES = ["01-digistrategia.yaml", "05-pedagogiikka.yaml"]
 
@@ -32,8 +39,11 @@ def modules_of(files: list[str]) -> list[dict]:
 
 def untranslated(files: list[str], lang: str) -> list[str]:
     """Every part of the files' modules without text in ``lang``, as ``slug: part``."""
-    return [f"{m['slug']}: {p.kind} (section {p.section}, question {p.question}, choice {p.choice})"
-            for m in modules_of(files) for p in languages.missing(m, lang)]
+    return [
+        f"{m['slug']}: {p.kind} (section {p.section}, question {p.question}, choice {p.choice})"
+        for m in modules_of(files)
+        for p in languages.missing(m, lang)
+    ]
 
 
 def share(files: list[str], lang: str) -> languages.Completeness:
@@ -52,12 +62,22 @@ def test_the_check_counts_every_kind_of_part():
     """A module that lacks Swedish only in one choice, one explanation or its reflection is not complete."""
     [module] = modules_of(["01-digistrategia.yaml"])[:1]
     kinds = {p.kind for p in languages.parts(module)}
-    assert kinds == {"title", "summary", "section_title", "section_body", "prompt", "choice", "explanation",
-                     "reflection"}
-    for damage in (lambda m: m["self_check"]["questions"][0]["choices"][2].pop("sv"),
-                   lambda m: m["self_check"]["questions"][1]["explanation"].pop("sv"),
-                   lambda m: m["reflection"].pop("sv"),
-                   lambda m: m["sections"][1]["body"].pop("sv")):
+    assert kinds == {
+        "title",
+        "summary",
+        "section_title",
+        "section_body",
+        "prompt",
+        "choice",
+        "explanation",
+        "reflection",
+    }
+    for damage in (
+        lambda m: m["self_check"]["questions"][0]["choices"][2].pop("sv"),
+        lambda m: m["self_check"]["questions"][1]["explanation"].pop("sv"),
+        lambda m: m["reflection"].pop("sv"),
+        lambda m: m["sections"][1]["body"].pop("sv"),
+    ):
         copy = read_catalogue(CATALOGUE / "01-digistrategia.yaml").modules[0]
         damage(copy)
         assert [p.kind for p in languages.missing(copy, "sv")] != [], damage

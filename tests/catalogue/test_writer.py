@@ -46,11 +46,16 @@ def record_of(slug: str = SLUG) -> dict:
 
 
 def learner_attempt(slug: str = SLUG) -> Attempt:
-    """A learner's submitted self-check of the module, answers keyed by question id as the progress service keeps them."""
+    """A learner's submitted self-check of the module, answers keyed by question id as progress keeps them."""
     learner = make_user(None, email="oppija@example.fi")
     module = db.session.scalar(select(Module).where(Module.slug == slug))
-    attempt = Attempt(user_id=learner.id, module_id=module.id, score=100, passed=True,
-                      answers={str(q.id): list(q.correct) for q in module.questions})
+    attempt = Attempt(
+        user_id=learner.id,
+        module_id=module.id,
+        score=100,
+        passed=True,
+        answers={str(q.id): list(q.correct) for q in module.questions},
+    )
     db.session.add(attempt)
     db.session.commit()
     return attempt
@@ -78,6 +83,7 @@ def import_file(runner, path: Path):
 
 
 # --- the import (command line) -----------------------------------------------------
+
 
 def test_an_import_that_edits_one_question_keeps_every_question_id(app, runner, tmp_path):
     ids, sections = question_ids(), section_ids()
@@ -166,12 +172,15 @@ def test_an_import_writes_one_audit_entry_per_changed_module_and_raises_the_vers
     assert current_version() == version + 1
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert sorted((e.action, e.module_slug) for e in entries) == [
-        ("module.update", "digistrategian-laatiminen"), ("module.update", SLUG)]
+        ("module.update", "digistrategian-laatiminen"),
+        ("module.update", SLUG),
+    ]
     by_slug = {e.module_slug: e.changes for e in entries}
     assert set(by_slug[SLUG]) == {"minutes"} and set(by_slug["digistrategian-laatiminen"]) == {"summary"}
 
 
 # --- the editor ------------------------------------------------------------------------
+
 
 def test_editing_one_question_in_the_editor_keeps_every_question_id(app):
     ids, sections = question_ids(), section_ids()
@@ -193,9 +202,9 @@ def test_the_editor_and_the_import_share_one_lifecycle_rule(app, runner, tmp_pat
     """What the editor refuses (published → draft) the import refuses with the same message."""
     client, _admin = admin_client(app)
     edit = f"/admin/content/modules/{SLUG}/edit"
-    from kampus.catalogue.writer import check_lifecycle
-
     from flask_babel import force_locale
+
+    from kampus.catalogue.writer import check_lifecycle
 
     with force_locale("en"), pytest.raises(DomainError) as refused:  # the command line speaks English
         check_lifecycle(record_of(), record_of() | {"status": "draft"})
@@ -210,6 +219,7 @@ def test_the_editor_and_the_import_share_one_lifecycle_rule(app, runner, tmp_pat
 
 
 # --- the seed ----------------------------------------------------------------------------
+
 
 def copy_seed(tmp_path: Path) -> Path:
     folder = tmp_path / "seed"
@@ -275,6 +285,7 @@ def test_a_seed_that_unpublishes_a_module_is_refused(app, runner, tmp_path):
 
 # --- the writer itself ------------------------------------------------------------------
 
+
 def test_the_lifecycle_rule(app):
     from kampus.catalogue.writer import check_lifecycle
 
@@ -292,8 +303,12 @@ def test_the_lifecycle_rule(app):
     assert refusal(published, dict(published, slug="uusi-nimi")).field == "slug"
     assert refusal(draft, dict(published, sections=[])).field == "status"
     assert SLUG in refusal(published, draft).message
-    for current, status in ((draft, "published"), (published, "retired"), (dict(published, status="retired"),
-                                                                             "published"), (None, "draft")):
+    for current, status in (
+        (draft, "published"),
+        (published, "retired"),
+        (dict(published, status="retired"), "published"),
+        (None, "draft"),
+    ):
         check_lifecycle(current, dict(published, status=status))  # allowed
     check_lifecycle(draft, dict(draft, slug="uusi-nimi"))  # a draft may be renamed
 

@@ -31,9 +31,11 @@ def bomb(levels: int = 9) -> str:
 
 
 def upload(client, text: str, name: str = "catalogue.yaml"):
-    return client.post(IMPORT, data={"csrf_token": token(client, IMPORT),
-                                     "file": (io.BytesIO(text.encode("utf-8")), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        IMPORT,
+        data={"csrf_token": token(client, IMPORT), "file": (io.BytesIO(text.encode("utf-8")), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def parse(text: str):
@@ -77,15 +79,15 @@ def test_any_anchor_is_refused_even_without_an_alias():
 
 @pytest.mark.parametrize("style", ["block", "flow"])
 def test_three_thousand_levels_of_nesting_give_a_clear_error(app, style):
-    if style == "flow":
-        text = "modules: " + "[" * 3000 + "]" * 3000 + "\n"
-    else:
-        text = "modules:\n" + "- " * 3000 + "x\n"  # "- - - x" is a list in a list in a list
+    # block style: "- - - x" is a list in a list in a list
+    text = "modules: " + "[" * 3000 + "]" * 3000 + "\n" if style == "flow" else "modules:\n" + "- " * 3000 + "x\n"
     client, _admin = admin_client(app)
     response = upload(client, text)
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "virheellistä YAMLia" in page and ("sisäkkäisiä tasoja on enemmän kuin 20" in page or "nesting depth" in page)
+    assert "virheellistä YAMLia" in page and (
+        "sisäkkäisiä tasoja on enemmän kuin 20" in page or "nesting depth" in page
+    )
     assert len(page) < 20_000
 
 
@@ -102,6 +104,7 @@ def test_a_huge_value_is_quoted_in_an_error_only_in_part(app):
 
 # --- unknown keys ---------------------------------------------------------------------------
 
+
 def test_a_self_check_typo_fails_the_import_naming_key_item_and_file(app):
     client, _admin = admin_client(app)
     record = new_module("kirjoitusvirhe")
@@ -109,8 +112,10 @@ def test_a_self_check_typo_fails_the_import_naming_key_item_and_file(app):
     before = snapshot_database()
     page = upload(client, yaml.safe_dump({"modules": [record]}, allow_unicode=True), name="virhe.yaml")
     text = page.get_data(as_text=True)
-    assert ("<tr><td>virhe.yaml</td><td>kirjoitusvirhe</td><td>self-check</td>"
-            "<td>tuntematon avain kohteessa module (sallitut: slug, theme,") in text
+    assert (
+        "<tr><td>virhe.yaml</td><td>kirjoitusvirhe</td><td>self-check</td>"
+        "<td>tuntematon avain kohteessa module (sallitut: slug, theme,"
+    ) in text
     assert "/import/confirm" not in text  # no button to import a file with errors
     assert snapshot_database() == before
 
@@ -119,10 +124,18 @@ def test_a_self_check_typo_fails_the_import_naming_key_item_and_file(app):
     ("change", "expected"),
     [
         (lambda m: m.update(colour="red"), "tuonti.yaml: uusi: colour: unknown key in a module"),
-        (lambda m: m["sections"][0].update(titel="x"), "tuonti.yaml: uusi: sections[1].titel: unknown key in a section"),
-        (lambda m: m["self_check"].update(passmark=80), "tuonti.yaml: uusi: self_check.passmark: unknown key in a self_check"),
-        (lambda m: m["self_check"]["questions"][0].update(hint="x"),
-         "tuonti.yaml: uusi: self_check.questions[1].hint: unknown key in a question"),
+        (
+            lambda m: m["sections"][0].update(titel="x"),
+            "tuonti.yaml: uusi: sections[1].titel: unknown key in a section",
+        ),
+        (
+            lambda m: m["self_check"].update(passmark=80),
+            "tuonti.yaml: uusi: self_check.passmark: unknown key in a self_check",
+        ),
+        (
+            lambda m: m["self_check"]["questions"][0].update(hint="x"),
+            "tuonti.yaml: uusi: self_check.questions[1].hint: unknown key in a question",
+        ),
     ],
 )
 def test_unknown_keys_inside_items_are_refused_by_name(change, expected):

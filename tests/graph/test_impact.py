@@ -4,8 +4,15 @@ from kampus.graph import LearnerState, build_graph, impact
 
 
 def module(slug, position=0):
-    return {"slug": slug, "theme": "theme-1", "theme_position": 1, "position": position,
-            "level": "A1", "minutes": 30, "status": "published"}
+    return {
+        "slug": slug,
+        "theme": "theme-1",
+        "theme_position": 1,
+        "position": position,
+        "level": "A1",
+        "minutes": 30,
+        "status": "published",
+    }
 
 
 def edge(before, after, kind="required"):
@@ -21,8 +28,7 @@ def graphs(*added, removed_modules=()):
     before = build_graph(MODULES, EDGES)
     after = build_graph(
         [m for m in MODULES if m["slug"] not in removed_modules],
-        [e for e in EDGES + list(added)
-         if e["before"] not in removed_modules and e["after"] not in removed_modules],
+        [e for e in EDGES + list(added) if e["before"] not in removed_modules and e["after"] not in removed_modules],
     )
     return before, after
 
@@ -30,8 +36,7 @@ def graphs(*added, removed_modules=()):
 def test_a_new_required_edge_locks_a_started_module_and_changes_the_plan():
     before, after = graphs(edge("practice", "advanced"))
     learners = {
-        1: LearnerState(goals=["advanced"], satisfied={"intro", "basics"},
-                        in_progress={"advanced"}),
+        1: LearnerState(goals=["advanced"], satisfied={"intro", "basics"}, in_progress={"advanced"}),
         2: LearnerState(goals=["basics"], satisfied={"intro"}, in_progress={"basics"}),
     }
     result = impact(before, after, learners)
@@ -69,8 +74,7 @@ def test_an_edit_away_from_a_learners_path_changes_nothing_for_them():
 
 def test_identical_graphs_change_nothing():
     before, after = graphs()
-    learners = {n: LearnerState(goals=["advanced"], satisfied=set(), in_progress={"intro"})
-                for n in range(5)}
+    learners = {n: LearnerState(goals=["advanced"], satisfied=set(), in_progress={"intro"}) for n in range(5)}
     result = impact(before, after, learners)
     assert result.changed == []
     assert result.newly_locked == {}

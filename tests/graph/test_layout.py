@@ -8,8 +8,15 @@ from kampus.graph import BOX_HEIGHT, BOX_WIDTH, build_graph, layered_layout, syn
 
 
 def module(slug, *, theme_position=1, position=0):
-    return {"slug": slug, "theme": f"theme-{theme_position}", "theme_position": theme_position,
-            "position": position, "level": "A1", "minutes": 30, "status": "published"}
+    return {
+        "slug": slug,
+        "theme": f"theme-{theme_position}",
+        "theme_position": theme_position,
+        "position": position,
+        "level": "A1",
+        "minutes": 30,
+        "status": "published",
+    }
 
 
 def edge(before, after, kind="required"):
@@ -17,8 +24,9 @@ def edge(before, after, kind="required"):
 
 
 def test_a_chain_runs_top_to_bottom_one_layer_per_module():
-    graph = build_graph([module("a"), module("b", position=1), module("c", position=2)],
-                        [edge("a", "b"), edge("b", "c", "recommended")])
+    graph = build_graph(
+        [module("a"), module("b", position=1), module("c", position=2)], [edge("a", "b"), edge("b", "c", "recommended")]
+    )
     layout = layered_layout(graph, x_gap=40, y_gap=64)
     assert [(box.slug, box.layer) for box in layout.nodes] == [("a", 0), ("b", 1), ("c", 2)]
     assert [box.y for box in layout.nodes] == [0, BOX_HEIGHT + 64, 2 * (BOX_HEIGHT + 64)]
@@ -34,8 +42,13 @@ def test_a_chain_runs_top_to_bottom_one_layer_per_module():
 
 def test_a_layer_runs_by_theme_then_position_then_slug_and_is_centred():
     graph = build_graph(
-        [module("root"), module("z", position=1), module("y", position=1),
-         module("other", theme_position=2), module("x", position=0)],
+        [
+            module("root"),
+            module("z", position=1),
+            module("y", position=1),
+            module("other", theme_position=2),
+            module("x", position=0),
+        ],
         [edge("root", slug) for slug in ("z", "y", "other", "x")],
     )
     layout = layered_layout(graph, x_gap=40)

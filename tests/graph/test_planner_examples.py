@@ -24,8 +24,9 @@ from tests.graph.test_planner import START, chain, edge, module
     ],
 )
 def test_minutes_per_week_needed_is_ceil_of_total_over_weeks_rounded_up(minutes, days, needed):
-    result = plan(chain("a", minutes=minutes), ["a"], set(), minutes_per_week=60, start=START,
-                  due=START + dt.timedelta(days=days))
+    result = plan(
+        chain("a", minutes=minutes), ["a"], set(), minutes_per_week=60, start=START, due=START + dt.timedelta(days=days)
+    )
     assert result.total_minutes == minutes
     assert result.minutes_per_week_needed == needed
 

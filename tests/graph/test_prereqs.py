@@ -19,8 +19,7 @@ from kampus.graph.prereqs import redundant_edges
 PROPERTIES = settings(max_examples=100, deadline=None)
 
 
-def module(slug, theme="theme-1", *, theme_position=1, position=0, level="A1", minutes=30,
-           status="published"):
+def module(slug, theme="theme-1", *, theme_position=1, position=0, level="A1", minutes=30, status="published"):
     return {
         "slug": slug,
         "theme": theme,
@@ -50,7 +49,7 @@ def is_cycle_in(graph, cycle, extra_edge):
         return False
     return all(
         graph.has_edge(before, after) or (before, after) == extra_edge
-        for before, after in zip(cycle, cycle[1:])
+        for before, after in zip(cycle, cycle[1:], strict=False)
     )
 
 
@@ -61,19 +60,17 @@ def dags(draw, max_modules=12):
     slugs = draw(st.permutations([f"m{index:02d}" for index in range(count)]))
     pairs = [(i, j) for i in range(count) for j in range(i + 1, count)]
     chosen = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=3 * count)) if pairs else []
-    prerequisites = [
-        edge(slugs[i], slugs[j], draw(st.sampled_from(["required", "recommended"])))
-        for i, j in chosen
-    ]
+    prerequisites = [edge(slugs[i], slugs[j], draw(st.sampled_from(["required", "recommended"]))) for i, j in chosen]
     themes = draw(st.lists(st.integers(1, 3), min_size=count, max_size=count))
     catalogue = [
         module(slug, f"theme-{theme}", theme_position=theme, position=index)
-        for index, (slug, theme) in enumerate(zip(slugs, themes))
+        for index, (slug, theme) in enumerate(zip(slugs, themes, strict=True))
     ]
     return catalogue, prerequisites, slugs
 
 
 # -- build_graph ---------------------------------------------------------------
+
 
 def test_build_graph_keys_nodes_by_slug_with_their_attributes_and_edges_with_kind():
     graph = build_graph(
@@ -81,8 +78,12 @@ def test_build_graph_keys_nodes_by_slug_with_their_attributes_and_edges_with_kin
         [edge("a", "b", "recommended")],
     )
     assert graph.nodes["a"] == {
-        "theme": "theme-1", "theme_position": 1, "position": 3, "level": "B1",
-        "minutes": 45, "status": "published",
+        "theme": "theme-1",
+        "theme_position": 1,
+        "position": 3,
+        "level": "B1",
+        "minutes": 45,
+        "status": "published",
     }
     assert graph.edges["a", "b"] == {"kind": "recommended"}
 
@@ -95,6 +96,7 @@ def test_build_graph_refuses_an_edge_to_an_unknown_module():
 
 
 # -- validate: errors ----------------------------------------------------------
+
 
 def test_a_clean_catalogue_is_ok():
     report = validate(modules("a", "b", "c"), [edge("a", "b"), edge("b", "c", "recommended")])
@@ -179,6 +181,7 @@ def test_errors_do_not_stop_the_other_checks():
 
 # -- validate: warnings --------------------------------------------------------
 
+
 def test_a_required_edge_implied_by_other_required_edges_is_redundant():
     report = validate(modules("a", "b", "c"), [edge("a", "b"), edge("b", "c"), edge("a", "c")])
     assert report.ok
@@ -189,9 +192,7 @@ def test_a_required_edge_implied_by_other_required_edges_is_redundant():
 
 
 def test_a_recommended_shortcut_or_a_recommended_chain_is_not_redundant():
-    shortcut = validate(
-        modules("a", "b", "c"), [edge("a", "b"), edge("b", "c"), edge("a", "c", "recommended")]
-    )
+    shortcut = validate(modules("a", "b", "c"), [edge("a", "b"), edge("b", "c"), edge("a", "c", "recommended")])
     through_recommended = validate(
         modules("a", "b", "c"), [edge("a", "b", "recommended"), edge("b", "c"), edge("a", "c")]
     )
@@ -201,9 +202,7 @@ def test_a_recommended_shortcut_or_a_recommended_chain_is_not_redundant():
 
 @pytest.mark.parametrize("status", ["draft", "retired"])
 def test_a_published_module_requiring_an_unpublished_one_is_warned(status):
-    report = validate(
-        [module("a", status=status), module("b", position=1)], [edge("a", "b")]
-    )
+    report = validate([module("a", status=status), module("b", position=1)], [edge("a", "b")])
     assert report.ok
     [finding] = report.warnings
     assert finding.code == "requires_unpublished"
@@ -221,17 +220,20 @@ def test_recommending_a_draft_or_a_draft_requiring_a_draft_is_fine():
 
 def test_a_module_without_edges_in_a_theme_with_others_is_isolated():
     report = validate(
-        [module("a"), module("b", position=1), module("lonely", position=2),
-         module("solo", "theme-2", theme_position=2)],
+        [
+            module("a"),
+            module("b", position=1),
+            module("lonely", position=2),
+            module("solo", "theme-2", theme_position=2),
+        ],
         [edge("a", "b")],
     )
-    assert [(finding.code, finding.subject) for finding in report.warnings] == [
-        ("isolated", "lonely")
-    ]
+    assert [(finding.code, finding.subject) for finding in report.warnings] == [("isolated", "lonely")]
     assert "theme-1" in report.warnings[0].message
 
 
 # -- properties on random DAGs -------------------------------------------------
+
 
 @PROPERTIES
 @given(dags())
@@ -252,7 +254,8 @@ def test_an_edge_closing_a_loop_is_caught_and_the_named_cycle_is_real(dag, data)
     # Any pair i <= j with a path slugs[i] ~> slugs[j] closes a loop when reversed.
     closing = [
         (slugs[j], slugs[i])
-        for i in range(len(slugs)) for j in range(i, len(slugs))
+        for i in range(len(slugs))
+        for j in range(i, len(slugs))
         if nx.has_path(graph, slugs[i], slugs[j])
     ]
     before, after = data.draw(st.sampled_from(closing))
@@ -268,8 +271,7 @@ def test_an_edge_closing_a_loop_is_caught_and_the_named_cycle_is_real(dag, data)
     report = validate(catalogue, prerequisites + [edge(before, after)])
     assert not report.ok
     named = [
-        finding.message.removeprefix("cycle: ").split(" → ")
-        for finding in report.errors if finding.code == "cycle"
+        finding.message.removeprefix("cycle: ").split(" → ") for finding in report.errors if finding.code == "cycle"
     ]
     if before == after:
         assert codes(report.errors) == ["self_loop"]
@@ -299,20 +301,18 @@ def test_redundant_edges_are_exactly_those_transitive_reduction_drops(dag):
     catalogue, prerequisites, _slugs = dag
     required = nx.DiGraph()
     required.add_nodes_from(module["slug"] for module in catalogue)
-    required.add_edges_from(
-        (item["before"], item["after"]) for item in prerequisites if item["kind"] == "required"
-    )
+    required.add_edges_from((item["before"], item["after"]) for item in prerequisites if item["kind"] == "required")
     found = redundant_edges(required)
     assert set(found) == set(required.edges) - set(nx.transitive_reduction(required).edges)
     for (before, after), chain in found.items():
         assert chain[0] == before and chain[-1] == after and len(chain) > 2
-        assert all(required.has_edge(a, b) for a, b in zip(chain, chain[1:]))
-    warned = {f.subject for f in validate(catalogue, prerequisites).warnings
-              if f.code == "redundant_edge"}
+        assert all(required.has_edge(a, b) for a, b in zip(chain, chain[1:], strict=False))
+    warned = {f.subject for f in validate(catalogue, prerequisites).warnings if f.code == "redundant_edge"}
     assert warned == {f"{before} → {after}" for before, after in found}
 
 
 # -- cycle_if_added and check_edge ----------------------------------------------
+
 
 def test_cycle_if_added_names_the_loop_from_the_new_edge():
     graph = build_graph(modules("a", "b", "c"), [edge("a", "b"), edge("b", "c")])
@@ -336,10 +336,13 @@ def test_check_edge_names_the_cycle_it_refuses():
     assert refused.value.cycle == ["c", "a", "b", "c"]
 
 
-@pytest.mark.parametrize("before, after, unknown, field", [
-    ("ghost", "a", "ghost", "before"),
-    ("a", "ghost", "ghost", "after"),
-])
+@pytest.mark.parametrize(
+    "before, after, unknown, field",
+    [
+        ("ghost", "a", "ghost", "before"),
+        ("a", "ghost", "ghost", "after"),
+    ],
+)
 def test_check_edge_refuses_unknown_modules(before, after, unknown, field):
     graph = build_graph(modules("a"), [])
     with pytest.raises(UnknownModule) as refused:
@@ -355,15 +358,14 @@ def test_check_edge_lets_an_existing_edge_pass_so_its_kind_can_change():
 
 # -- synthetic catalogues -------------------------------------------------------
 
+
 def test_synthetic_catalogues_are_valid_acyclic_and_reproducible():
     catalogue, prerequisites = synthetic_catalogue(400, seed=3)
     assert len(catalogue) == 400
     assert validate(catalogue, prerequisites).ok
     graph = build_graph(catalogue, prerequisites)
     assert nx.is_directed_acyclic_graph(graph)
-    assert {data["theme"] for _slug, data in graph.nodes(data=True)} == {
-        f"theme-{n}" for n in range(1, 9)
-    }
+    assert {data["theme"] for _slug, data in graph.nodes(data=True)} == {f"theme-{n}" for n in range(1, 9)}
     assert max(d for _slug, d in graph.in_degree) == 3
     assert synthetic_catalogue(400, seed=3) == (catalogue, prerequisites)
     assert synthetic_catalogue(400, seed=4) != (catalogue, prerequisites)

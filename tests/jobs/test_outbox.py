@@ -77,9 +77,14 @@ def test_back_off_doubles_up_to_six_hours():
 
 
 def test_a_message_whose_worker_died_is_taken_again_after_its_lease(mail_app, sink):
-    message = OutboxMessage(kind="mail", key="test:lease", state=SENDING, attempts=1,
-                            lease_until=utcnow() + dt.timedelta(minutes=5),
-                            payload={"to": "a@example.fi", "subject": "Lease", "body": "…"})
+    message = OutboxMessage(
+        kind="mail",
+        key="test:lease",
+        state=SENDING,
+        attempts=1,
+        lease_until=utcnow() + dt.timedelta(minutes=5),
+        payload={"to": "a@example.fi", "subject": "Lease", "body": "…"},
+    )
     db.session.add(message)
     db.session.commit()
     assert outbox.deliver(message.id) == "skipped"  # another worker holds it
@@ -90,7 +95,9 @@ def test_a_message_whose_worker_died_is_taken_again_after_its_lease(mail_app, si
 
 
 def test_two_deliveries_of_one_message_at_once_send_it_once(mail_app, sink):
-    message = OutboxMessage(kind="mail", key="test:race", payload={"to": "a@example.fi", "subject": "Race", "body": "…"})
+    message = OutboxMessage(
+        kind="mail", key="test:race", payload={"to": "a@example.fi", "subject": "Race", "body": "…"}
+    )
     db.session.add(message)
     db.session.flush()
     message_id = message.id

@@ -10,11 +10,14 @@ from kampus.i18n import FORMAT_LOCALES, format_date, format_datetime, format_dec
 NBSP = "\xa0"
 
 
-@pytest.mark.parametrize(("lang", "day", "decimal", "percent", "thousands"), [
-    ("fi", "21.6.2026", "3,4", f"45{NBSP}%", f"1{NBSP}234,5"),
-    ("sv", "21.6.2026", "3,4", f"45{NBSP}%", f"1{NBSP}234,5"),
-    ("en", "21/06/2026", "3.4", "45%", "1,234.5"),
-])
+@pytest.mark.parametrize(
+    ("lang", "day", "decimal", "percent", "thousands"),
+    [
+        ("fi", "21.6.2026", "3,4", f"45{NBSP}%", f"1{NBSP}234,5"),
+        ("sv", "21.6.2026", "3,4", f"45{NBSP}%", f"1{NBSP}234,5"),
+        ("en", "21/06/2026", "3.4", "45%", "1,234.5"),
+    ],
+)
 def test_formats_per_language(lang, day, decimal, percent, thousands):
     assert format_date(date(2026, 6, 21), lang=lang) == day
     assert format_decimal(3.4, lang=lang) == decimal
@@ -42,8 +45,11 @@ def test_pages_format_by_the_readers_language(app):
 
     module = get_module("digipedagogiikka")
     for n, rating in enumerate((4, 5)):
-        db.session.add(Feedback(user_id=make_user(None, email=f"r{n}@example.fi").id, module_id=module.id,
-                                rating=rating, comment=""))
+        db.session.add(
+            Feedback(
+                user_id=make_user(None, email=f"r{n}@example.fi").id, module_id=module.id, rating=rating, comment=""
+            )
+        )
     db.session.commit()
     client, admin = admin_client(app)
     for lang, expected in (("fi", "4,5 / 5"), ("sv", "4,5 / 5"), ("en", "4.5 / 5")):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from kampus.app import create_app, create_cli_app
-from kampus.config import ConfigError, DEV_SECRET_KEY, ProductionConfig
+from kampus.config import DEV_SECRET_KEY, ConfigError, ProductionConfig
 from tests.conftest import config_for
 
 REAL_KEY = "k" * 48
@@ -28,6 +28,7 @@ def production_env(monkeypatch, tmp_path):
 
 
 # --- 4. the public development key ---------------------------------------------------------
+
 
 def test_a_wsgi_server_without_kampus_env_refuses_the_development_key(monkeypatch, tmp_path):
     monkeypatch.delenv("KAMPUS_ENV", raising=False)
@@ -61,6 +62,7 @@ def test_a_real_key_without_kampus_env_is_accepted(monkeypatch, tmp_path):
 
 # --- 1. base URL and trusted hosts ------------------------------------------------------------
 
+
 def test_production_needs_a_base_url(production_env):
     production_env.delenv("KAMPUS_BASE_URL")
     with pytest.raises(ConfigError, match="KAMPUS_BASE_URL"):
@@ -74,10 +76,16 @@ def test_production_refuses_a_base_url_that_is_not_an_https_address(production_e
         create_app()
 
 
-@pytest.mark.parametrize("host, refused", [
-    ("kampus.example.fi", False), ("evil.example", True), ("kampus.example.fi.evil.example", True),
-    ("127.0.0.1.evil.example", True), ("intra.example.fi", False),
-])
+@pytest.mark.parametrize(
+    "host, refused",
+    [
+        ("kampus.example.fi", False),
+        ("evil.example", True),
+        ("kampus.example.fi.evil.example", True),
+        ("127.0.0.1.evil.example", True),
+        ("intra.example.fi", False),
+    ],
+)
 def test_production_trusts_only_the_base_urls_host(production_env, host, refused):
     production_env.setenv("KAMPUS_TRUSTED_HOSTS", "intra.example.fi")  # e.g. a health check's name
     app = create_app()
@@ -87,6 +95,7 @@ def test_production_trusts_only_the_base_urls_host(production_env, host, refused
 
 
 # --- 6. a rate-limit store shared by every worker ----------------------------------------------
+
 
 def test_production_refuses_in_memory_rate_limits_unless_single_process(production_env):
     production_env.delenv("KAMPUS_SINGLE_PROCESS")
@@ -100,13 +109,18 @@ def test_production_refuses_in_memory_rate_limits_unless_single_process(producti
 
 
 def test_production_accepts_a_shared_rate_limit_store():
-    config = {"SECRET_KEY": REAL_KEY, "KAMPUS_BASE_URL": "https://kampus.example.fi",
-              "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "SINGLE_PROCESS": False}
+    config = {
+        "SECRET_KEY": REAL_KEY,
+        "KAMPUS_BASE_URL": "https://kampus.example.fi",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        "SINGLE_PROCESS": False,
+    }
     ProductionConfig.check(config)  # no ConfigError
     assert config["TRUSTED_HOSTS"] == ["kampus.example.fi"]
 
 
 # --- 12. HSTS in production only ---------------------------------------------------------------
+
 
 def test_production_sends_hsts(production_env):
     response = create_app().test_client().get("/healthz", base_url="https://kampus.example.fi")
@@ -119,6 +133,7 @@ def test_development_over_plain_http_sends_no_hsts(client):
 
 # --- 4. the migration gives every existing person a secret of their own ----------------------
 
+
 def test_the_migration_gives_each_existing_person_a_different_secret(db_url):
     from flask_migrate import downgrade, upgrade
 
@@ -128,9 +143,12 @@ def test_the_migration_gives_each_existing_person_a_different_secret(db_url):
     with app.app_context():
         upgrade(revision="0005_assignments")
         for n in (1, 2, 3):
-            db.session.execute(text(
-                "INSERT INTO users (email, name, language, target_group, is_manager, is_admin, active, created_at) "
-                f"VALUES ('p{n}@example.fi', '', 'fi', 'other', false, false, true, CURRENT_TIMESTAMP)"))
+            db.session.execute(
+                text(
+                    "INSERT INTO users (email, name, language, target_group, is_manager, is_admin, active, created_at) "
+                    f"VALUES ('p{n}@example.fi', '', 'fi', 'other', false, false, true, CURRENT_TIMESTAMP)"
+                )
+            )
         db.session.commit()
         upgrade()
         secrets = [row[0] for row in db.session.execute(text("SELECT secret FROM users"))]

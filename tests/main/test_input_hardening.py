@@ -28,6 +28,7 @@ def rows_of(response) -> list[dict]:
 
 # --- item 3: CSV injection ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("text", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_safe_cell_prefixes_every_formula_start(text):
     from kampus.exports import safe_cell
@@ -59,6 +60,7 @@ def test_every_csv_export_neutralises_formulas_in_names_and_team_names(app, worl
 
 # --- item 9: ids, query numbers, Unicode digits, NUL bytes ---------------------------------------
 
+
 def test_an_id_beyond_64_bits_is_not_found(app, world):
     client = app.test_client()
     login(client, world.manager_a.email)
@@ -71,9 +73,12 @@ def test_an_id_beyond_64_bits_is_not_found(app, world):
 def _walk(client, rules) -> list[str]:
     """GET every rule with each odd value in every URL argument and odd numbers in the query."""
     failures = []
-    queries = ("", "?page=99999999999999999999&section=99999999999999999999&template=99999999999999999999"
-               "&author=99999999999999999999&organisation=99999999999999999999",
-               "?page=%C2%B2&section=-1&template=%C2%B2&author=0&organisation=%C2%B2")
+    queries = (
+        "",
+        "?page=99999999999999999999&section=99999999999999999999&template=99999999999999999999"
+        "&author=99999999999999999999&organisation=99999999999999999999",
+        "?page=%C2%B2&section=-1&template=%C2%B2&author=0&organisation=%C2%B2",
+    )
     for rule in rules:
         for value in ODD_IDS if rule.arguments else ("",):
             url = re.sub(r"<[^>]+>", quote(value), rule.rule)
@@ -98,7 +103,9 @@ def test_every_get_route_survives_odd_ids_and_query_numbers(app, world, role):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("url", ["/themes/%00", "/modules/a%00b", "/?q=%00", "/org/staff?q=a%00b", "/admin/users?q=%00"])
+@pytest.mark.parametrize(
+    "url", ["/themes/%00", "/modules/a%00b", "/?q=%00", "/org/staff?q=a%00b", "/admin/users?q=%00"]
+)
 def test_a_nul_byte_in_a_path_or_query_is_a_bad_request(app, world, url):
     client = app.test_client()
     login(client, world.admin.email)
@@ -143,8 +150,9 @@ def test_a_plan_that_would_end_after_the_year_9999_does_not_break_the_dashboard(
     theme = db.session.scalar(select(Theme).order_by(Theme.position))
     db.session.execute(update(Module).where(Module.theme_id == theme.id).values(minutes=100_000))
     bump_version()
-    path = paths.create_path(world.learner_a.id, title="Ikuinen polku", module_slugs=[], theme_slugs=[theme.slug],
-                             minutes_per_week=1)
+    path = paths.create_path(
+        world.learner_a.id, title="Ikuinen polku", module_slugs=[], theme_slugs=[theme.slug], minutes_per_week=1
+    )
     db.session.commit()
     client = app.test_client()
     login(client, world.learner_a.email)
@@ -154,6 +162,7 @@ def test_a_plan_that_would_end_after_the_year_9999_does_not_break_the_dashboard(
 
 
 # --- item 10: request size --------------------------------------------------------------------------
+
 
 def test_a_five_megabyte_anonymous_post_is_refused_with_a_413_page(app):
     client = app.test_client()

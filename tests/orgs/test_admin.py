@@ -41,7 +41,9 @@ def test_create_an_organisation_and_refuse_a_taken_or_bad_short_name(app, world)
 
 def test_list_shows_head_counts(app, world):
     html = admin_client(app, world).get("/admin/organisations").get_data(as_text=True)
-    row = re.search(r"Järvilaakson ammattiopisto</a></th>\s*<td>org-a</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", html)
+    row = re.search(
+        r"Järvilaakson ammattiopisto</a></th>\s*<td>org-a</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", html
+    )
     assert row and row.groups() == ("4", "1", "1")  # people, managers, teams
 
 
@@ -50,9 +52,21 @@ def test_rename_and_set_theme_roles(app, world):
     themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
     url = f"/admin/organisations/{world.org_a.id}"
     assert post(client, url, {"name": "Järvilaakson koulutus"}).status_code == 302
-    assert post(client, url + "/roles", {f"theme_{themes[0].id}": "lead", f"theme_{themes[1].id}": "participant"}).status_code == 302
-    roles = lambda: {(r.theme_id, r.role) for r in db.session.scalars(  # noqa: E731
-        select(OrganisationThemeRole).where(OrganisationThemeRole.organisation_id == world.org_a.id))}
+    assert (
+        post(
+            client, url + "/roles", {f"theme_{themes[0].id}": "lead", f"theme_{themes[1].id}": "participant"}
+        ).status_code
+        == 302
+    )
+
+    def roles():
+        return {
+            (r.theme_id, r.role)
+            for r in db.session.scalars(
+                select(OrganisationThemeRole).where(OrganisationThemeRole.organisation_id == world.org_a.id)
+            )
+        }
+
     assert roles() == {(themes[0].id, "lead"), (themes[1].id, "participant")}
     post(client, url + "/roles", {f"theme_{themes[0].id}": "developer", f"theme_{themes[1].id}": ""})
     assert roles() == {(themes[0].id, "developer")}
@@ -84,7 +98,10 @@ def test_appoint_an_existing_person_a_new_person_and_refuse_another_organisation
 
 def test_remove_a_manager(app, world):
     client = admin_client(app, world)
-    assert post(client, f"/admin/organisations/{world.org_a.id}/managers/{world.manager_a.id}/remove", {}).status_code == 302
+    assert (
+        post(client, f"/admin/organisations/{world.org_a.id}/managers/{world.manager_a.id}/remove", {}).status_code
+        == 302
+    )
     db.session.refresh(world.manager_a)
     assert not world.manager_a.is_manager
     manager = app.test_client()

@@ -50,8 +50,11 @@ def test_users_create_a_manager_and_an_admin(app, runner):
 
 
 def test_users_create_asks_for_the_password_when_the_environment_has_none(app, runner):
-    result = runner.invoke(args=["users", "create", "p@example.fi"], env={"KAMPUS_USER_PASSWORD": ""},
-                           input="kysytty-salasana\nkysytty-salasana\n")
+    result = runner.invoke(
+        args=["users", "create", "p@example.fi"],
+        env={"KAMPUS_USER_PASSWORD": ""},
+        input="kysytty-salasana\nkysytty-salasana\n",
+    )
     assert result.exit_code == 0, result.output
     assert services.authenticate("p@example.fi", "kysytty-salasana") is not None
 

@@ -16,8 +16,8 @@ from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.extensions import db
 from kampus.orgs.models import Team, TeamMembership
-from kampus.progress.models import Feedback, LearningEvent, Progress, Reflection, SelfAssessment
 from kampus.progress import services
+from kampus.progress.models import Feedback, LearningEvent, Progress, Reflection, SelfAssessment
 from tests.factories import csrf_token, login
 
 SLUG = "oppimateriaalin-laatu"  # no prerequisites, a self-check
@@ -83,8 +83,10 @@ def correct_forms(learner, token: str, n: int) -> list[dict]:
     """``n`` correct answer forms, each for its own draw (as ``n`` open tabs would send)."""
     m = module()
     answers = {f"q{q.id}": [str(c) for c in q.correct] for q in m.questions}
-    return [{**answers, "csrf_token": token, "draw": services.draw_token(learner.id, m, services.draw_check(m))}
-            for _ in range(n)]
+    return [
+        {**answers, "csrf_token": token, "draw": services.draw_token(learner.id, m, services.draw_check(m))}
+        for _ in range(n)
+    ]
 
 
 def test_two_hundred_parallel_correct_self_checks_complete_once(app, world):
@@ -153,8 +155,12 @@ def test_parallel_teams_with_the_same_name_give_one_team(app, world):
 
 def test_parallel_invitations_of_one_address_give_one_account(app, world):
     clients, token = signed_in_clients(app, world.manager_a.email, 30)
-    statuses = race(app, clients, "/org/staff/invite", {"email": "uusi.kutsuttu@example.fi", "name": "Uusi",
-                                                         "team": "", "csrf_token": token})
+    statuses = race(
+        app,
+        clients,
+        "/org/staff/invite",
+        {"email": "uusi.kutsuttu@example.fi", "name": "Uusi", "team": "", "csrf_token": token},
+    )
     assert max(statuses) < 500, sorted(set(statuses))
     assert count(User, User.email == "uusi.kutsuttu@example.fi") == 1
     assert statuses.count(302) == 1

@@ -17,7 +17,10 @@ def test_a_manager_sets_swedish_and_new_staff_read_swedish(app, world):
     assert db.session.get(Organisation, world.org_a.id).content_language == "sv"
     assert db.session.get(Organisation, world.org_b.id).content_language == "fi"  # only the manager's own
 
-    assert post(client, "/org/staff/invite", {"email": "ny@example.fi", "name": "Ny Lärare", "team": ""}).status_code == 302
+    assert (
+        post(client, "/org/staff/invite", {"email": "ny@example.fi", "name": "Ny Lärare", "team": ""}).status_code
+        == 302
+    )
     person = db.session.scalar(select(User).where(User.email == "ny@example.fi"))
     assert person.language == "sv"
 

@@ -14,8 +14,10 @@ SEED = Path(__file__).resolve().parents[2] / "seed"
 
 
 def counts():
-    return tuple(db.session.scalar(select(func.count(model.id)))
-                 for model in (Organisation, Team, User, TeamMembership, OrganisationThemeRole))
+    return tuple(
+        db.session.scalar(select(func.count(model.id)))
+        for model in (Organisation, Team, User, TeamMembership, OrganisationThemeRole)
+    )
 
 
 def test_demo_has_organisations_with_one_manager_each_and_an_admin(demo_app):

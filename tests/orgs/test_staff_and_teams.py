@@ -49,8 +49,9 @@ def test_search_treats_wildcards_as_text(app, world):
 
 def test_inviting_adds_an_invited_person_to_the_team(app, world):
     client = signed_in(app, world)
-    response = post(client, "/org/staff/invite", {"email": "Uusi@Example.fi", "name": "Uusi Ope",
-                                                  "team": str(world.team_a.id)})
+    response = post(
+        client, "/org/staff/invite", {"email": "Uusi@Example.fi", "name": "Uusi Ope", "team": str(world.team_a.id)}
+    )
     assert response.status_code == 302
     person = db.session.scalar(select(User).where(User.email == "uusi@example.fi"))
     assert person.organisation_id == world.org_a.id and not person.has_signed_up and not person.is_manager
@@ -138,8 +139,9 @@ def test_inviting_into_another_organisations_team_is_404(app, world):
 
 
 def _bulk_staff(org_id, count, prefix="iso"):
-    users = [User(email=f"{prefix}{i:03d}@example.fi", name=f"Iso {i:03d}", organisation_id=org_id)
-             for i in range(count)]
+    users = [
+        User(email=f"{prefix}{i:03d}@example.fi", name=f"Iso {i:03d}", organisation_id=org_id) for i in range(count)
+    ]
     db.session.add_all(users)
     db.session.commit()
     return users
@@ -151,11 +153,11 @@ def test_staff_list_is_paged_and_searchable_with_a_bounded_number_of_queries(app
     client.get("/org/staff")
     with count_queries(app) as counter:
         first = client.get("/org/staff").get_data(as_text=True)
-    assert first.count("<tr>\n    <th scope=\"row\">") == 50 and "124 henkilöä" in first  # 120 + the four
+    assert first.count('<tr>\n    <th scope="row">') == 50 and "124 henkilöä" in first  # 120 + the four
     assert "Sivu 1 / 3" in first and 'rel="next"' in first and "iso000@example.fi" in first
     assert counter.count <= 8, counter.statements
     third = client.get("/org/staff?page=3").get_data(as_text=True)
-    assert third.count("<tr>\n    <th scope=\"row\">") == 24 and "iso000@example.fi" not in third
+    assert third.count('<tr>\n    <th scope="row">') == 24 and "iso000@example.fi" not in third
     found = client.get("/org/staff?q=iso 11").get_data(as_text=True)
     assert "10 henkilöä" in found and "iso110@example.fi" in found and "iso010@example.fi" not in found
     assert client.get("/org/staff?page=abc").status_code == 200

@@ -28,7 +28,10 @@ def upload(client, content: bytes):
 
 
 def confirm(client, preview_html: str):
-    payload = re.search(r'name="payload" type="hidden" value="([^"]+)"|id="payload" name="payload" type="hidden" value="([^"]+)"', preview_html)
+    payload = re.search(
+        r'name="payload" type="hidden" value="([^"]+)"|id="payload" name="payload" type="hidden" value="([^"]+)"',
+        preview_html,
+    )
     assert payload, "the preview carries the file to confirm"
     value = payload.group(1) or payload.group(2)
     return client.post("/org/staff/import/confirm", data={"payload": value, "csrf_token": form_token(preview_html)})
@@ -42,8 +45,8 @@ GOOD = (
     "name,email,team\n"
     "Maija Virtanen,Maija.Virtanen@example.fi,Tiimi A\n"
     "Juha Nieminen,juha.nieminen@example.fi,\n"
-    "Liisa Oppija,learner.a@example.fi,Tiimi A\n"   # already in A and in the team
-    "Olli Toinen,other.a@example.fi,tiimi a\n"       # already in A, joins the team (any case)
+    "Liisa Oppija,learner.a@example.fi,Tiimi A\n"  # already in A and in the team
+    "Olli Toinen,other.a@example.fi,tiimi a\n"  # already in A, joins the team (any case)
 )
 
 
@@ -58,7 +61,7 @@ def test_a_file_with_bad_rows_shows_each_rows_error_and_writes_nothing(app, worl
         "Bertta,learner.b@example.fi,\n"
         "Tiimitön,tiimi@example.fi,Olematon tiimi\n"
         ",,\n"
-    ).encode("utf-8")
+    ).encode()
     before = snapshot_database()
     response = upload(client, content)
     html = response.get_data(as_text=True)
@@ -140,6 +143,8 @@ def test_confirming_checks_the_file_again(app, world):
 
 def test_a_forged_confirmation_is_refused(app, world):
     client = manager_client(app, world)
-    response = client.post("/org/staff/import/confirm", data={"payload": "%%% not base64",
-                                                              "csrf_token": csrf_token(client, "/org/staff/import")})
+    response = client.post(
+        "/org/staff/import/confirm",
+        data={"payload": "%%% not base64", "csrf_token": csrf_token(client, "/org/staff/import")},
+    )
     assert response.status_code == 400

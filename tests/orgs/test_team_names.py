@@ -44,7 +44,9 @@ def test_renaming_to_an_invisible_or_look_alike_name_is_refused(app, world):
     client = signed_in(app, world)
     assert post(client, "/org/teams", {"name": "Toinen"}).status_code == 302
     other = db.session.scalar(select(Team).where(Team.name == "Toinen"))
-    assert "Anna tiimille nimi." in post(client, f"/org/teams/{other.id}/rename", {"name": "\u200b"}).get_data(as_text=True)
+    assert "Anna tiimille nimi." in post(client, f"/org/teams/{other.id}/rename", {"name": "\u200b"}).get_data(
+        as_text=True
+    )
     clash = post(client, f"/org/teams/{other.id}/rename", {"name": "tiimi\u200ba".replace("a", " A")})
     assert clash.status_code == 200 and "on jo tiimi nimeltä" in clash.get_data(as_text=True)
     db.session.expire_all()

@@ -32,14 +32,20 @@ def test_learner_pages_need_a_sign_in(client):
 def test_building_a_path_toward_a_theme_orders_prerequisites_first(client):
     make_learner()
     sign_in(client)
-    response = create_path(client, title="Sisällöt", themes=["digitaaliset-sisallot"], minutes_per_week="120",
-                           due="2099-01-01")
+    response = create_path(
+        client, title="Sisällöt", themes=["digitaaliset-sisallot"], minutes_per_week="120", due="2099-01-01"
+    )
     assert response.status_code == 302
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     order = re.findall(r'<tr data-slug="([^"]+)"', html)
     # the theme's six modules plus what they require across themes (3.5 procurement needs 3.1 and 3.4)
-    assert {"oppimateriaalin-laatu", "saavutettava-sisalto", "hankinnat-ja-saavutettavuus",
-            "kokonaisarkkitehtuuri", "tietoturva-ja-tietosuoja"} <= set(order)
+    assert {
+        "oppimateriaalin-laatu",
+        "saavutettava-sisalto",
+        "hankinnat-ja-saavutettavuus",
+        "kokonaisarkkitehtuuri",
+        "tietoturva-ja-tietosuoja",
+    } <= set(order)
     assert order.index("hankinnat-ja-saavutettavuus") < order.index("saavutettava-sisalto")
     assert order.index("oppimateriaalin-tuottaminen") < order.index("saavutettava-sisalto")
     assert "Locked until you complete" in html or "Lukittu, kunnes" in html or 'class="blocked"' in html
@@ -107,7 +113,9 @@ def test_study_pages_show_sections_one_at_a_time_and_remember_the_place(client):
     before = snapshot_database()
     intro = client.get("/modules/digcomp-perusteet/study").get_data(as_text=True)
     assert snapshot_database() == before  # opening the page starts nothing and logs nothing
-    assert 'action="/modules/digcomp-perusteet/start"' in intro and 'href="/modules/digcomp-perusteet/test-out"' in intro
+    assert (
+        'action="/modules/digcomp-perusteet/start"' in intro and 'href="/modules/digcomp-perusteet/test-out"' in intro
+    )
     started = client.post("/modules/digcomp-perusteet/start", data={"csrf_token": form_token(intro)})
     assert started.status_code == 302 and started.headers["Location"].endswith("/modules/digcomp-perusteet/study")
     first = client.get("/modules/digcomp-perusteet/study").get_data(as_text=True)
@@ -144,7 +152,9 @@ def test_dashboard_prompts_for_self_assessment_until_done(client):
     sign_in(client)
     assert 'href="/me/assessment"' in client.get("/me").get_data(as_text=True)
     client.post("/me/assessment", data={"csrf_token": token_of(client, "/me/assessment"), "level-pedagogiikka": "A1"})
-    assert "Start with a self-assessment" not in client.get("/me", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Start with a self-assessment" not in client.get("/me", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
 
 
 def test_theme_page_colours_the_learners_statuses_with_words(client):

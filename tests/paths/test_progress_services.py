@@ -148,7 +148,9 @@ def test_event_log_records_the_study_in_order(app):
     services.submit_self_check(user.id, m, right_answers(m))
     services.rate_module(user.id, m, 4, "Hyvä")
     db.session.commit()
-    verbs = db.session.scalars(select(LearningEvent.verb).where(LearningEvent.user_id == user.id).order_by(LearningEvent.id)).all()
+    verbs = db.session.scalars(
+        select(LearningEvent.verb).where(LearningEvent.user_id == user.id).order_by(LearningEvent.id)
+    ).all()
     assert verbs == ["started", "section_viewed", "section_viewed", "attempted", "passed", "completed", "rated"]
     row = db.session.scalar(select(Progress).where(Progress.user_id == user.id))
     assert row.section_position == 1

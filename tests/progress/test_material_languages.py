@@ -65,9 +65,15 @@ def plain(markdown: str) -> list[str]:
 def finnish_strings(m) -> list[str]:
     """Every Finnish text of the module's material, except those its Swedish texts contain too
     (a name such as "SELFIE for work-based learning" is the same in both)."""
-    values = [m.title, m.summary, m.reflection, *(s.title for s in m.sections),
-              *(q.prompt for q in m.questions), *(c for q in m.questions for c in q.choices),
-              *(q.explanation for q in m.questions)]
+    values = [
+        m.title,
+        m.summary,
+        m.reflection,
+        *(s.title for s in m.sections),
+        *(q.prompt for q in m.questions),
+        *(c for q in m.questions for c in q.choices),
+        *(q.explanation for q in m.questions),
+    ]
     swedish = " ".join(re.sub(r"\s+", " ", v.get("sv", "")) for v in values if v)
     swedish += " ".join(" ".join(plain(s.body.get("sv", ""))) for s in m.sections)
     texts = [re.sub(r"\s+", " ", v["fi"]).strip() for v in values if v and v.get("fi")]
@@ -146,8 +152,9 @@ def test_switching_language_in_the_middle_of_a_self_check_loses_nothing(client):
     for qid in shown:
         data[f"q{qid}"] = [str(c) for c in by_id[qid].correct]  # choice ids, as the Swedish form posted them
 
-    switched = client.post("/language", data={"csrf_token": form_token(html), "lang": "fi",
-                                             "next": f"/modules/{SWEDISH_MODULE}/study"})
+    switched = client.post(
+        "/language", data={"csrf_token": form_token(html), "lang": "fi", "next": f"/modules/{SWEDISH_MODULE}/study"}
+    )
     assert switched.status_code == 302
     db.session.refresh(user)
     assert user.language == "fi"

@@ -34,8 +34,14 @@ def progress_of(user_id, slug=SLUG):
 def test_a_new_learner_tests_out_and_sees_it_recognised_on_the_path_and_dashboard(client):
     user = make_learner()
     sign_in(client)
-    client.post("/paths/new", data={"csrf_token": token_of(client, "/paths/new"), "title": "Tuottaminen",
-                                    "modules": ["oppimateriaalin-tuottaminen"]})
+    client.post(
+        "/paths/new",
+        data={
+            "csrf_token": token_of(client, "/paths/new"),
+            "title": "Tuottaminen",
+            "modules": ["oppimateriaalin-tuottaminen"],
+        },
+    )
     summary = client.get(f"/modules/{SLUG}").get_data(as_text=True)
     assert f'action="/modules/{SLUG}/start"' in summary and f'href="/modules/{SLUG}/test-out"' in summary
     before = snapshot_database()
@@ -52,8 +58,11 @@ def test_a_new_learner_tests_out_and_sees_it_recognised_on_the_path_and_dashboar
     row = progress_of(user.id)
     assert (row.status, row.recognised_by, row.best_score) == ("recognised", "self_check", 100)
     attempt = db.session.scalar(select(Attempt))
-    assert attempt.kind == "test_out" and attempt.passed and sorted(attempt.draw["q"]) == sorted(
-        int(k) for k in attempt.answers)
+    assert (
+        attempt.kind == "test_out"
+        and attempt.passed
+        and sorted(attempt.draw["q"]) == sorted(int(k) for k in attempt.answers)
+    )
     verbs = db.session.scalars(select(LearningEvent.verb).where(LearningEvent.user_id == user.id)).all()
     assert "started" not in verbs and verbs[-1] == "recognised"
 
@@ -157,8 +166,11 @@ def test_a_reload_or_a_second_send_after_submitting_records_one_attempt(client):
     token, shown = shown_check(html)
     m = module(SLUG)
     by_id = {q.id: q for q in m.questions}
-    data = {"csrf_token": form_token(html), "draw": token,
-            **{f"q{qid}": [str(c) for c in by_id[qid].correct] for qid in shown}}
+    data = {
+        "csrf_token": form_token(html),
+        "draw": token,
+        **{f"q{qid}": [str(c) for c in by_id[qid].correct] for qid in shown},
+    }
     first = client.post(f"/modules/{SLUG}/check", data=data)
     location = first.headers["Location"]
     for _ in range(2):  # reloading the result page
@@ -186,8 +198,11 @@ def test_choices_are_shuffled_per_attempt_and_the_form_posts_choice_ids(client):
     # an invalid choice id posted as a 'position' is ignored, not graded as another choice
     html = client.get(f"/modules/{SLUG}/test-out").get_data(as_text=True)
     token, shown = shown_check(html)
-    data = {"csrf_token": form_token(html), "draw": token,
-            **{f"q{qid}": [str(len(m.questions[0].choices) + 5)] for qid in shown}}
+    data = {
+        "csrf_token": form_token(html),
+        "draw": token,
+        **{f"q{qid}": [str(len(m.questions[0].choices) + 5)] for qid in shown},
+    }
     assert client.post(f"/modules/{SLUG}/check", data=data).status_code == 400  # unanswered: nothing valid chosen
     assert attempts() == 0
 

@@ -10,7 +10,16 @@ from kampus.extensions import db
 from kampus.recognition import services
 from tests.conftest import snapshot_database
 from tests.paths.helpers import module
-from tests.security.test_route_matrix import LOGIN, ROLES, Route, check_route, managers, send, signed_in_client, world_ids
+from tests.security.test_route_matrix import (
+    LOGIN,
+    ROLES,
+    Route,
+    check_route,
+    managers,
+    send,
+    signed_in_client,
+    world_ids,
+)
 
 SLUG = "oppimateriaalin-laatu"
 
@@ -22,18 +31,34 @@ def signed_in(code, **others) -> dict:
 ROUTES = [
     # --- learners (a page of one's own; nothing of organisation A's shows to others)
     Route("GET", f"/modules/{SLUG}/recognition", signed_in(200)),
-    Route("POST", f"/modules/{SLUG}/recognition", signed_in(302, admin=400),  # an admin has no organisation
-          data=lambda ids: {"evidence": "Olen tehnyt tätä vuosia.", "link": "https://example.fi/x"},
-          writes=frozenset({"learner_a", "manager_a", "manager_b"})),
+    Route(
+        "POST",
+        f"/modules/{SLUG}/recognition",
+        signed_in(302, admin=400),  # an admin has no organisation
+        data=lambda ids: {"evidence": "Olen tehnyt tätä vuosia.", "link": "https://example.fi/x"},
+        writes=frozenset({"learner_a", "manager_a", "manager_b"}),
+    ),
     Route("GET", "/me/recognition", signed_in(200)),
     # --- managers (the request is learner A's)
     Route("GET", "/org/recognition", managers(200, 200)),
     Route("GET", "/org/recognition/{request_a}", managers(200)),
-    Route("POST", "/org/recognition/{request_a}", managers(302), data=lambda ids: {"decision": "approve"},
-          writes=frozenset({"manager_a"})),
-    Route("POST", "/org/recognition/{request_a}", managers(400), data=lambda ids: {"decision": "reject", "comment": ""}),
-    Route("POST", "/org/recognition/settings", managers(302, 302), data=lambda ids: {"require_approval": "y"},
-          writes=frozenset({"manager_a", "manager_b"})),
+    Route(
+        "POST",
+        "/org/recognition/{request_a}",
+        managers(302),
+        data=lambda ids: {"decision": "approve"},
+        writes=frozenset({"manager_a"}),
+    ),
+    Route(
+        "POST", "/org/recognition/{request_a}", managers(400), data=lambda ids: {"decision": "reject", "comment": ""}
+    ),
+    Route(
+        "POST",
+        "/org/recognition/settings",
+        managers(302, 302),
+        data=lambda ids: {"require_approval": "y"},
+        writes=frozenset({"manager_a", "manager_b"}),
+    ),
 ]
 
 
@@ -65,7 +90,8 @@ def test_the_matrix_covers_every_recognition_route(app):
     covered = {(r.method, re.sub(r"\{[a-z_]+\}|" + SLUG, "<x>", r.url)) for r in ROUTES}
     missing = [
         f"{method} {rule.rule}"
-        for rule in app.url_map.iter_rules() if rule.endpoint.startswith("recognition.")
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("recognition.")
         for method in rule.methods - {"HEAD", "OPTIONS"}
         if (method, re.sub(r"<[^>]+>", "<x>", rule.rule)) not in covered
     ]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from kampus.auth.models import User
 from kampus.auth.passwords import hash_password
-from kampus.orgs.models import Organisation
 from kampus.extensions import db
+from kampus.orgs.models import Organisation
 from tests.browser.test_accounts import DEMO_MANAGER, DEMO_PASSWORD, sign_in
 from tests.browser.test_assignments import sign_out
 
@@ -22,8 +22,15 @@ COMMENT = "Liitä mukaan esimerkki omasta materiaalistasi."
 def make_learner(app):
     with app.app_context():
         org = db.session.scalar(select(Organisation).where(Organisation.slug == "jarvilaakso"))
-        db.session.add(User(email=LEARNER, name="Rita Tunnustus", password_hash=hash_password(DEMO_PASSWORD),
-                            language="fi", organisation_id=org.id))
+        db.session.add(
+            User(
+                email=LEARNER,
+                name="Rita Tunnustus",
+                password_hash=hash_password(DEMO_PASSWORD),
+                language="fi",
+                organisation_id=org.id,
+            )
+        )
         db.session.commit()
         db.session.remove()
 

@@ -27,8 +27,9 @@ def ask(client, slug=SLUG, evidence="Olen tuottanut saavutettavaa materiaalia ko
 
 def decide(client, request_id, decision, comment=""):
     token = form_token(client.get(f"/org/recognition/{request_id}").get_data(as_text=True))
-    return client.post(f"/org/recognition/{request_id}",
-                       data={"csrf_token": token, "decision": decision, "comment": comment})
+    return client.post(
+        f"/org/recognition/{request_id}", data={"csrf_token": token, "decision": decision, "comment": comment}
+    )
 
 
 def only_request():
@@ -90,10 +91,15 @@ def test_manager_approves_one_and_rejects_another_and_the_learner_sees_both(clie
     assert decide(client, by_module[OTHER], "reject", "Liitä mukaan esimerkki materiaalista.").status_code == 302
     assert "0 tunnustamispyyntöä odottaa päätöstä" in client.get("/org").get_data(as_text=True)
 
-    rows = {p.module.slug: p for p in db.session.scalars(select(Progress).where(Progress.user_id == world.learner_a.id))}
+    rows = {
+        p.module.slug: p for p in db.session.scalars(select(Progress).where(Progress.user_id == world.learner_a.id))
+    }
     assert list(rows) == [SLUG] and (rows[SLUG].status, rows[SLUG].recognised_by) == ("recognised", "manager")
-    verbs = list(db.session.scalars(select(LearningEvent.verb).where(LearningEvent.user_id == world.learner_a.id)
-                                    .order_by(LearningEvent.id)))
+    verbs = list(
+        db.session.scalars(
+            select(LearningEvent.verb).where(LearningEvent.user_id == world.learner_a.id).order_by(LearningEvent.id)
+        )
+    )
     assert verbs == ["requested", "requested", "approved", "recognised", "rejected"]
     # the member's detail page shows the decisions, the provenance and the log
     member = client.get(f"/org/people/{world.learner_a.id}").get_data(as_text=True)
@@ -143,8 +149,10 @@ def test_a_manager_cannot_approve_their_own_request_but_a_colleague_can(client, 
     page = client.get(f"/org/recognition/{request_id}").get_data(as_text=True)
     assert "Omasta pyynnöstäsi päättää toinen esihenkilö." in page and 'value="approve"' not in page
     token = form_token(client.get("/org/recognition").get_data(as_text=True))
-    assert client.post(f"/org/recognition/{request_id}",
-                       data={"csrf_token": token, "decision": "approve"}).status_code == 403
+    assert (
+        client.post(f"/org/recognition/{request_id}", data={"csrf_token": token, "decision": "approve"}).status_code
+        == 403
+    )
     assert only_request().state == "pending"
     logout(client)
     login(client, colleague.email)
@@ -155,11 +163,12 @@ def test_a_manager_cannot_approve_their_own_request_but_a_colleague_can(client, 
 def test_the_setting_makes_self_assessment_recognitions_wait_for_approval(client, world):
     login(client, world.manager_a.email)
     token = form_token(client.get("/org/recognition").get_data(as_text=True))
-    assert client.post("/org/recognition/settings",
-                       data={"csrf_token": token, "require_approval": "y"}).status_code == 302
+    assert (
+        client.post("/org/recognition/settings", data={"csrf_token": token, "require_approval": "y"}).status_code == 302
+    )
     db.session.refresh(world.org_a)
     assert world.org_a.require_approval_for_self_assessment
-    assert 'checked' in client.get("/org/recognition").get_data(as_text=True)
+    assert "checked" in client.get("/org/recognition").get_data(as_text=True)
     logout(client)
 
     def assess_and_confirm(person):
@@ -176,17 +185,26 @@ def test_the_setting_makes_self_assessment_recognitions_wait_for_approval(client
     assert proposed and response.headers["Location"] == "/me/recognition"
     rows = db.session.scalars(select(RecognitionRequest).where(RecognitionRequest.user_id == world.learner_a.id)).all()
     assert sorted(r.module.slug for r in rows) == sorted(proposed)
-    assert {(r.state, r.source, r.evidence) for r in rows} == {("pending", "self_assessment", "self-assessment: level A2")}
+    assert {(r.state, r.source, r.evidence) for r in rows} == {
+        ("pending", "self_assessment", "self-assessment: level A2")
+    }
     assert db.session.scalar(select(func.count(Progress.id)).where(Progress.user_id == world.learner_a.id)) == 0
 
     # organisation B has the setting off: the same confirmation recognises at once, as before
     proposed_b, response_b = assess_and_confirm(world.learner_b)
     assert response_b.headers["Location"] == "/me"
-    statuses = set(db.session.execute(select(Progress.status, Progress.recognised_by)
-                                      .where(Progress.user_id == world.learner_b.id)).all())
+    statuses = set(
+        db.session.execute(
+            select(Progress.status, Progress.recognised_by).where(Progress.user_id == world.learner_b.id)
+        ).all()
+    )
     assert statuses == {("recognised", "self_assessment")}
-    assert db.session.scalar(select(func.count(RecognitionRequest.id)).where(
-        RecognitionRequest.user_id == world.learner_b.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(RecognitionRequest.id)).where(RecognitionRequest.user_id == world.learner_b.id)
+        )
+        == 0
+    )
 
 
 def test_reports_label_each_recognition_with_its_provenance(client, world):
@@ -215,7 +233,9 @@ def test_reports_label_each_recognition_with_its_provenance(client, world):
     assert rows[(world.other_a.email, SLUG)]["recognised_by"] == "manager"
 
 
-def test_the_learner_gets_the_rejection_by_mail_after_commit_only_when_mail_is_configured(app, client, world, monkeypatch):
+def test_the_learner_gets_the_rejection_by_mail_after_commit_only_when_mail_is_configured(
+    app, client, world, monkeypatch
+):
     from sqlalchemy import text
 
     from kampus.recognition import services
@@ -224,8 +244,9 @@ def test_the_learner_gets_the_rejection_by_mail_after_commit_only_when_mail_is_c
 
     def fake_send(to, subject, body):
         with db.engine.connect() as connection:  # another connection sees only what is committed
-            state = connection.execute(text("SELECT state FROM recognition_requests WHERE comment = :c"),
-                                       {"c": "Kerro tarkemmin."}).scalar()
+            state = connection.execute(
+                text("SELECT state FROM recognition_requests WHERE comment = :c"), {"c": "Kerro tarkemmin."}
+            ).scalar()
         sent.append((to, subject, body, state))
         return True
 

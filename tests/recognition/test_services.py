@@ -15,8 +15,12 @@ SLUG = "oppimateriaalin-laatu"
 
 
 def events(user_id):
-    return [(e.verb, e.data) for e in db.session.scalars(
-        select(LearningEvent).where(LearningEvent.user_id == user_id).order_by(LearningEvent.id))]
+    return [
+        (e.verb, e.data)
+        for e in db.session.scalars(
+            select(LearningEvent).where(LearningEvent.user_id == user_id).order_by(LearningEvent.id)
+        )
+    ]
 
 
 def count_requests(**where):
@@ -27,8 +31,9 @@ def count_requests(**where):
 
 
 def test_a_request_waits_and_a_second_one_while_pending_gives_the_same_row(world):
-    first, created = services.request_recognition(world.learner_a, module(SLUG), "  Olen tehnyt tätä vuosia. ",
-                                                  "https://example.fi/portfolio")
+    first, created = services.request_recognition(
+        world.learner_a, module(SLUG), "  Olen tehnyt tätä vuosia. ", "https://example.fi/portfolio"
+    )
     again, created_again = services.request_recognition(world.learner_a, module(SLUG), "Toinen kerta")
     db.session.commit()
     assert (created, created_again) == (True, False)
@@ -46,22 +51,26 @@ def test_the_pending_index_refuses_a_second_pending_row_even_past_the_service(ap
 
     learner = make_user(make_org())
     for _ in range(2):
-        db.session.add(RecognitionRequest(user_id=learner.id, module_id=module(SLUG).id, state="pending",
-                                          evidence="x", comment=""))
+        db.session.add(
+            RecognitionRequest(user_id=learner.id, module_id=module(SLUG).id, state="pending", evidence="x", comment="")
+        )
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
 
 
-@pytest.mark.parametrize("evidence, link, field", [
-    ("", None, "evidence"),
-    ("   ", None, "evidence"),
-    ("x" * 2001, None, "evidence"),
-    ("Näyttö", "javascript:alert(1)", "link"),
-    ("Näyttö", "ftp://example.fi/x", "link"),
-    ("Näyttö", "https://", "link"),
-    ("Näyttö", "https://example.fi/" + "a" * 500, "link"),
-])
+@pytest.mark.parametrize(
+    "evidence, link, field",
+    [
+        ("", None, "evidence"),
+        ("   ", None, "evidence"),
+        ("x" * 2001, None, "evidence"),
+        ("Näyttö", "javascript:alert(1)", "link"),
+        ("Näyttö", "ftp://example.fi/x", "link"),
+        ("Näyttö", "https://", "link"),
+        ("Näyttö", "https://example.fi/" + "a" * 500, "link"),
+    ],
+)
 def test_evidence_is_required_and_bounded_and_the_link_must_be_http(world, evidence, link, field):
     with pytest.raises(DomainError) as raised:
         services.request_recognition(world.learner_a, module(SLUG), evidence, link)
@@ -108,7 +117,9 @@ def test_rejection_needs_a_comment_keeps_the_module_unrecognised_and_allows_a_ne
     assert row.state == "rejected" and row.comment == "Kerro tarkemmin."
     assert db.session.scalar(select(Progress).where(Progress.user_id == world.learner_a.id)) is None
     assert events(world.learner_a.id)[-1] == (
-        "rejected", {"request": row.id, "by": world.manager_a.id, "comment": "Kerro tarkemmin."})
+        "rejected",
+        {"request": row.id, "by": world.manager_a.id, "comment": "Kerro tarkemmin."},
+    )
     new, created = services.request_recognition(world.learner_a, module(SLUG), "Lisää näyttöä")
     assert created and new.id != row.id
 
@@ -143,7 +154,9 @@ def test_self_assessment_requests_when_the_organisation_requires_approval(world)
     db.session.commit()
     assert count == 2
     rows = db.session.scalars(select(RecognitionRequest).order_by(RecognitionRequest.id)).all()
-    assert [(r.state, r.source, r.evidence) for r in rows] == [("pending", "self_assessment", "self-assessment: level A2")] * 2
+    assert [(r.state, r.source, r.evidence) for r in rows] == [
+        ("pending", "self_assessment", "self-assessment: level A2")
+    ] * 2
     assert db.session.scalar(select(func.count(Progress.id))) == 0  # nothing recognised yet
     with pytest.raises(DomainError):
         services.request_from_self_assessment(world.learner_a, ["not-proposed"])

@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from kampus.catalogue.models import Module, Theme
+from kampus.catalogue.models import Theme
 from kampus.extensions import db
 from kampus.graph import build_graph, plan
 from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, deadline_state
@@ -33,11 +33,13 @@ def test_share_counts_members_with_every_basic_module_of_the_theme(app):
         progress.recognise(stranger.id, m, "manager")
     for m in modules[:-1]:
         progress.recognise(people[2].id, m, "manager")
-    db.session.add_all([
-        SelfAssessment(user_id=people[0].id, theme_id=theme.id, level="B2"),  # 4
-        SelfAssessment(user_id=people[1].id, theme_id=theme.id, level="A1"),  # 1
-        SelfAssessment(user_id=stranger.id, theme_id=theme.id, level="C2"),
-    ])
+    db.session.add_all(
+        [
+            SelfAssessment(user_id=people[0].id, theme_id=theme.id, level="B2"),  # 4
+            SelfAssessment(user_id=people[1].id, theme_id=theme.id, level="A1"),  # 1
+            SelfAssessment(user_id=stranger.id, theme_id=theme.id, level="C2"),
+        ]
+    )
     db.session.commit()
     figures = capability(org.id)
     row = next(t for t in figures.themes if t.theme.slug == "digitaaliset-sisallot")
@@ -70,11 +72,20 @@ def test_month_ends_cross_the_year():
 
 def small_graph():
     modules = [
-        {"slug": s, "theme": "t", "theme_position": 1, "position": i, "level": "A1", "minutes": 60, "status": "published"}
+        {
+            "slug": s,
+            "theme": "t",
+            "theme_position": 1,
+            "position": i,
+            "level": "A1",
+            "minutes": 60,
+            "status": "published",
+        }
         for i, s in enumerate("abc")
     ]
-    return build_graph(modules, [{"before": "a", "after": "b", "kind": "required"},
-                                 {"before": "b", "after": "c", "kind": "required"}])
+    return build_graph(
+        modules, [{"before": "a", "after": "b", "kind": "required"}, {"before": "b", "after": "c", "kind": "required"}]
+    )
 
 
 def test_deadline_states_from_the_planner():

@@ -16,18 +16,31 @@ from tests.paths.helpers import module
 
 def assign_team(org, manager, team, template_slugs=("oppimateriaalin-tuottaminen",), days=30):
     template = assignments.save_template(
-        None, organisation_id=org.id, title={"fi": "Tuottaminen"}, description={}, target_group=None,
-        module_slugs=list(template_slugs), theme_slugs=[],
+        None,
+        organisation_id=org.id,
+        title={"fi": "Tuottaminen"},
+        description={},
+        target_group=None,
+        module_slugs=list(template_slugs),
+        theme_slugs=[],
     )
-    made = assignments.assign(org.id, manager.id, template_id=template.id, team_id=team.id, user_ids=[],
-                              due=dt.date.today() + dt.timedelta(days=days))
+    made = assignments.assign(
+        org.id,
+        manager.id,
+        template_id=template.id,
+        team_id=team.id,
+        user_ids=[],
+        due=dt.date.today() + dt.timedelta(days=days),
+    )
     db.session.commit()
     return made
 
 
 def add_members(org, team, count):
     """Many members at once (bulk insert: argon2 per person would be slow)."""
-    users = [User(email=f"m{team.id}-{i}@example.fi", name=f"Jäsen {i:03d}", organisation_id=org.id) for i in range(count)]
+    users = [
+        User(email=f"m{team.id}-{i}@example.fi", name=f"Jäsen {i:03d}", organisation_id=org.id) for i in range(count)
+    ]
     db.session.add_all(users)
     db.session.flush()
     db.session.add_all(TeamMembership(team_id=team.id, user_id=u.id) for u in users)
@@ -67,7 +80,9 @@ def test_team_matrix_sorts_by_progress(client):
     db.session.commit()
     login(client, manager.email, PASSWORD)
     by_name = re.findall(r'<tr data-user="(\d+)"', client.get(f"/org/teams/{team.id}").get_data(as_text=True))
-    by_progress = re.findall(r'<tr data-user="(\d+)"', client.get(f"/org/teams/{team.id}?sort=progress").get_data(as_text=True))
+    by_progress = re.findall(
+        r'<tr data-user="(\d+)"', client.get(f"/org/teams/{team.id}?sort=progress").get_data(as_text=True)
+    )
     assert by_name == [str(anna.id), str(bert.id)] and by_progress == [str(bert.id), str(anna.id)]
 
 
@@ -130,7 +145,12 @@ def test_overview_shows_the_radar_and_the_table_with_real_values(client):
     org = make_org()
     manager = make_user(org, manager=True)
     learner = make_user(org)
-    for m in ("oppimateriaalin-laatu", "oppimateriaalin-tuottaminen", "tekijanoikeudet-ja-avoimuus", "tekoaly-oppimisessa"):
+    for m in (
+        "oppimateriaalin-laatu",
+        "oppimateriaalin-tuottaminen",
+        "tekijanoikeudet-ja-avoimuus",
+        "tekoaly-oppimisessa",
+    ):
         progress.recognise(learner.id, module(m), "manager")
     db.session.commit()
     login(client, manager.email, PASSWORD)
@@ -169,7 +189,7 @@ def test_overview_figures_are_reused_until_a_write_moves_the_organisations_repor
 
     org, other = make_org(), make_org()
     manager = make_user(org, manager=True)
-    learner, stranger = make_user(org), make_user(other)
+    learner, _stranger = make_user(org), make_user(other)
     login(client, manager.email, PASSWORD)
     client.get("/org")
     with count_queries(app) as again:
@@ -178,13 +198,19 @@ def test_overview_figures_are_reused_until_a_write_moves_the_organisations_repor
     row = re.search(r'<tr data-theme="digitaaliset-sisallot">(.*?)</tr>', html, re.S).group(1)
     assert "0\xa0% (0)" in row
     before = db.session.get(Organisation, org.id).report_version, db.session.get(Organisation, other.id).report_version
-    for m in ("oppimateriaalin-laatu", "oppimateriaalin-tuottaminen", "tekijanoikeudet-ja-avoimuus", "tekoaly-oppimisessa"):
+    for m in (
+        "oppimateriaalin-laatu",
+        "oppimateriaalin-tuottaminen",
+        "tekijanoikeudet-ja-avoimuus",
+        "tekoaly-oppimisessa",
+    ):
         progress.recognise(learner.id, module(m), "manager")
     db.session.commit()
     after = db.session.get(Organisation, org.id).report_version, db.session.get(Organisation, other.id).report_version
     assert after[0] > before[0] and after[1] == before[1]  # only the learner's organisation moved
-    row = re.search(r'<tr data-theme="digitaaliset-sisallot">(.*?)</tr>', client.get("/org").get_data(as_text=True),
-                    re.S).group(1)
+    row = re.search(
+        r'<tr data-theme="digitaaliset-sisallot">(.*?)</tr>', client.get("/org").get_data(as_text=True), re.S
+    ).group(1)
     assert "50\xa0% (1)" in row  # recomputed: one of two active people
 
 
@@ -219,11 +245,23 @@ def _big_organisation(people: int, modules: list):
     team = make_team(org, "Kaikki")
     users = add_members(org, team, people)
     now = dt.datetime(2026, 11, 1, 12, 0)
-    db.session.execute(insert(Progress), [
-        {"user_id": u.id, "module_id": m.id, "status": "completed", "section_position": 0, "best_score": 90,
-         "started_at": now, "finished_at": now, "updated_at": now}
-        for u in users for m in modules
-    ])
+    db.session.execute(
+        insert(Progress),
+        [
+            {
+                "user_id": u.id,
+                "module_id": m.id,
+                "status": "completed",
+                "section_position": 0,
+                "best_score": 90,
+                "started_at": now,
+                "finished_at": now,
+                "updated_at": now,
+            }
+            for u in users
+            for m in modules
+        ],
+    )
     db.session.commit()
     return org, manager
 

@@ -35,8 +35,11 @@ from tests.conftest import POSTGRES_URL, ROOT, config_for
 
 pytestmark = [
     pytest.mark.db,
-    pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (KAMPUS_TEST_POSTGRES_URL): "
-                                                "several app servers share one PostgreSQL; SQLite serves one machine"),
+    pytest.mark.skipif(
+        not POSTGRES_URL,
+        reason="needs PostgreSQL (KAMPUS_TEST_POSTGRES_URL): "
+        "several app servers share one PostgreSQL; SQLite serves one machine",
+    ),
 ]
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -45,6 +48,7 @@ TIMEOUT = 20
 
 
 # --- HTTP with a cookie jar of our own (Flask-Login's strong protection checks the User-Agent) ---
+
 
 class Browser:
     def __init__(self):
@@ -141,6 +145,7 @@ def csrf(html: str) -> str:
 
 # --- servers -------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -151,7 +156,10 @@ def start_server(env: dict, log) -> tuple[subprocess.Popen, int]:
     port = free_port()
     process = subprocess.Popen(
         [str(GUNICORN), "-w", "1", "-b", f"127.0.0.1:{port}", "--timeout", "30", "kampus.app:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     return process, port
 
@@ -183,6 +191,7 @@ def stop_server(process: subprocess.Popen) -> None:
 
 # --- the world --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def shared_database(databases):
     """A fresh PostgreSQL database with the seed catalogue, an admin and a learner; facts the test needs."""
@@ -204,10 +213,14 @@ def shared_database(databases):
         admin = make_user(None, admin=True, email="yllapito@moni.example", name="Ylläpitäjä Moni")
         learner = make_user(org, email="oppija@moni.example", name="Oppija Monipalvelin")
         graph = catalogue_graph()
-        modules = list(db.session.scalars(
-            select(Module).where(Module.status == "published")
-            .options(selectinload(Module.questions), selectinload(Module.theme)).order_by(Module.slug)
-        ))
+        modules = list(
+            db.session.scalars(
+                select(Module)
+                .where(Module.status == "published")
+                .options(selectinload(Module.questions), selectinload(Module.theme))
+                .order_by(Module.slug)
+            )
+        )
         checked = next(m for m in modules if m.questions and not is_locked(graph, m.slug, ()))
         answers = {f"q{q.id}": [str(i) for i in q.correct] for q in checked.questions}
         by_theme: dict[str, list[Module]] = {}
@@ -217,17 +230,30 @@ def shared_database(databases):
         theme, before, after = next(
             (slug, a.slug, b.slug)
             for slug, members in sorted(by_theme.items())
-            for a in members for b in members
-            if a.slug != b.slug and b.slug != checked.slug and not graph.has_edge(a.slug, b.slug)
-            and not graph.has_edge(b.slug, a.slug) and not nx.has_path(graph, b.slug, a.slug)
+            for a in members
+            for b in members
+            if a.slug != b.slug
+            and b.slug != checked.slug
+            and not graph.has_edge(a.slug, b.slug)
+            and not graph.has_edge(b.slug, a.slug)
+            and not nx.has_path(graph, b.slug, a.slug)
         )
         retitled = next(m for m in by_theme[theme] if m.slug not in (before, after))
         facts = {
-            "url": url, "password": PASSWORD, "admin": admin.email, "learner": learner.email,
-            "learner_name": learner.name, "learner_id": learner.id,
-            "checked": checked.slug, "checked_id": checked.id, "answers": answers,
-            "theme": theme, "before": before, "after": after,
-            "retitled": retitled.slug, "old_title": retitled.title["fi"],
+            "url": url,
+            "password": PASSWORD,
+            "admin": admin.email,
+            "learner": learner.email,
+            "learner_name": learner.name,
+            "learner_id": learner.id,
+            "checked": checked.slug,
+            "checked_id": checked.id,
+            "answers": answers,
+            "theme": theme,
+            "before": before,
+            "after": after,
+            "retitled": retitled.slug,
+            "old_title": retitled.title["fi"],
         }
         db.session.remove()
         db.engine.dispose()
@@ -266,6 +292,7 @@ def sign_in(browser: Browser, port: int, email: str, password: str) -> None:
 
 # --- the behaviour --------------------------------------------------------------------------
 
+
 def test_two_app_servers_on_one_postgresql_behave_as_one_service(two_servers):
     app, facts, one, two = two_servers
 
@@ -298,7 +325,9 @@ def test_two_app_servers_on_one_postgresql_behave_as_one_service(two_servers):
     # A new prerequisite through server 1's prerequisite editor (checked, then confirmed) ...
     editor = f"/admin/content/modules/{facts['after']}/prerequisites"
     _, _, html = admin.get(one, editor)
-    status, _, html = admin.post(one, editor, {"before": facts["before"], "kind": "recommended", "csrf_token": csrf(html)})
+    status, _, html = admin.post(
+        one, editor, {"before": facts["before"], "kind": "recommended", "csrf_token": csrf(html)}
+    )
     assert status == 200
     status, _, body = admin.post(one, editor + "/confirm", form_fields(html, editor + "/confirm"))
     assert status == 302, body[:2000]
@@ -321,7 +350,8 @@ def test_a_self_check_passed_through_both_servers_at_once_gives_one_progress_row
     assert status == 200
     draw = re.search(r'name="draw" value="([^"]+)"', html).group(1)
     form = [("csrf_token", csrf(html)), ("draw", draw)] + [
-        (k, v) for k, values in facts["answers"].items() for v in values]
+        (k, v) for k, values in facts["answers"].items() for v in values
+    ]
 
     barrier = threading.Barrier(2, timeout=TIMEOUT)
     results: dict[int, int] = {}
@@ -346,9 +376,9 @@ def test_a_self_check_passed_through_both_servers_at_once_gives_one_progress_row
 
         assert db.session.scalar(select(func.count(Attempt.id)).where(Attempt.user_id == facts["learner_id"])) == 1
         rows = db.session.execute(
-            select(Progress.status, func.count()).where(
-                Progress.user_id == facts["learner_id"], Progress.module_id == facts["checked_id"]
-            ).group_by(Progress.status)
+            select(Progress.status, func.count())
+            .where(Progress.user_id == facts["learner_id"], Progress.module_id == facts["checked_id"])
+            .group_by(Progress.status)
         ).all()
         db.session.remove()
         db.engine.dispose()

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import base64
 import io
-from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
@@ -69,19 +69,35 @@ IMPORT_CSV = "name,email,team\nUusi Opettaja,uusi.opettaja@example.fi,Tiimi A\n"
 ROUTES: list[Route] = [
     # --- accounts
     Route("GET", "/login", {**everyone(302), "anonymous": 200}),
-    Route("POST", "/login", everyone(200), data=lambda ids: {"email": "learner.a@example.fi", "password": "väärä"},
-          hidden_from=frozenset()),  # the typed address is echoed back
+    Route(
+        "POST",
+        "/login",
+        everyone(200),
+        data=lambda ids: {"email": "learner.a@example.fi", "password": "väärä"},
+        hidden_from=frozenset(),
+    ),  # the typed address is echoed back
     # Signing out rotates the person's secret (every session of theirs ends): a write for the signed-in.
     Route("POST", "/logout", everyone(302), writes=frozenset(ROLES) - {"anonymous"}),
     Route("POST", "/account/sign-out-everywhere", signed_in(302), writes=frozenset(ROLES) - {"anonymous"}),
     Route("GET", "/account", signed_in(200)),
-    Route("POST", "/account", signed_in(302),
-          data=lambda ids: {"name": "Uusi Nimi", "language": "sv", "target_group": "it"},
-          writes=frozenset(ROLES)),
-    Route("POST", "/account/password", signed_in(302),
-          data=lambda ids: {"current_password": PASSWORD, "new_password": "uusi-salasana-456",
-                            "new_password_again": "uusi-salasana-456"},
-          writes=frozenset(ROLES)),
+    Route(
+        "POST",
+        "/account",
+        signed_in(302),
+        data=lambda ids: {"name": "Uusi Nimi", "language": "sv", "target_group": "it"},
+        writes=frozenset(ROLES),
+    ),
+    Route(
+        "POST",
+        "/account/password",
+        signed_in(302),
+        data=lambda ids: {
+            "current_password": PASSWORD,
+            "new_password": "uusi-salasana-456",
+            "new_password_again": "uusi-salasana-456",
+        },
+        writes=frozenset(ROLES),
+    ),
     Route("GET", "/password/forgot", everyone(200)),
     Route("POST", "/password/forgot", everyone(302), data=lambda ids: {"email": "learner.a@example.fi"}),
     Route("GET", "/invitation/not-a-token", everyone(400)),
@@ -93,47 +109,95 @@ ROUTES: list[Route] = [
     Route("GET", "/org/staff", managers(200, 200)),
     Route("GET", "/org/staff?status=all&q=a", managers(200, 200)),
     Route("GET", "/org/staff/invite", managers(200, 200)),
-    Route("POST", "/org/staff/invite", managers(302),
-          data=lambda ids: {"email": "uusi@example.fi", "name": "Uusi", "team": str(ids["team_a"])},
-          writes=frozenset({"manager_a"})),
+    Route(
+        "POST",
+        "/org/staff/invite",
+        managers(302),
+        data=lambda ids: {"email": "uusi@example.fi", "name": "Uusi", "team": str(ids["team_a"])},
+        writes=frozenset({"manager_a"}),
+    ),
     Route("GET", "/org/staff/import", managers(200, 200)),
     # B's manager sees their own upload echoed back (with errors), nothing of A's.
     Route("POST", "/org/staff/import", managers(200, 200), data=_csv(IMPORT_CSV), hidden_from=frozenset()),
-    Route("POST", "/org/staff/import/confirm", managers(302, 200),
-          data=lambda ids: {"payload": base64.b64encode(IMPORT_CSV.encode()).decode()},
-          writes=frozenset({"manager_a"}), hidden_from=frozenset()),
+    Route(
+        "POST",
+        "/org/staff/import/confirm",
+        managers(302, 200),
+        data=lambda ids: {"payload": base64.b64encode(IMPORT_CSV.encode()).decode()},
+        writes=frozenset({"manager_a"}),
+        hidden_from=frozenset(),
+    ),
     Route("POST", "/org/staff/{learner_a}/deactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{learner_a}/reactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{invited_a}/link", managers(302)),
     Route("POST", "/org/staff/{learner_a}/link", managers(302)),  # refused: a password link is not a manager's
     Route("GET", "/org/settings", managers(200, 200)),
-    Route("POST", "/org/settings", managers(302, 302), data=lambda ids: {"content_language": "sv"},
-          writes=frozenset({"manager_a", "manager_b"})),
+    Route(
+        "POST",
+        "/org/settings",
+        managers(302, 302),
+        data=lambda ids: {"content_language": "sv"},
+        writes=frozenset({"manager_a", "manager_b"}),
+    ),
     Route("GET", "/org/teams", managers(200, 200)),
-    Route("POST", "/org/teams", managers(302, 302), data=lambda ids: {"name": "Uusi tiimi"},
-          writes=frozenset({"manager_a", "manager_b"})),
+    Route(
+        "POST",
+        "/org/teams",
+        managers(302, 302),
+        data=lambda ids: {"name": "Uusi tiimi"},
+        writes=frozenset({"manager_a", "manager_b"}),
+    ),
     Route("GET", "/org/teams/{team_a}", managers(200)),
-    Route("POST", "/org/teams/{team_a}/rename", managers(302), data=lambda ids: {"name": "Uusi nimi"},
-          writes=frozenset({"manager_a"})),
-    Route("POST", "/org/teams/{team_a}/members", managers(302), data=lambda ids: {"user_id": str(ids["other_a"])},
-          writes=frozenset({"manager_a"})),
+    Route(
+        "POST",
+        "/org/teams/{team_a}/rename",
+        managers(302),
+        data=lambda ids: {"name": "Uusi nimi"},
+        writes=frozenset({"manager_a"}),
+    ),
+    Route(
+        "POST",
+        "/org/teams/{team_a}/members",
+        managers(302),
+        data=lambda ids: {"user_id": str(ids["other_a"])},
+        writes=frozenset({"manager_a"}),
+    ),
     # B's own team, A's person in the form field: refused for both managers.
     Route("POST", "/org/teams/{team_b}/members", managers(404), data=lambda ids: {"user_id": str(ids["other_a"])}),
     Route("POST", "/org/teams/{team_a}/members/{learner_a}/remove", managers(302), writes=frozenset({"manager_a"})),
     # --- administration
     Route("GET", "/admin", admins(200)),
     Route("GET", "/admin/organisations", admins(200)),
-    Route("POST", "/admin/organisations", admins(302), data=lambda ids: {"name": "Uusi opisto", "slug": "uusi-opisto"},
-          writes=frozenset({"admin"})),
+    Route(
+        "POST",
+        "/admin/organisations",
+        admins(302),
+        data=lambda ids: {"name": "Uusi opisto", "slug": "uusi-opisto"},
+        writes=frozenset({"admin"}),
+    ),
     Route("GET", "/admin/organisations/{org_a}", admins(200)),
-    Route("POST", "/admin/organisations/{org_a}", admins(302), data=lambda ids: {"name": "Uusi nimi"},
-          writes=frozenset({"admin"})),
-    Route("POST", "/admin/organisations/{org_a}/roles", admins(302),
-          data=lambda ids: {f"theme_{ids['theme']}": "lead"}, writes=frozenset({"admin"})),
-    Route("POST", "/admin/organisations/{org_a}/managers", admins(302),
-          data=lambda ids: {"email": "other.a@example.fi"}, writes=frozenset({"admin"})),
-    Route("POST", "/admin/organisations/{org_a}/managers/{manager_a}/remove", admins(302),
-          writes=frozenset({"admin"})),
+    Route(
+        "POST",
+        "/admin/organisations/{org_a}",
+        admins(302),
+        data=lambda ids: {"name": "Uusi nimi"},
+        writes=frozenset({"admin"}),
+    ),
+    Route(
+        "POST",
+        "/admin/organisations/{org_a}/roles",
+        admins(302),
+        data=lambda ids: {f"theme_{ids['theme']}": "lead"},
+        writes=frozenset({"admin"}),
+    ),
+    Route(
+        "POST",
+        "/admin/organisations/{org_a}/managers",
+        admins(302),
+        data=lambda ids: {"email": "other.a@example.fi"},
+        writes=frozenset({"admin"}),
+    ),
+    Route("POST", "/admin/organisations/{org_a}/managers/{manager_a}/remove", admins(302), writes=frozenset({"admin"})),
     Route("GET", "/admin/users", admins(200)),
     Route("GET", "/admin/users?q=oppija&organisation={org_a}", admins(200)),
 ]
@@ -185,9 +249,7 @@ def check_route(app, world, route: Route, role: str, ids: dict | None = None) ->
         assert response.status_code == 302, f"{route} as {role}: {response.status_code}"
         assert response.headers["Location"].startswith("/login?next="), response.headers["Location"]
     else:
-        assert response.status_code == expected, (
-            f"{route} as {role}: expected {expected}, got {response.status_code}"
-        )
+        assert response.status_code == expected, f"{route} as {role}: expected {expected}, got {response.status_code}"
     if response.status_code == 200 and role in route.hidden_from:
         html = response.get_data(as_text=True)
         for secret in ("learner.a@example.fi", "other.a@example.fi", "Tiimi A", world.org_a.name):

@@ -29,42 +29,85 @@ ROUTES = [
     # --- learners
     Route("GET", "/me", signed_in(200), hidden_from=frozenset()),
     Route("GET", "/me/assessment", signed_in(200), hidden_from=frozenset()),
-    Route("POST", "/me/assessment", signed_in(302), data=lambda ids: {"level-digistrategia": "A1"},
-          writes=frozenset(ROLES), hidden_from=frozenset()),
-    Route("POST", "/me/assessment/confirm", signed_in(302), data=lambda ids: {"modules": []},
-          writes=frozenset(ROLES), hidden_from=frozenset()),
+    Route(
+        "POST",
+        "/me/assessment",
+        signed_in(302),
+        data=lambda ids: {"level-digistrategia": "A1"},
+        writes=frozenset(ROLES),
+        hidden_from=frozenset(),
+    ),
+    Route(
+        "POST",
+        "/me/assessment/confirm",
+        signed_in(302),
+        data=lambda ids: {"modules": []},
+        writes=frozenset(ROLES),
+        hidden_from=frozenset(),
+    ),
     Route("GET", "/paths/new", signed_in(200), hidden_from=frozenset()),
-    Route("POST", "/paths/new", signed_in(302), data=lambda ids: {"title": "Oma", "themes": ["digistrategia"]},
-          writes=frozenset(ROLES), hidden_from=frozenset()),
+    Route(
+        "POST",
+        "/paths/new",
+        signed_in(302),
+        data=lambda ids: {"title": "Oma", "themes": ["digistrategia"]},
+        writes=frozenset(ROLES),
+        hidden_from=frozenset(),
+    ),
     Route("GET", "/paths/{path_a}", learner_only(200)),
-    Route("POST", "/paths/{path_a}/delete", {**learner_only(302), "manager_a": 404, "manager_b": 404, "admin": 404},
-          writes=frozenset({"learner_a"})),
+    Route(
+        "POST",
+        "/paths/{path_a}/delete",
+        {**learner_only(302), "manager_a": 404, "manager_b": 404, "admin": 404},
+        writes=frozenset({"learner_a"}),
+    ),
     Route("GET", "/me/assignments/{assignment_a}", learner_only(200)),
     # opening a module or its test-out changes nothing; starting and moving on are POSTs
     Route("GET", "/modules/digcomp-perusteet/study", signed_in(200), hidden_from=frozenset()),
     Route("GET", "/modules/digcomp-perusteet/test-out", signed_in(200), hidden_from=frozenset()),
-    Route("POST", "/modules/digcomp-perusteet/start", signed_in(302), writes=frozenset(ROLES),
-          hidden_from=frozenset()),
-    Route("POST", "/modules/digcomp-perusteet/sections/1", signed_in(302), writes=frozenset(ROLES),
-          hidden_from=frozenset()),
+    Route("POST", "/modules/digcomp-perusteet/start", signed_in(302), writes=frozenset(ROLES), hidden_from=frozenset()),
+    Route(
+        "POST",
+        "/modules/digcomp-perusteet/sections/1",
+        signed_in(302),
+        writes=frozenset(ROLES),
+        hidden_from=frozenset(),
+    ),
     Route("GET", "/modules/digcomp-perusteet/attempts/{attempt_a}", learner_only(200)),
     # --- managers: assignments and templates
     Route("GET", "/org/assignments", managers(200, 200)),
-    Route("POST", "/org/assignments", managers(302, 404),
-          data=lambda ids: {"template": ids["template_a"], "team": ids["team_a"], "due": DUE},
-          writes=frozenset({"manager_a"})),
-    Route("POST", "/org/assignments/{assignment_a}/extend", managers(302), data=lambda ids: {"due": DUE},
-          writes=frozenset({"manager_a"})),
+    Route(
+        "POST",
+        "/org/assignments",
+        managers(302, 404),
+        data=lambda ids: {"template": ids["template_a"], "team": ids["team_a"], "due": DUE},
+        writes=frozenset({"manager_a"}),
+    ),
+    Route(
+        "POST",
+        "/org/assignments/{assignment_a}/extend",
+        managers(302),
+        data=lambda ids: {"due": DUE},
+        writes=frozenset({"manager_a"}),
+    ),
     Route("POST", "/org/assignments/{assignment_a}/withdraw", managers(302), writes=frozenset({"manager_a"})),
     Route("GET", "/org/templates", managers(200, 200)),
     Route("GET", "/org/templates/new", managers(200, 200)),
     Route("GET", "/org/templates/{template_a}/edit", managers(200)),
-    Route("POST", "/org/templates/{template_a}/edit", managers(302),
-          data=lambda ids: {"title_fi": "Muutettu", "target_group": "", "themes": ["pedagogiikka"]},
-          writes=frozenset({"manager_a"})),
-    Route("POST", "/org/templates/new", managers(302, 302),
-          data=lambda ids: {"title_fi": "Uusi", "target_group": "", "themes": ["pedagogiikka"]},
-          writes=frozenset({"manager_a", "manager_b"})),
+    Route(
+        "POST",
+        "/org/templates/{template_a}/edit",
+        managers(302),
+        data=lambda ids: {"title_fi": "Muutettu", "target_group": "", "themes": ["pedagogiikka"]},
+        writes=frozenset({"manager_a"}),
+    ),
+    Route(
+        "POST",
+        "/org/templates/new",
+        managers(302, 302),
+        data=lambda ids: {"title_fi": "Uusi", "target_group": "", "themes": ["pedagogiikka"]},
+        writes=frozenset({"manager_a", "manager_b"}),
+    ),
     # --- managers: reports
     Route("GET", "/org", managers(200, 200)),
     Route("GET", "/org/teams/{team_a}", managers(200)),
@@ -74,13 +117,23 @@ ROUTES = [
     # --- admins
     Route("GET", "/admin/templates", admins(200), hidden_from=frozenset()),
     Route("GET", "/admin/templates/new", admins(200), hidden_from=frozenset()),
-    Route("POST", "/admin/templates/new", admins(302),
-          data=lambda ids: {"title_fi": "Verkoston pohja", "target_group": "", "themes": ["pedagogiikka"]},
-          writes=frozenset({"admin"}), hidden_from=frozenset()),
+    Route(
+        "POST",
+        "/admin/templates/new",
+        admins(302),
+        data=lambda ids: {"title_fi": "Verkoston pohja", "target_group": "", "themes": ["pedagogiikka"]},
+        writes=frozenset({"admin"}),
+        hidden_from=frozenset(),
+    ),
     Route("GET", "/admin/templates/{network_template}/edit", admins(200), hidden_from=frozenset()),
-    Route("POST", "/admin/templates/{network_template}/edit", admins(302),
-          data=lambda ids: {"title_fi": "Muutettu", "target_group": "", "themes": ["pedagogiikka"]},
-          writes=frozenset({"admin"}), hidden_from=frozenset()),
+    Route(
+        "POST",
+        "/admin/templates/{network_template}/edit",
+        admins(302),
+        data=lambda ids: {"title_fi": "Muutettu", "target_group": "", "themes": ["pedagogiikka"]},
+        writes=frozenset({"admin"}),
+        hidden_from=frozenset(),
+    ),
     Route("GET", "/admin/templates/{template_a}/edit", admins(404)),
     Route("GET", "/admin/network", admins(200), hidden_from=frozenset({"learner_a", "manager_a", "manager_b"})),
 ]
@@ -90,12 +143,25 @@ ROUTES = [
 def ids(app, world):
     """The world's ids plus organisation A's template and assignment and learner A's personal path."""
     template = assignments.save_template(
-        None, organisation_id=world.org_a.id, title={"fi": "A:n oma pohja"}, description={}, target_group=None,
-        module_slugs=["digcomp-perusteet"], theme_slugs=[],
+        None,
+        organisation_id=world.org_a.id,
+        title={"fi": "A:n oma pohja"},
+        description={},
+        target_group=None,
+        module_slugs=["digcomp-perusteet"],
+        theme_slugs=[],
     )
-    assignment = assignments.assign(world.org_a.id, world.manager_a.id, template_id=template.id,
-                                    team_id=world.team_a.id, user_ids=[], due=dt.date.today() + dt.timedelta(days=30))
-    path = paths.create_path(world.learner_a.id, title="Liisan polku", module_slugs=["digcomp-perusteet"], theme_slugs=[])
+    assignment = assignments.assign(
+        world.org_a.id,
+        world.manager_a.id,
+        template_id=template.id,
+        team_id=world.team_a.id,
+        user_ids=[],
+        due=dt.date.today() + dt.timedelta(days=30),
+    )
+    path = paths.create_path(
+        world.learner_a.id, title="Liisan polku", module_slugs=["digcomp-perusteet"], theme_slugs=[]
+    )
     from kampus.catalogue.services import get_module
     from kampus.progress import services as progress
 
@@ -107,8 +173,14 @@ def ids(app, world):
     from kampus.assignments.models import PathTemplate
 
     network = db.session.scalar(select(PathTemplate.id).where(PathTemplate.organisation_id.is_(None)).limit(1))
-    return {**world_ids(world), "template_a": template.id, "assignment_a": assignment.id, "path_a": path.id,
-            "network_template": network, "attempt_a": attempt.attempt_id}
+    return {
+        **world_ids(world),
+        "template_a": template.id,
+        "assignment_a": assignment.id,
+        "path_a": path.id,
+        "network_template": network,
+        "attempt_a": attempt.attempt_id,
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
