@@ -344,12 +344,17 @@ def _axe_source() -> str:
     return str(Path(axe_playwright_python.__file__).parent / "axe.min.js")
 
 
-def check_axe(page) -> None:
-    """Fail listing every axe-core violation (WCAG 2.0/2.1 A and AA, best practice) on the current page."""
-    page.add_script_tag(path=_axe_source())
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")
+# What the every-page check runs (tests/browser/test_every_page.py): WCAG 2.2 AA added.
+AXE_WCAG22_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+
+
+def check_axe(page, tags=AXE_TAGS) -> None:
+    """Fail listing every axe-core violation (by default WCAG 2.0/2.1 A and AA, best practice) on the current page."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=_axe_source())
     result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag', values:
-            ['wcag2a','wcag2aa','wcag21a','wcag21aa','best-practice']}})"""
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", list(tags)
     )
     violations = result["violations"]
     report = "\n".join(
