@@ -354,7 +354,8 @@ def check_axe(page, tags=AXE_TAGS) -> None:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=_axe_source())
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", list(tags)
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        list(tags),
     )
     violations = result["violations"]
     report = "\n".join(
