@@ -350,7 +350,7 @@ AXE_WCAG22_TAGS = AXE_TAGS
 
 
 def check_axe(page, tags=AXE_TAGS) -> None:
-    """Fail listing every axe-core violation (by default WCAG 2.0/2.1/2.2 A and AA, best practice) on the current page."""
+    """Fail listing every axe-core violation (default: WCAG 2.0/2.1/2.2 A and AA, best practice) on the page."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=_axe_source())
     result = page.evaluate(
