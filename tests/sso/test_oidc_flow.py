@@ -140,7 +140,7 @@ def test_a_replayed_callback_is_refused(app, client, oidc_idp):
     assert first.status_code == 302
     again = client.get(_path(callback))
     assert again.status_code == 400
-    assert "This sign-in has already been used" in again.get_data(as_text=True)
+    assert "Tämä kirjautuminen on jo käytetty" in again.get_data(as_text=True)  # in the signed-in person's Finnish
     # Nor in another browser that never started a sign-in.
     stranger = english(app.test_client()).get(_path(callback))
     assert stranger.status_code == 400
