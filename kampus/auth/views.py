@@ -102,7 +102,14 @@ def login():
         if email_form.validate_on_submit():
             provider = sso_services.provider_for_email(email_form.email.data)
             if provider is not None:
-                return redirect(url_for("sso.start", slug=provider.slug, next=safe_next(next_url, "") or None))
+                return redirect(
+                    url_for(
+                        "sso.start",
+                        slug=provider.slug,
+                        next=safe_next(next_url, "") or None,
+                        login_hint=normalise_email(email_form.email.data),
+                    )
+                )
             if request.form.get("action") == "sso":
                 form.email.errors = [
                     _("%(email)s has no organisation sign-in. Sign in with your password.", email=email_form.email.data)

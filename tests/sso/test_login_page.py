@@ -23,9 +23,11 @@ def test_an_address_of_an_organisation_with_sso_goes_there_without_a_password(ap
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     assert target.path == f"/sso/{provider.slug}/start"
-    assert parse_qs(target.query) == {"next": ["/paths"]}
+    assert parse_qs(target.query) == {"next": ["/paths"], "login_hint": ["someone@other-first.example"]}
     onward = client.get(response.headers["Location"])
-    assert onward.headers["Location"] == f"/sso/oidc/{provider.slug}/login?next=/paths"
+    assert onward.headers["Location"] == (
+        f"/sso/oidc/{provider.slug}/login?next=/paths&login_hint=someone@other-first.example"
+    )
 
 
 def test_the_organisation_button_with_an_address_without_sso_says_so(app, client):
