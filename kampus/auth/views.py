@@ -298,7 +298,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active and user.has_signed_up:
+        # No password links for staff whose organisation requires its own sign-in (they have no use for one).
+        if user is not None and user.active and user.has_signed_up and sso_services.sso_required_for(user) is None:
             services.send_password_reset(user)
         # The same answer whether or not the address has an account.
         flash(_("If the address has an account, a link to choose a new password is on its way to it."), "success")
