@@ -32,6 +32,8 @@ BLUEPRINTS = (
     "kampus.case.views",
     "kampus.api.views",
     "kampus.credentials.views",
+    "kampus.sso.views",
+    "kampus.sso.admin_views",
 )
 
 
