@@ -1,0 +1,188 @@
+"""SAML 2.0 sign-in through the test client against the real local pysaml2 IdP: accounts made or
+linked, roles mapped from a ``;``-separated MPASSid role, and every attack refused with a clear page:
+a tampered assertion, a replayed response, an expired one, one for another audience, an unsolicited
+(IdP-initiated) one and one answering another browser's request.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from kampus.auth.models import User
+from kampus.extensions import db
+from kampus.sso.models import ExternalIdentity
+from tests.factories import make_org, make_user
+from tests.sso.saml_fixtures import add_saml_provider, saml_idp, saml_key_dir  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("saml_idp")
+
+
+@pytest.fixture
+def sp(make_app, saml_idp, saml_key_dir):  # noqa: F811
+    """A Kampus on a fresh database whose SP the IdP trusts, with an MPASSid provider for org A."""
+    app = make_app("catalogue", KAMPUS_SAML_KEY_DIR=saml_key_dir)
+    with app.app_context():
+        client = english_client(app)
+        saml_idp.trust(client.get("/sso/saml/metadata").data)
+        org = make_org("Ammattiopisto A")
+        provider = add_saml_provider(saml_idp, org)
+        yield app, client, org, provider
+
+
+def english_client(app):
+    """A browser asking for English pages (the source strings), so the tests can read the refusals."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def start(client, next_url: str = "/paths") -> str:
+    reply = client.get(f"/sso/saml/mpass-a/login?next={next_url}")
+    assert reply.status_code == 302
+    return reply.headers["Location"]
+
+
+def users_named(email: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(User.email == email))
+
+
+def test_sp_metadata_names_entity_id_acs_and_signing_certificate(sp):
+    _app, client, _org, _provider = sp
+    reply = client.get("/sso/saml/metadata")
+    assert reply.status_code == 200
+    assert reply.mimetype == "application/samlmetadata+xml"
+    xml = reply.get_data(as_text=True)
+    assert 'entityID="http://localhost/sso/saml/metadata"' in xml
+    assert 'Location="http://localhost/sso/saml/acs"' in xml
+    assert "X509Certificate" in xml
+    assert 'WantAssertionsSigned="true"' in xml
+
+
+def test_first_sign_in_creates_the_account_maps_roles_and_keeps_next(sp, saml_idp):  # noqa: F811
+    _app, client, org, _provider = sp
+    form = saml_idp.sign_in(start(client, "/paths"), "maija")
+    assert form.path == "/sso/saml/acs"
+    reply = client.post(form.path, data=form.data)
+    assert reply.status_code == 302, reply.get_data(as_text=True)
+    assert reply.headers["Location"] == "/paths"
+    user = db.session.scalar(select(User).where(User.email == "maija.opettaja@org-a.example"))
+    assert user.organisation_id == org.id
+    assert user.name == "Maija Opettaja"
+    assert user.is_manager  # "teacher;admin" holds admin
+    identity = db.session.scalar(select(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
+    assert identity.subject == "mpass-maija-0001"
+    assert client.get("/account").status_code == 200  # signed in
+
+
+def test_existing_account_is_linked_not_duplicated_and_role_follows_the_idp(sp, saml_idp):  # noqa: F811
+    _app, client, org, _provider = sp
+    existing = make_user(org, email="ville.oppija@org-a.example", manager=True)
+    form = saml_idp.sign_in(start(client), "ville")
+    assert client.post(form.path, data=form.data).status_code == 302
+    db.session.expire_all()
+    assert users_named("ville.oppija@org-a.example") == 1
+    linked = db.session.get(User, existing.id)
+    assert not linked.is_manager  # the rule speaks of manager and "student" is not admin
+    assert db.session.scalar(select(ExternalIdentity.user_id).where(ExternalIdentity.subject == "mpass-ville-0002"))
+
+
+def _tamper(saml_response: str) -> str:
+    xml = base64.b64decode(saml_response).decode()
+    changed = xml.replace("maija.opettaja@org-a.example", "rehtori@org-a.example")
+    assert changed != xml
+    return base64.b64encode(changed.encode()).decode()
+
+
+def test_tampered_assertion_is_refused(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija")
+    reply = client.post(form.path, data={**form.data, "SAMLResponse": _tamper(form.saml_response)})
+    assert reply.status_code == 400
+    assert "could not be trusted" in text_of(reply)
+    assert users_named("rehtori@org-a.example") == 0
+    assert users_named("maija.opettaja@org-a.example") == 0
+
+
+def test_replayed_response_is_refused(sp, saml_idp):  # noqa: F811
+    app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija")
+    assert client.post(form.path, data=form.data).status_code == 302
+    again = client.post(form.path, data=form.data)  # same browser
+    assert again.status_code == 400
+    other = english_client(app)
+    start(other)  # another browser with a request of its own
+    elsewhere = other.post(form.path, data=form.data)
+    assert elsewhere.status_code == 400
+    for reply in (again, elsewhere):
+        assert "already been used" in text_of(reply)
+
+
+def test_expired_response_is_refused(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija", mode="expired")
+    reply = client.post(form.path, data=form.data)
+    assert reply.status_code == 400
+    assert "has expired" in text_of(reply)
+    assert users_named("maija.opettaja@org-a.example") == 0
+
+
+def test_response_for_another_audience_is_refused(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija", mode="audience")
+    reply = client.post(form.path, data=form.data)
+    assert reply.status_code == 400
+    assert "meant for another service" in text_of(reply)
+    assert users_named("maija.opettaja@org-a.example") == 0
+
+
+def test_unsolicited_response_is_refused(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    start(client)  # even with a request of its own pending
+    form = saml_idp.unsolicited("http://localhost/sso/saml/metadata", "maija")
+    reply = client.post(form.path, data=form.data)
+    assert reply.status_code == 400
+    assert "did not ask for this sign-in" in text_of(reply)
+    assert users_named("maija.opettaja@org-a.example") == 0
+
+
+def test_response_to_another_browsers_request_is_refused(sp, saml_idp):  # noqa: F811
+    app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija")
+    stranger = english_client(app)
+    start(stranger)
+    reply = stranger.post(form.path, data=form.data)
+    assert reply.status_code == 400
+    assert "did not ask for this sign-in" in text_of(reply)
+    assert client.post(form.path, data=form.data).status_code == 302  # the rightful browser still can
+
+
+def test_garbage_is_refused_without_a_server_error(sp):
+    _app, client, _org, _provider = sp
+    for data in ({}, {"SAMLResponse": "not base64 !"}, {"SAMLResponse": base64.b64encode(b"<x/>").decode()}):
+        reply = client.post("/sso/saml/acs", data=data)
+        assert reply.status_code == 400
+
+
+def test_refusal_page_is_translated(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija", mode="expired")
+    finnish = client.post(form.path, data=form.data, headers={"Accept-Language": "fi"}).get_data(as_text=True)
+    assert "Kirjautumisvastaus on vanhentunut" in finnish
+    form = saml_idp.sign_in(start(client), "maija", mode="audience")
+    swedish = client.post(form.path, data=form.data, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Inloggningssvaret var avsett för en annan tjänst" in swedish
+
+
+def test_unknown_or_oidc_provider_has_no_saml_login(sp):
+    _app, client, _org, _provider = sp
+    assert client.get("/sso/saml/nobody/login").status_code == 404
+
+
+def text_of(reply) -> str:
+    """The refusal's heading in English (the page is translated; source strings are English)."""
+    text = reply.get_data(as_text=True)
+    return re.sub(r"\s+", " ", text)
