@@ -129,7 +129,7 @@ def saml_key_dir(tmp_path_factory):
     return str(tmp_path_factory.mktemp("saml-sp"))
 
 
-def add_saml_provider(idp: LocalIdp, org, *, slug: str = "mpass-a", domains: str = "org-a.example", **extra):
+def add_saml_provider(idp: LocalIdp, org, *, slug: str = "mpass-a", domains: str = "saml-a.example", **extra):
     """An MPASSid-like provider of ``org``: roles ``;``-separated, ``admin`` makes a manager."""
     from kampus.extensions import db
     from kampus.sso import services

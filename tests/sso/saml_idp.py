@@ -39,11 +39,11 @@ DISPLAY_NAME = "urn:oid:2.16.840.1.113730.3.1.241"
 ROLE = "urn:mpass.id:role"
 
 USERS = {
-    "maija": {"subject": "mpass-maija-0001", MAIL: ["maija.opettaja@org-a.example"], DISPLAY_NAME: ["Maija Opettaja"],
+    "maija": {"subject": "mpass-maija-0001", MAIL: ["maija.opettaja@saml-a.example"], DISPLAY_NAME: ["Maija Opettaja"],
               ROLE: ["teacher;admin"]},
-    "ville": {"subject": "mpass-ville-0002", MAIL: ["ville.oppija@org-a.example"], DISPLAY_NAME: ["Ville Oppija"],
+    "ville": {"subject": "mpass-ville-0002", MAIL: ["ville.oppija@saml-a.example"], DISPLAY_NAME: ["Ville Oppija"],
               ROLE: ["student"]},
-    "uusi": {"subject": "mpass-uusi-0003", MAIL: ["uusi.henkilo@org-a.example"], DISPLAY_NAME: ["Uusi Henkilö"],
+    "uusi": {"subject": "mpass-uusi-0003", MAIL: ["uusi.henkilo@saml-a.example"], DISPLAY_NAME: ["Uusi Henkilö"],
              ROLE: ["teacher"]},
 }  # fmt: skip
 

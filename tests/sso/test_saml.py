@@ -69,7 +69,7 @@ def test_first_sign_in_creates_the_account_maps_roles_and_keeps_next(sp, saml_id
     reply = client.post(form.path, data=form.data)
     assert reply.status_code == 302, reply.get_data(as_text=True)
     assert reply.headers["Location"] == "/paths"
-    user = db.session.scalar(select(User).where(User.email == "maija.opettaja@org-a.example"))
+    user = db.session.scalar(select(User).where(User.email == "maija.opettaja@saml-a.example"))
     assert user.organisation_id == org.id
     assert user.name == "Maija Opettaja"
     assert user.is_manager  # "teacher;admin" holds admin
@@ -80,11 +80,11 @@ def test_first_sign_in_creates_the_account_maps_roles_and_keeps_next(sp, saml_id
 
 def test_existing_account_is_linked_not_duplicated_and_role_follows_the_idp(sp, saml_idp):  # noqa: F811
     _app, client, org, _provider = sp
-    existing = make_user(org, email="ville.oppija@org-a.example", manager=True)
+    existing = make_user(org, email="ville.oppija@saml-a.example", manager=True)
     form = saml_idp.sign_in(start(client), "ville")
     assert client.post(form.path, data=form.data).status_code == 302
     db.session.expire_all()
-    assert users_named("ville.oppija@org-a.example") == 1
+    assert users_named("ville.oppija@saml-a.example") == 1
     linked = db.session.get(User, existing.id)
     assert not linked.is_manager  # the rule speaks of manager and "student" is not admin
     assert db.session.scalar(select(ExternalIdentity.user_id).where(ExternalIdentity.subject == "mpass-ville-0002"))
@@ -92,7 +92,7 @@ def test_existing_account_is_linked_not_duplicated_and_role_follows_the_idp(sp, 
 
 def _tamper(saml_response: str) -> str:
     xml = base64.b64decode(saml_response).decode()
-    changed = xml.replace("maija.opettaja@org-a.example", "rehtori@org-a.example")
+    changed = xml.replace("maija.opettaja@saml-a.example", "rehtori@saml-a.example")
     assert changed != xml
     return base64.b64encode(changed.encode()).decode()
 
@@ -103,8 +103,8 @@ def test_tampered_assertion_is_refused(sp, saml_idp):  # noqa: F811
     reply = client.post(form.path, data={**form.data, "SAMLResponse": _tamper(form.saml_response)})
     assert reply.status_code == 400
     assert "could not be trusted" in text_of(reply)
-    assert users_named("rehtori@org-a.example") == 0
-    assert users_named("maija.opettaja@org-a.example") == 0
+    assert users_named("rehtori@saml-a.example") == 0
+    assert users_named("maija.opettaja@saml-a.example") == 0
 
 
 def test_replayed_response_is_refused(sp, saml_idp):  # noqa: F811
@@ -127,7 +127,7 @@ def test_expired_response_is_refused(sp, saml_idp):  # noqa: F811
     reply = client.post(form.path, data=form.data)
     assert reply.status_code == 400
     assert "has expired" in text_of(reply)
-    assert users_named("maija.opettaja@org-a.example") == 0
+    assert users_named("maija.opettaja@saml-a.example") == 0
 
 
 def test_response_for_another_audience_is_refused(sp, saml_idp):  # noqa: F811
@@ -136,7 +136,7 @@ def test_response_for_another_audience_is_refused(sp, saml_idp):  # noqa: F811
     reply = client.post(form.path, data=form.data)
     assert reply.status_code == 400
     assert "meant for another service" in text_of(reply)
-    assert users_named("maija.opettaja@org-a.example") == 0
+    assert users_named("maija.opettaja@saml-a.example") == 0
 
 
 def test_unsolicited_response_is_refused(sp, saml_idp):  # noqa: F811
@@ -146,7 +146,7 @@ def test_unsolicited_response_is_refused(sp, saml_idp):  # noqa: F811
     reply = client.post(form.path, data=form.data)
     assert reply.status_code == 400
     assert "did not ask for this sign-in" in text_of(reply)
-    assert users_named("maija.opettaja@org-a.example") == 0
+    assert users_named("maija.opettaja@saml-a.example") == 0
 
 
 def test_response_to_another_browsers_request_is_refused(sp, saml_idp):  # noqa: F811
