@@ -31,7 +31,7 @@ def apply_security_headers(response):
     max_age = current_app.config.get("HSTS_MAX_AGE")
     if max_age:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={int(max_age)}; includeSubDomains")
-    if request.endpoint != "static" and (request.blueprint == "auth" or _signed_in()):
+    if request.endpoint != "static" and (request.blueprint in ("auth", "sso") or _signed_in()):
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
     return response
