@@ -108,8 +108,9 @@ def saml_acs():
             provider,
             subject=assertion.subject,
             email=assertion.first(mapping.get("email")),
-            # The IdP signs the address; an administrator can say it does not check them ("email_verified": false).
-            email_verified=bool((provider.config or {}).get("email_verified", True)),
+            # SAML has no "verified" flag: as for OIDC, an administrator who knows the IdP owns its
+            # domains sets ``trust_email`` (the domains are still checked against the provider's).
+            email_verified=bool((provider.config or {}).get("trust_email")),
             attributes=assertion.attributes,
             name=assertion.first(mapping.get("name")),
         )
@@ -121,7 +122,7 @@ def saml_acs():
         abort(404)
     except DomainError as error:
         db.session.rollback()
-        return _refused_page(_("Sign-in was refused"), error.message, status=403)
+        return _refused_page("account", _("You cannot sign in with this account"), error.message, status=403)
     db.session.commit()
     response = services.finish_sign_in(user, entry.get("next") or None)
     _store_pending(response, [e for e in pending if e is not entry])
@@ -171,11 +172,12 @@ def _refused(error: saml.SamlRefused, pending: list[dict] | None = None):
             _("Kampus could not read the response of your organisation's sign-in service. Ask your IT support."),
         ),
     )()
-    response = _refused_page(title, message, status=400)
+    response = _refused_page(error.reason, title, message, status=400)
     if pending is not None:
         _store_pending(response, pending)
     return response
 
 
-def _refused_page(title: str, message: str, *, status: int):
-    return current_app.make_response((render_template("sso/saml_refused.html", title=title, message=message), status))
+def _refused_page(reason: str, title: str, message: str, *, status: int):
+    page = render_template("sso/refused.html", title=title, message=message, reason=reason)
+    return current_app.make_response((page, status))

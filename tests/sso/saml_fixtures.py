@@ -145,6 +145,7 @@ def add_saml_provider(idp: LocalIdp, org, *, slug: str = "mpass-a", domains: str
             "metadata_xml": idp.metadata,
             "entity_id": idp.entity_id,
             "attributes": {"email": MAIL, "name": DISPLAY_NAME, "roles": ROLE},
+            "trust_email": True,
             **extra.pop("config", {}),
         },
         role_rules=extra.pop("role_rules", [{"claim": ROLE, "value": "admin", "role": "manager"}]),
