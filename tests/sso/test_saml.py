@@ -187,3 +187,61 @@ def text_of(reply) -> str:
     """The refusal's heading in English (the page is translated; source strings are English)."""
     text = reply.get_data(as_text=True)
     return re.sub(r"\s+", " ", text)
+
+
+SIGNATURE = r"<(\w+:)?Signature\b.*?</\1Signature>"
+
+
+def test_assertion_with_its_signature_stripped_is_refused(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija")
+    xml = base64.b64decode(form.saml_response).decode()
+    stripped = re.sub(SIGNATURE, "", xml, flags=re.S)
+    assert stripped != xml
+    forged = stripped.replace("maija.opettaja@saml-a.example", "rehtori@saml-a.example")
+    reply = client.post(form.path, data={**form.data, "SAMLResponse": base64.b64encode(forged.encode()).decode()})
+    assert reply.status_code == 400
+    assert 'data-reason="signature"' in text_of(reply)
+    assert users_named("rehtori@saml-a.example") == 0
+
+
+def test_wrapped_forged_assertion_beside_the_signed_one_is_refused(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    form = saml_idp.sign_in(start(client), "maija")
+    xml = base64.b64decode(form.saml_response).decode()
+    signed = re.search(r"<(\w+:)?Assertion\b.*?</\1Assertion>", xml, flags=re.S).group(0)
+    evil = re.sub(SIGNATURE, "", signed, flags=re.S)
+    evil = evil.replace("maija.opettaja@saml-a.example", "rehtori@saml-a.example").replace('ID="', 'ID="evil')
+    wrapped = xml.replace(signed, evil + signed)
+    reply = client.post(form.path, data={**form.data, "SAMLResponse": base64.b64encode(wrapped.encode()).decode()})
+    assert reply.status_code == 400
+    assert users_named("rehtori@saml-a.example") == 0
+    assert users_named("maija.opettaja@saml-a.example") == 0
+
+
+def test_response_signed_by_an_impostor_with_the_idps_name_is_refused(sp, saml_idp, tmp_path):  # noqa: F811
+    """Another IdP calling itself by our IdP's entity id, with a key of its own (not in the metadata)."""
+    from urllib.parse import urlsplit
+
+    from werkzeug.test import Client
+
+    from kampus.sso.saml import make_key_and_certificate
+    from tests.sso.saml_idp import make_server_app
+
+    _app, client, _org, _provider = sp
+    key_pem, cert_pem = make_key_and_certificate("impostor.test")
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    impostor = Client(
+        make_server_app(urlsplit(saml_idp.url).port, str(tmp_path / "key.pem"), str(tmp_path / "cert.pem"))
+    )
+    impostor.post("/_register", data=client.get("/sso/saml/metadata").data)
+    authn_request = urlsplit(start(client))
+    page = impostor.get(f"{authn_request.path}?{authn_request.query}&user=maija").get_data(as_text=True)
+    from tests.sso.saml_fixtures import parse_form
+
+    form = parse_form(page)
+    reply = client.post(form.path, data=form.data)
+    assert reply.status_code == 400
+    assert 'data-reason="signature"' in text_of(reply)
+    assert users_named("maija.opettaja@saml-a.example") == 0

@@ -31,8 +31,12 @@ def saml_site(live_server, saml_idp, saml_key_dir):  # noqa: F811
             from kampus.sso import saml
 
             saml_idp.trust(saml.sp_metadata())
-        ids = {"org": org.id, "provider": provider.id, "ville": existing.id}
+        ids = {"org": org.id, "provider": provider.id, "ville": existing.id, "idp": saml_idp.url}
     yield app, ids
+
+
+def saml_idp_url(saml_site) -> str:
+    return saml_site[1]["idp"]
 
 
 def _user(app, email):
@@ -47,7 +51,11 @@ def _user(app, email):
 
 def test_first_saml_sign_in_creates_the_account_with_mapped_role_and_keeps_next(page, base_url, axe, saml_site):
     app, ids = saml_site
-    page.goto(base_url + "/sso/saml/mpass-browser/login?next=/paths")
+    # E-mail first on the sign-in page: the address's domain picks the SAML provider.
+    page.goto(base_url + "/login?next=/paths")
+    page.get_by_label("Sähköpostiosoite").fill("maija.opettaja@saml-a.example")
+    page.locator('button[name="action"][value="sso"]').click()
+    page.wait_for_url(saml_idp_url(saml_site) + "/sso/redirect?**")
     assert page.get_by_role("heading", level=1).inner_text() == "Test IdP"
     page.get_by_role("link", name="Sign in as Maija Opettaja").click()
     page.wait_for_url(base_url + "/paths")
