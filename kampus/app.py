@@ -33,6 +33,7 @@ BLUEPRINTS = (
     "kampus.api.views",
     "kampus.credentials.views",
     "kampus.sso.views",
+    "kampus.sso.admin_views",
 )
 
 

@@ -4,6 +4,7 @@ a sign-in, managing providers, and one-time values (replay protection). Services
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import flash, redirect, session
@@ -18,7 +19,8 @@ from kampus.db import utcnow
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.security import safe_next
-from kampus.sso.models import IdentityProvider, UsedOnce, split_domains
+from kampus.sso.models import OIDC_AUTH_METHODS, PROVIDER_KINDS, IdentityProvider, UsedOnce, split_domains
+from kampus.sso.oidc import DEFAULT_SCOPES
 
 
 def enabled_providers() -> list[IdentityProvider]:
@@ -119,8 +121,10 @@ def save_provider(
 ) -> IdentityProvider:
     """Add a provider (``provider`` None) or change one. Raises DomainError (with ``field``) when the
     slug is taken or malformed, a domain is malformed or already served by another provider."""
-    import re
-
+    if kind not in PROVIDER_KINDS:
+        raise DomainError(_("Choose OpenID Connect or SAML 2.0."), field="kind")
+    if not (name or "").strip():
+        raise DomainError(_("Enter a name people recognise, like the organisation's name."), field="name")
     slug = (slug or "").strip().lower()
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
         raise DomainError(_("Use lower-case letters, digits and hyphens."), field="slug")
@@ -134,7 +138,7 @@ def save_provider(
                 _("%(domain)s is not a domain name like example.fi.", domain=domain), field="email_domains"
             )
     for other in db.session.scalars(select(IdentityProvider).where(IdentityProvider.enabled.is_(True))):
-        if other is provider or not enabled:
+        if other is provider or other.organisation_id == organisation.id or not enabled:
             continue
         shared = set(domains) & set(other.domains)
         if shared:
@@ -161,6 +165,77 @@ def save_provider(
     return provider
 
 
+def oidc_config(
+    *,
+    issuer: str,
+    client_id: str,
+    auth_method: str = "client_secret_basic",
+    client_secret: str | None = None,
+    private_key: str | None = None,
+    scopes: str | None = None,
+    email_claim: str | None = None,
+    name_claim: str | None = None,
+    roles_claim: str | None = None,
+    trust_email: bool = False,
+    previous: dict | None = None,
+    allow_http: bool = False,
+) -> dict:
+    """An OIDC provider's ``config`` from what an administrator entered, checked. An empty secret
+    or key keeps the ``previous`` one (the form never shows them again). Raises DomainError with
+    the field: an issuer that is not an https URL (``allow_http``: loopback http too), no client id,
+    no secret for ``client_secret_basic``, a key that is not an RSA private key in PEM for
+    ``private_key_jwt``, scopes without ``openid``."""
+    from urllib.parse import urlsplit
+
+    previous = previous or {}
+    issuer = (issuer or "").strip().rstrip("/")
+    parts = urlsplit(issuer)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+    if not parts.netloc or not (parts.scheme == "https" or (allow_http and loopback)) or parts.query:
+        raise DomainError(
+            _("Enter the issuer's address, like https://login.microsoftonline.com/TENANT/v2.0."), field="issuer"
+        )
+    client_id = (client_id or "").strip()
+    if not client_id or len(client_id) > 255:
+        raise DomainError(_("Enter the client id the identity provider gave."), field="client_id")
+    if auth_method not in OIDC_AUTH_METHODS:
+        raise DomainError(_("Choose how Kampus proves who it is."), field="auth_method")
+    config = {
+        "issuer": issuer,
+        "client_id": client_id,
+        "auth_method": auth_method,
+        "scopes": " ".join((scopes or DEFAULT_SCOPES).split()),
+        "claims": {
+            "email": (email_claim or "email").strip(),
+            "name": (name_claim or "name").strip(),
+            "roles": (roles_claim or "").strip(),
+        },
+        "trust_email": bool(trust_email),
+    }
+    if "openid" not in config["scopes"].split():
+        raise DomainError(_("The scopes must include openid."), field="scopes")
+    if auth_method == "client_secret_basic":
+        secret = (client_secret or "").strip() or previous.get("client_secret")
+        if not secret:
+            raise DomainError(_("Enter the client secret."), field="client_secret")
+        config["client_secret"] = secret
+    else:
+        key = (private_key or "").strip() or previous.get("private_key")
+        if not key:
+            raise DomainError(
+                _("Paste the private key (PEM) whose public key the provider knows."), field="private_key"
+            )
+        try:
+            from joserfc.jwk import RSAKey
+
+            if not RSAKey.import_key(key).is_private:
+                raise ValueError("public key")
+        except Exception:  # joserfc raises several kinds for a bad key
+            raise DomainError(_("This is not an RSA private key in PEM format."), field="private_key") from None
+        config["private_key"] = key
+    return config
+
+
 def providers_of(organisation) -> list[IdentityProvider]:
     return list(
         db.session.scalars(
@@ -169,3 +244,17 @@ def providers_of(organisation) -> list[IdentityProvider]:
             .order_by(IdentityProvider.name)
         )
     )
+
+
+def get_provider_of(organisation, provider_id: int) -> IdentityProvider:
+    """The organisation's provider with this id; NotFound for another organisation's."""
+    provider = db.session.get(IdentityProvider, provider_id)
+    if provider is None or provider.organisation_id != organisation.id:
+        raise NotFound(_("There is no such sign-in service."))
+    return provider
+
+
+def remove_provider(provider: IdentityProvider) -> None:
+    """Remove a provider and the identities it vouched for (the people stay)."""
+    db.session.delete(provider)
+    db.session.flush()
