@@ -163,6 +163,9 @@ def idp_metadata(config: dict) -> str:
     url = config.get("metadata_url")
     if not url:
         raise SamlRefused("config", "the identity provider has neither metadata_xml nor metadata_url")
+    if not url.startswith("https://") and not config.get("allow_http"):
+        # Whoever can change the metadata on the way can put their own signing certificate in it.
+        raise SamlRefused("config", f"the metadata address must start with https:// (got {url})")
     cached = _metadata_cache.get(url)
     if cached and cached[0] > time.monotonic():
         return cached[1]
@@ -224,7 +227,32 @@ def sp_metadata() -> bytes:
 def _client(config: dict):
     from saml2.client import Saml2Client
 
-    return Saml2Client(config=sp_config(config))
+    try:
+        return Saml2Client(config=sp_config(config))
+    except SamlRefused:
+        raise
+    except Exception as exc:  # noqa: BLE001 - unreadable metadata: pysaml2 raises many kinds
+        raise SamlRefused("config", f"the IdP metadata cannot be read: {type(exc).__name__}: {exc}") from exc
+
+
+def check_config(config: dict) -> str:
+    """The IdP entity id that ``config`` signs people in with; raises :class:`SamlRefused` (``config``)
+    unless its metadata is readable and names that IdP with a signing certificate and an HTTP-Redirect
+    SSO endpoint. For the admin page, the YAML loader and the CLI, before a provider is saved."""
+    from saml2 import BINDING_HTTP_REDIRECT
+
+    client = _client(config)
+    entity_id = _idp_entity_id(client, config)
+    try:
+        endpoints = client.metadata.single_sign_on_service(entity_id, BINDING_HTTP_REDIRECT)
+        certificates = client.metadata.certs(entity_id, "idpsso", "signing")
+    except Exception:  # noqa: BLE001 - an unknown entity id
+        endpoints, certificates = [], []
+    if not endpoints:
+        raise SamlRefused("config", f"the metadata has no IdP {entity_id} with an HTTP-Redirect sign-in endpoint")
+    if not certificates:
+        raise SamlRefused("config", f"the metadata gives no signing certificate for {entity_id}")
+    return entity_id
 
 
 def _idp_entity_id(client, config: dict) -> str:

@@ -172,7 +172,8 @@ def _refused(error: saml.SamlRefused, pending: list[dict] | None = None):
             _("Kampus could not read the response of your organisation's sign-in service. Ask your IT support."),
         ),
     )()
-    response = _refused_page(error.reason, title, message, status=400)
+    status = 502 if error.reason == "config" else 400  # the provider's settings, not the person, are wrong
+    response = _refused_page(error.reason, title, message, status=status)
     if pending is not None:
         _store_pending(response, pending)
     return response

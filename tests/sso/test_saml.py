@@ -245,3 +245,36 @@ def test_response_signed_by_an_impostor_with_the_idps_name_is_refused(sp, saml_i
     assert reply.status_code == 400
     assert 'data-reason="signature"' in text_of(reply)
     assert users_named("maija.opettaja@saml-a.example") == 0
+
+
+def test_provider_with_metadata_url_signs_in_and_plain_http_needs_allow_http(sp, saml_idp):  # noqa: F811
+    from kampus.sso import saml
+
+    app, client, org, provider = sp
+    provider.config = {**provider.config, "metadata_xml": None, "metadata_url": f"{saml_idp.url}/metadata"}
+    db.session.commit()
+    reply = client.get("/sso/saml/mpass-a/login")
+    assert reply.status_code == 502  # http metadata could be changed on the way
+    assert 'data-reason="config"' in text_of(reply)
+    provider.config = {**provider.config, "allow_http": True}
+    db.session.commit()
+    with app.test_request_context():
+        assert saml.check_config(provider.config) == saml_idp.entity_id
+    form = saml_idp.sign_in(start(client), "maija")
+    assert client.post(form.path, data=form.data).status_code == 302
+
+
+def test_check_config_refuses_unusable_settings(sp, saml_idp):  # noqa: F811
+    from kampus.sso import saml
+
+    app, _client, _org, provider = sp
+    with app.test_request_context():
+        for config, words in (
+            ({}, "neither metadata_xml nor metadata_url"),
+            ({"metadata_xml": "<not-metadata"}, "cannot be read"),
+            ({**provider.config, "entity_id": "https://nobody.example/idp"}, "no IdP https://nobody.example/idp"),
+        ):
+            with pytest.raises(saml.SamlRefused) as refused:
+                saml.check_config(config)
+            assert refused.value.reason == "config"
+            assert words in str(refused.value)
