@@ -278,3 +278,26 @@ def test_check_config_refuses_unusable_settings(sp, saml_idp):  # noqa: F811
                 saml.check_config(config)
             assert refused.value.reason == "config"
             assert words in str(refused.value)
+
+
+def test_deactivated_person_is_refused_whatever_the_idp_says(sp, saml_idp):  # noqa: F811
+    _app, client, org, _provider = sp
+    make_user(org, email="ville.oppija@saml-a.example", active=False)
+    form = saml_idp.sign_in(start(client), "ville")
+    reply = client.post(form.path, data=form.data)
+    assert reply.status_code == 403
+    assert "This account has been deactivated" in text_of(reply)
+    assert client.get("/account").status_code == 302  # not signed in
+
+
+def test_address_of_another_organisation_is_never_linked(sp, saml_idp):  # noqa: F811
+    _app, client, _org, _provider = sp
+    other = make_org("Ammattiopisto B")
+    stranger = make_user(other, email="maija.opettaja@saml-a.example")
+    form = saml_idp.sign_in(start(client), "maija")
+    reply = client.post(form.path, data=form.data)
+    assert reply.status_code == 403
+    assert 'data-reason="account"' in text_of(reply)
+    assert db.session.scalar(select(func.count()).select_from(ExternalIdentity)) == 0
+    db.session.expire_all()
+    assert db.session.get(User, stranger.id).organisation_id == other.id
