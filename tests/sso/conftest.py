@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CLIENT_ID = "kampus-test"
 CLIENT_SECRET = "kampus-test-secret-0123456789"
+KEY_CLIENT_ID = "kampus-test-private-key-jwt"
 
 
 def _free_port() -> int:
@@ -35,12 +36,14 @@ def _free_port() -> int:
 
 
 class OidcIdp:
-    def __init__(self, issuer: str, accounts_file: Path, signing_key: RSAKey):
+    def __init__(self, issuer: str, accounts_file: Path, signing_key: RSAKey, client_key: RSAKey):
         self.issuer = issuer
         self.accounts_file = accounts_file
         self.signing_key = signing_key
         self.client_id = CLIENT_ID
         self.client_secret = CLIENT_SECRET
+        self.key_client_id = KEY_CLIENT_ID
+        self.client_private_key_pem = client_key.as_pem(private=True).decode()
 
     def add_account(self, sub: str, **claims) -> None:
         accounts = json.loads(self.accounts_file.read_text())
@@ -89,6 +92,7 @@ def oidc_idp(tmp_path_factory):
     accounts = folder / "accounts.json"
     accounts.write_text("{}")
     key = RSAKey.generate_key(2048, parameters={"kid": "kampus-test-1", "use": "sig", "alg": "RS256"}, private=True)
+    client_key = RSAKey.generate_key(2048, private=True)  # Kampus's own, for private_key_jwt
     port = _free_port()
     issuer = f"http://127.0.0.1:{port}"
     env = {
@@ -104,7 +108,13 @@ def oidc_idp(tmp_path_factory):
                     "client_secret": CLIENT_SECRET,
                     "redirect_uris": ["http://127.0.0.1:5000/sso/oidc/registered/callback"],
                     "token_endpoint_auth_method": "client_secret_basic",
-                }
+                },
+                {
+                    "client_id": KEY_CLIENT_ID,
+                    "redirect_uris": ["http://127.0.0.1:5000/sso/oidc/registered/callback"],
+                    "token_endpoint_auth_method": "private_key_jwt",
+                    "jwks": {"keys": [client_key.as_dict(private=False)]},
+                },
             ]
         ),
     }
@@ -121,7 +131,7 @@ def oidc_idp(tmp_path_factory):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the OIDC provider did not start: " + (folder / "idp.log").read_text()[-2000:])
             time.sleep(0.2)
-        yield OidcIdp(issuer, accounts, key)
+        yield OidcIdp(issuer, accounts, key, client_key)
     finally:
         process.terminate()
         try:

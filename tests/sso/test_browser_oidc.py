@@ -112,3 +112,46 @@ def test_the_picker_links_an_existing_person_and_the_idp_takes_the_role_away(
     assert person["id"] == existing_id and person["subjects"] == [sub]
     assert not person["manager"]  # the rule speaks of managers and her groups no longer match
     assert page.goto(base_url + "/org").status == 403
+
+
+def test_an_administrator_sets_up_the_sign_in_on_the_organisation_page(page, base_url, axe, oidc_idp, live_server):
+    tag = uuid.uuid4().hex[:8]
+    with live_server.app_for_tests.app_context():
+        org = make_org(name=f"Asetusopisto {tag}")
+        org_id = org.id
+    page.goto(base_url + "/login")
+    page.get_by_label("Sähköpostiosoite").fill("admin@kampus.example")
+    page.get_by_label("Salasana", exact=True).fill("kampus-demo")
+    page.get_by_role("button", name="Kirjaudu sisään", exact=True).click()
+    page.goto(f"{base_url}/admin/organisations/{org_id}")
+    axe(page)
+    page.get_by_role("link", name="Lisää OpenID Connect -kirjautuminen").click()
+    axe(page)
+    page.get_by_label("Kirjautumissivulla näkyvä nimi").fill(f"Asetusopiston tunnus {tag}")
+    page.get_by_label("Lyhyt nimi").fill(f"asetus-{tag}")
+    page.get_by_label("Sähköpostin verkkotunnukset").fill(f"asetus-{tag}.example")
+    page.get_by_label("Myöntäjä").fill("https://")  # a mistake first
+    page.get_by_label("Asiakastunnus (client id)").fill(oidc_idp.client_id)
+    page.get_by_label("Asiakassalaisuus (client secret)").fill(oidc_idp.client_secret)
+    page.get_by_role("button", name="Tallenna").click()
+    assert "Kirjoita myöntäjän (issuer) osoite" in page.content()
+    assert page.get_by_label("Lyhyt nimi").input_value() == f"asetus-{tag}"
+    axe(page)
+    page.get_by_label("Myöntäjä").fill(oidc_idp.issuer)
+    page.get_by_label("Asiakassalaisuus (client secret)").fill(oidc_idp.client_secret)
+    page.get_by_role("button", name="Tallenna").click()
+    assert f"Kirjautumispalvelu Asetusopiston tunnus {tag} tallennettiin." in page.content()
+    axe(page)
+
+    # The sign-in page with its picker fits a 320 px wide screen.
+    page.get_by_role("button", name="Kirjaudu ulos").click()
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(base_url + "/login")
+    assert page.get_by_role("link", name=f"Asetusopiston tunnus {tag}").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    axe(page)
+    with live_server.app_for_tests.app_context():
+        from kampus.sso.models import IdentityProvider
+
+        db.session.scalar(db.select(IdentityProvider).where(IdentityProvider.slug == f"asetus-{tag}")).enabled = False
+        db.session.commit()

@@ -174,3 +174,29 @@ def test_a_tampered_state_or_a_cancelled_sign_in_is_refused(app, client, oidc_id
     cancelled = client.get(f"/sso/oidc/{provider.slug}/callback?error=access_denied&state=x")
     assert cancelled.status_code == 400
     assert "cancelled" in cancelled.get_data(as_text=True)
+
+
+def test_private_key_jwt_signs_kampus_in_at_the_token_endpoint(app, client, oidc_idp):
+    org = make_org()
+    config = oidc_idp.provider_config(
+        client_id=oidc_idp.key_client_id,
+        auth_method="private_key_jwt",
+        private_key=oidc_idp.client_private_key_pem,
+        client_secret=None,
+    )
+    provider = make_provider(org, config=config, domains="keys.example")
+    oidc_idp.add_account("keys-1", email="k@keys.example")
+
+    response, _ = sign_in(client, oidc_idp, provider, "keys-1")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert client.get("/account").status_code == 200
+
+    # The wrong key: the IdP refuses the client, so nobody is signed in.
+    from joserfc.jwk import RSAKey
+
+    provider.config = {**config, "private_key": RSAKey.generate_key(2048, private=True).as_pem(private=True).decode()}
+    db.session.commit()
+    stranger = english(app.test_client())
+    response, _ = sign_in(stranger, oidc_idp, provider, "keys-1")
+    assert response.status_code == 400
+    assert stranger.get("/account").status_code == 302
