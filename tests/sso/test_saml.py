@@ -301,3 +301,39 @@ def test_address_of_another_organisation_is_never_linked(sp, saml_idp):  # noqa:
     assert db.session.scalar(select(func.count()).select_from(ExternalIdentity)) == 0
     db.session.expire_all()
     assert db.session.get(User, stranger.id).organisation_id == other.id
+
+
+def test_saml_provider_loaded_from_yaml_signs_people_in(make_app, saml_idp, saml_key_dir, tmp_path):  # noqa: F811
+    import yaml
+
+    app = make_app("catalogue", KAMPUS_SAML_KEY_DIR=saml_key_dir)
+    with app.app_context():
+        client = english_client(app)
+        saml_idp.trust(client.get("/sso/saml/metadata").data)
+        org = make_org("YAML-opisto")
+        entry = {
+            "slug": "yaml-mpass",
+            "organisation": org.slug,
+            "kind": "saml",
+            "name": "MPASSid",
+            "email_domains": ["saml-a.example"],
+            "config": {
+                "metadata_url": f"{saml_idp.url}/metadata",
+                "allow_http": True,
+                "subject_attribute": "urn:oid:0.9.2342.19200300.100.1.3",
+                "attributes": {"email": "urn:oid:0.9.2342.19200300.100.1.3"},
+                "trust_email": True,
+            },
+            "role_rules": [{"claim": "urn:mpass.id:role", "value": "teacher", "role": "manager"}],
+        }
+        (tmp_path / "providers.yaml").write_text(yaml.safe_dump({"providers": [entry]}))
+        result = app.test_cli_runner().invoke(args=["sso", "load", str(tmp_path / "providers.yaml")])
+        assert result.exit_code == 0, result.output
+        reply = client.get("/sso/saml/yaml-mpass/login?next=/account")
+        form = saml_idp.sign_in(reply.headers["Location"], "uusi")
+        signed_in = client.post(form.path, data=form.data)
+        assert signed_in.headers["Location"] == "/account"
+        user = db.session.scalar(select(User).where(User.email == "uusi.henkilo@saml-a.example"))
+        assert user.organisation_id == org.id and user.is_manager
+        identity = db.session.scalar(select(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
+        assert identity.subject == "uusi.henkilo@saml-a.example"  # subject_attribute, not the NameID
