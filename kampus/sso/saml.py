@@ -31,8 +31,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +58,11 @@ METADATA_CACHE_SECONDS = 3600
 REPLAY_PURPOSE = "saml-message"  # UsedOnce.purpose of accepted Response and Assertion IDs
 REPLAY_KEEP_MAX = dt.timedelta(hours=24)  # a response is never remembered longer than this
 
+CLIENT_CACHE_SIZE = 32  # pysaml2 clients (and the SP metadata) kept per process
+
 _metadata_cache: dict[str, tuple[float, str]] = {}
+_clients: dict[str, object] = {}
+_cache_lock = threading.Lock()
 
 
 class SamlRefused(DomainError):
@@ -182,14 +188,13 @@ def idp_metadata(config: dict) -> str:
     return reply.text
 
 
-def sp_config(config: dict | None = None):
-    """A pysaml2 :class:`saml2.config.SPConfig` for Kampus, trusting the IdP described by ``config`` (if any)."""
+def _settings(config: dict | None) -> dict:
+    """pysaml2's configuration mapping for Kampus, trusting the IdP described by ``config`` (if any)."""
     from saml2 import BINDING_HTTP_POST
-    from saml2.config import SPConfig
     from saml2.saml import NAMEID_FORMAT_PERSISTENT
 
     key_path, cert_path = key_pair()
-    settings = {
+    return {
         "entityid": sp_entity_id(),
         "xmlsec_binary": current_app.config.get("SAML_XMLSEC_BINARY", "/usr/bin/xmlsec1"),
         "key_file": str(key_path),
@@ -212,23 +217,62 @@ def sp_config(config: dict | None = None):
         },
         "metadata": {"inline": [idp_metadata(config)]} if config is not None else {},
     }
-    conf = SPConfig()
-    conf.load(settings)
-    return conf
+
+
+def _cache_key(settings: dict) -> str:
+    """Settings plus the key files' modification times: a new key (or new metadata) is a new client."""
+    stamps = [os.stat(settings[name]).st_mtime_ns for name in ("key_file", "cert_file")]
+    return hashlib.sha256(json.dumps([settings, stamps], sort_keys=True, default=str).encode()).hexdigest()
 
 
 def sp_metadata() -> bytes:
     """The SP's own metadata (entity id, ACS, signing certificate) for IdP administrators."""
     from saml2.metadata import create_metadata_string
 
-    return create_metadata_string(None, config=sp_config(None), valid=24 * 365)
+    settings = _settings(None)
+    key = "metadata:" + _cache_key(settings)
+    with _cache_lock:
+        if key not in _clients:
+            from saml2.config import SPConfig
+
+            conf = SPConfig()
+            conf.load(settings)
+            _remember_client(key, create_metadata_string(None, config=conf, valid=24 * 365))
+        return _clients[key]
+
+
+class _NoPopulation:
+    """pysaml2 keeps every signed-in person in an in-memory cache; Kampus keeps nothing there."""
+
+    def add_information_about_person(self, session_info) -> None:
+        return None
+
+
+def _remember_client(key: str, value) -> None:
+    while len(_clients) >= CLIENT_CACHE_SIZE:
+        _clients.pop(next(iter(_clients)))
+    _clients[key] = value
 
 
 def _client(config: dict):
+    """A Saml2Client for this provider's settings, kept per process: loading the SP key and parsing the
+    metadata cost most of a request. The client keeps no per-person state (see :class:`_NoPopulation`)."""
     from saml2.client import Saml2Client
 
     try:
-        return Saml2Client(config=sp_config(config))
+        settings = _settings(config)
+        key = "client:" + _cache_key(settings)
+        with _cache_lock:
+            client = _clients.get(key)
+            if client is None:
+                from saml2.config import SPConfig
+
+                conf = SPConfig()
+                conf.load(settings)
+                client = Saml2Client(config=conf)
+                client.users = _NoPopulation()
+                _remember_client(key, client)
+            return client
     except SamlRefused:
         raise
     except Exception as exc:  # noqa: BLE001 - unreadable metadata: pysaml2 raises many kinds
@@ -438,11 +482,3 @@ def _assertion(provider, response) -> Assertion:
         session_index=session_index,
         in_response_to=response.in_response_to,
     )
-
-
-def split_values(values: list[str], separator: str = ";") -> list[str]:
-    """MPASSid sends several roles in one value, ``;``-separated: ``["teacher;admin"]`` → ``["teacher", "admin"]``."""
-    out: list[str] = []
-    for value in values:
-        out.extend(part.strip() for part in value.split(separator) if part.strip())
-    return out
