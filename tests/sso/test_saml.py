@@ -163,7 +163,16 @@ def test_response_to_another_browsers_request_is_refused(sp, saml_idp):  # noqa:
 
 def test_garbage_is_refused_without_a_server_error(sp):
     _app, client, _org, _provider = sp
-    for data in ({}, {"SAMLResponse": "not base64 !"}, {"SAMLResponse": base64.b64encode(b"<x/>").decode()}):
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="x">&b;</samlp:Response>'
+    )
+    for data in (
+        {},
+        {"SAMLResponse": "not base64 !"},
+        {"SAMLResponse": base64.b64encode(b"<x/>").decode()},
+        {"SAMLResponse": base64.b64encode(laughs).decode()},  # entities are refused (defusedxml)
+    ):
         reply = client.post("/sso/saml/acs", data=data)
         assert reply.status_code == 400
 
