@@ -102,7 +102,14 @@ def login():
         if email_form.validate_on_submit():
             provider = sso_services.provider_for_email(email_form.email.data)
             if provider is not None:
-                return redirect(url_for("sso.start", slug=provider.slug, next=safe_next(next_url, "") or None))
+                return redirect(
+                    url_for(
+                        "sso.start",
+                        slug=provider.slug,
+                        next=safe_next(next_url, "") or None,
+                        login_hint=normalise_email(email_form.email.data),
+                    )
+                )
             if request.form.get("action") == "sso":
                 form.email.errors = [
                     _("%(email)s has no organisation sign-in. Sign in with your password.", email=email_form.email.data)
@@ -291,7 +298,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active and user.has_signed_up:
+        # No password links for staff whose organisation requires its own sign-in (they have no use for one).
+        if user is not None and user.active and user.has_signed_up and sso_services.sso_required_for(user) is None:
             services.send_password_reset(user)
         # The same answer whether or not the address has an account.
         flash(_("If the address has an account, a link to choose a new password is on its way to it."), "success")

@@ -84,7 +84,7 @@ def sign_in_external(
     3. Else a new person in the provider's organisation (just in time).
 
     Roles named by the provider's rules are set from ``attributes`` each time. Raises
-    :class:`SignInRefused` for a deactivated person, an address of another organisation
+    :class:`SignInRefused` for a deactivated person, a network administrator, an address of another organisation
     (never linked across organisations), an unverified or missing address, or an address
     outside the provider's e-mail domains.
     """
@@ -147,5 +147,9 @@ def sign_in_external(
 
 
 def _refuse_inactive(user: User) -> None:
+    """A deactivated person is refused whatever the IdP says; so is a network administrator,
+    who signs in with a password (an organisation's IdP must not hold the keys to the network)."""
     if not user.active:
         raise SignInRefused(_("This account has been deactivated. Ask your organisation's manager."))
+    if user.is_admin:
+        raise SignInRefused(_("Administrators sign in with their password."))

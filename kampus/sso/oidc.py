@@ -3,7 +3,7 @@
 the ID token's checks (signature by the issuer's keys, ``iss``, ``aud``, ``exp``, ``iat``, ``nonce``,
 ``azp``, ``at_hash``).
 
-No Flask here beyond nothing: the caller keeps the pending request (:class:`Pending`) in the
+No Flask here: the caller keeps the pending request (:class:`Pending`) in the
 session and hands it back on the callback; :func:`complete` raises :class:`OidcRefused` with a
 reason code the view turns into a page.
 """
@@ -117,8 +117,11 @@ def _session(config: dict, redirect_uri: str | None, metadata: dict | None = Non
     return session
 
 
-def begin(provider_slug: str, config: dict, redirect_uri: str, next_url: str | None) -> tuple[str, Pending]:
-    """The authorisation URL to send the browser to, and the pending request to keep."""
+def begin(
+    provider_slug: str, config: dict, redirect_uri: str, next_url: str | None, *, login_hint: str | None = None
+) -> tuple[str, Pending]:
+    """The authorisation URL to send the browser to (with ``login_hint`` when the address is
+    known), and the pending request to keep."""
     metadata = discover(config.get("issuer", ""))
     pending = Pending(
         provider=provider_slug,
@@ -134,6 +137,7 @@ def begin(provider_slug: str, config: dict, redirect_uri: str, next_url: str | N
         state=pending.state,
         nonce=pending.nonce,
         code_verifier=pending.code_verifier,
+        **({"login_hint": login_hint} if login_hint else {}),
     )
     return url, pending
 

@@ -18,6 +18,7 @@ import logging
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from kampus.auth.models import normalise_email
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.links import external_url
@@ -63,7 +64,8 @@ def refused_page(reason: str, message: str | None = None, status: int = 400):
 
 @bp.get("/<slug>/start")
 def start(slug: str):
-    """Send the browser to the provider's own protocol, ``next`` kept when it stays on the site."""
+    """Send the browser to the provider's own protocol, ``next`` kept when it stays on the site and
+    ``login_hint`` (the address typed on the sign-in page) passed on for the IdP to fill in."""
     try:
         provider = services.get_provider(slug)
     except NotFound:
@@ -72,7 +74,8 @@ def start(slug: str):
     endpoint = {"oidc": "sso.oidc_login", "saml": "sso.saml_login"}.get(provider.kind)
     if endpoint not in current_app.view_functions:
         abort(404)
-    return redirect(url_for(endpoint, slug=provider.slug, next=next_url))
+    hint = normalise_email(request.args.get("login_hint"))[:254] or None
+    return redirect(url_for(endpoint, slug=provider.slug, next=next_url, login_hint=hint))
 
 
 # --- OpenID Connect ----------------------------------------------------------------
@@ -90,7 +93,8 @@ def oidc_login(slug: str):
         abort(404)
     next_url = safe_next(request.args.get("next"), "") or None
     try:
-        url, pending = oidc.begin(provider.slug, provider.config, _redirect_uri(provider), next_url)
+        hint = normalise_email(request.args.get("login_hint"))[:254] or None
+        url, pending = oidc.begin(provider.slug, provider.config, _redirect_uri(provider), next_url, login_hint=hint)
     except oidc.OidcRefused as refusal:
         log.warning("oidc %s: %s", provider.slug, refusal)
         return refused_page("unavailable", status=502)

@@ -22,6 +22,8 @@ import pytest
 import requests
 from joserfc.jwk import RSAKey
 
+from tests.auth.conftest import inbox, mail_app  # noqa: F401 (the SMTP inbox fixtures, for password links)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 CLIENT_ID = "kampus-test"

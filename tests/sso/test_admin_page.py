@@ -30,7 +30,7 @@ def _form(idp, **changes):
 
 
 def _admin(client):
-    admin = make_user(admin=True)
+    admin = make_user(admin=True, language="en")
     login(client, admin.email)
     return admin
 

@@ -71,6 +71,8 @@ def test_e_mail_first_creates_a_manager_and_a_replayed_callback_is_refused(page,
     axe(page)
     page.get_by_label("Sähköpostiosoite").fill(email)
     page.get_by_role("button", name="Kirjaudu organisaatiosi tunnuksilla").click()
+    page.wait_for_selector("input[name=login]")
+    assert page.input_value("input[name=login]") == email  # the address went on as login_hint
     sign_in_at_idp(page, sub)
     page.wait_for_url(re.compile(r".*/account$"))
 

@@ -23,9 +23,11 @@ def test_an_address_of_an_organisation_with_sso_goes_there_without_a_password(ap
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     assert target.path == f"/sso/{provider.slug}/start"
-    assert parse_qs(target.query) == {"next": ["/paths"]}
+    assert parse_qs(target.query) == {"next": ["/paths"], "login_hint": ["someone@other-first.example"]}
     onward = client.get(response.headers["Location"])
-    assert onward.headers["Location"] == f"/sso/oidc/{provider.slug}/login?next=/paths"
+    assert onward.headers["Location"] == (
+        f"/sso/oidc/{provider.slug}/login?next=/paths&login_hint=someone@other-first.example"
+    )
 
 
 def test_the_organisation_button_with_an_address_without_sso_says_so(app, client):
@@ -102,3 +104,17 @@ def test_without_the_requirement_staff_may_still_use_their_password(app, client)
     make_provider(org, config=CONFIG, domains="relaxed.example")
     teacher = make_user(org, email="opettaja@relaxed.example")
     assert login(client, teacher.email, PASSWORD).status_code == 302
+
+
+def test_staff_of_an_organisation_that_requires_sso_get_no_password_links(mail_app, inbox):
+    client = mail_app.test_client()
+    strict = make_org()
+    make_provider(strict, config=CONFIG, domains="nolinks.example", require_sso=True)
+    make_user(strict, email="opettaja@nolinks.example")
+    make_user(strict, admin=True, email="admin@nolinks.example")
+    for address in ("opettaja@nolinks.example", "admin@nolinks.example"):
+        response = client.post(
+            "/password/forgot", data={"email": address, "csrf_token": csrf_token(client, "/password/forgot")}
+        )
+        assert response.status_code == 302  # the same answer either way
+    assert [message["To"] for message in inbox.take()] == ["admin@nolinks.example"]

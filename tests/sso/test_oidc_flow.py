@@ -118,6 +118,19 @@ def test_a_deactivated_person_is_refused_whatever_the_idp_says(app, client, oidc
     assert client.get("/account").status_code == 302
 
 
+def test_an_administrator_is_never_signed_in_by_an_idp(app, client, oidc_idp):
+    org = make_org()
+    make_user(org, admin=True, email="paakayttaja@admins.example")
+    provider = make_provider(org, config=oidc_idp.provider_config(), domains="admins.example")
+    oidc_idp.add_account("admin-1", email="paakayttaja@admins.example")
+
+    response, _ = sign_in(client, oidc_idp, provider, "admin-1")
+
+    assert response.status_code == 403
+    assert "Administrators sign in with their password." in response.get_data(as_text=True)
+    assert _identities(provider) == []
+
+
 def test_an_unverified_address_or_one_outside_the_domains_is_refused(app, client, oidc_idp):
     org = make_org()
     provider = make_provider(org, config=oidc_idp.provider_config(), domains="strict.example")
@@ -140,7 +153,7 @@ def test_a_replayed_callback_is_refused(app, client, oidc_idp):
     assert first.status_code == 302
     again = client.get(_path(callback))
     assert again.status_code == 400
-    assert "This sign-in has already been used" in again.get_data(as_text=True)
+    assert "Tämä kirjautuminen on jo käytetty" in again.get_data(as_text=True)  # in the signed-in person's Finnish
     # Nor in another browser that never started a sign-in.
     stranger = english(app.test_client()).get(_path(callback))
     assert stranger.status_code == 400
