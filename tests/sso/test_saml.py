@@ -346,3 +346,23 @@ def test_saml_provider_loaded_from_yaml_signs_people_in(make_app, saml_idp, saml
         assert user.organisation_id == org.id and user.is_manager
         identity = db.session.scalar(select(ExternalIdentity).where(ExternalIdentity.user_id == user.id))
         assert identity.subject == "uusi.henkilo@saml-a.example"  # subject_attribute, not the NameID
+
+
+def test_sp_key_is_made_once_per_installation_and_kept_private(make_app, tmp_path):
+    import os
+    import stat
+
+    folder = tmp_path / "sp-keys"
+    first = make_app("empty", KAMPUS_SAML_KEY_DIR=str(folder))
+    second = make_app("empty", KAMPUS_SAML_KEY_DIR=str(folder))  # another worker of the same installation
+    certificates = []
+    for app in (first, second):
+        with app.app_context():
+            xml = app.test_client().get("/sso/saml/metadata").get_data(as_text=True)
+            certificates.append(re.search(r"X509Certificate>([^<]+)<", xml).group(1))
+    assert certificates[0] == certificates[1]
+    assert stat.S_IMODE(os.stat(folder / "sp-key.pem").st_mode) == 0o600
+    elsewhere = make_app("empty", KAMPUS_SAML_KEY_DIR=str(tmp_path / "other-installation"))
+    with elsewhere.app_context():
+        xml = elsewhere.test_client().get("/sso/saml/metadata").get_data(as_text=True)
+    assert re.search(r"X509Certificate>([^<]+)<", xml).group(1) != certificates[0]
