@@ -115,6 +115,9 @@ def login():
                     _("%(email)s has no organisation sign-in. Sign in with your password.", email=email_form.email.data)
                 ]
                 return _login_page(form, next_url)
+        elif request.form.get("action") == "sso":  # the organisation button without an address: ask only for it
+            form.email.errors = [_("Enter your e-mail address.")]
+            return _login_page(form, next_url)
     if form.validate_on_submit():
         account = normalise_email(form.email.data)
         throttle.slow_down(account)

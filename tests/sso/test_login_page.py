@@ -42,6 +42,14 @@ def test_the_organisation_button_with_an_address_without_sso_says_so(app, client
     assert 'value="a@no-sso.example"' in page
 
 
+def test_the_organisation_button_without_an_address_asks_only_for_it(app, client):
+    make_provider(make_org(), config=CONFIG, domains="button.example")
+    response = client.post("/login", data={"email": "", "action": "sso", "csrf_token": csrf_token(client)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter your e-mail address." in page and "Enter your password." not in page
+
+
 def test_an_empty_password_without_sso_still_asks_for_the_password(app, client):
     response = client.post("/login", data={"email": "a@no-sso.example", "csrf_token": csrf_token(client)})
     assert response.status_code == 200
