@@ -245,6 +245,29 @@ def _status_list_number():
     return services.status_list_numbers()[0]
 
 
+def _identity_provider_id():
+    """An OpenID Connect provider of the demo organisation (the demo data has none)."""
+    from kampus.extensions import db
+    from kampus.orgs.models import Organisation
+    from kampus.sso.models import IdentityProvider
+
+    found = db.session.scalar(select(IdentityProvider.id).where(IdentityProvider.slug == "jarvilaakso-demo-id"))
+    if found is not None:
+        return found
+    provider = IdentityProvider(
+        organisation=db.session.get(Organisation, _organisation_id()),
+        kind="oidc",
+        name="Järvilaakso ID",
+        slug="jarvilaakso-demo-id",
+        email_domains="jarvilaakso.example",
+        config={"issuer": "https://idp.example.invalid", "client_id": "kampus", "client_secret": "demo-secret"},
+        role_rules=[],
+    )
+    db.session.add(provider)
+    db.session.flush()
+    return provider.id
+
+
 DEMO_VALUES: dict[str, Callable[[], object]] = {
     # by argument name
     "slug": lambda: DEMO_MODULE,
@@ -258,6 +281,7 @@ DEMO_VALUES: dict[str, Callable[[], object]] = {
     "credential_uuid": _credential_uuid,
     "number": _status_list_number,
     "filename": lambda: "css/kampus.css",
+    "provider_id": _identity_provider_id,
     # where one name means different things
     "catalogue.theme:slug": lambda: DEMO_THEME,
     "catalogue-api.get_theme:slug": lambda: DEMO_THEME,

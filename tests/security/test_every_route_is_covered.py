@@ -24,11 +24,24 @@ MATRICES = (
     "tests.api.test_route_matrix_tokens",
     "tests.credentials.test_access",
     "tests.recognition.test_access",
+    "tests.sso.test_access",
 )
 
 # (method, endpoint): why it has no row in a route × role matrix.
 EXEMPT = {
     ("GET", "static"): "files (CSS, JavaScript) for everyone; no data",
+    **{
+        (method, f"sso.{name}"): "a public step of signing in with an identity provider, for anyone; its refusals "
+        "(replayed, expired, tampered, wrong audience, other organisation) are tested in tests/sso"
+        for method, name in (
+            ("GET", "start"),
+            ("GET", "oidc_login"),
+            ("GET", "oidc_callback"),
+            ("GET", "saml_login"),
+            ("POST", "saml_acs"),
+            ("GET", "saml_metadata"),
+        )
+    },
     **{
         ("GET", f"case.{name}"): "the published catalogue as public CASE JSON, read-only, no sign-in "
         "(tests/case/test_endpoints.py)"
