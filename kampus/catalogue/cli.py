@@ -39,6 +39,11 @@ def seed_command(demo: bool, seed_dir: Path) -> None:
         for warning in plan.warnings:
             click.echo(f"warning: {warning}")
         click.echo(seed_templates(seed_dir))
+        from kampus.catalogue.search import rebuild_index
+
+        missing = rebuild_index(only_missing=True)  # a database upgraded to the search index gets its rows
+        if missing:
+            click.echo(f"search index: {missing} modules added")
         if demo:
             for report in seed_demo(seed_dir):
                 click.echo(report)

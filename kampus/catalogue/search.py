@@ -95,12 +95,16 @@ def index_module(module: Module) -> None:
     db.session.flush()
 
 
-def rebuild_index() -> int:
-    """Rewrite every module's search rows from the catalogue; return the number of modules. Flush only."""
-    modules = db.session.scalars(select(Module).options(selectinload(Module.sections))).all()
+def rebuild_index(*, only_missing: bool = False) -> int:
+    """Rewrite every module's search rows from the catalogue (``only_missing``: only of modules that have
+    none, as after the upgrade that made the index); return the number of modules written. Flush only."""
+    query = select(Module).options(selectinload(Module.sections))
+    if only_missing:
+        query = query.where(~select(SearchDocument.id).where(SearchDocument.module_id == Module.id).exists())
+    modules = db.session.scalars(query).all()
     for module in modules:
         index_module(module)
-    if db.session.get_bind().dialect.name == "sqlite":
+    if not only_missing and db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
     return len(modules)
 

@@ -167,6 +167,15 @@ def test_the_rebuild_command_restores_the_index(app, client):
     assert "digistrategian-laatiminen" in found(client.get("/search?q=digistrat").get_data(as_text=True))
 
 
+def test_seeding_fills_an_empty_index(app, client):
+    db.session.execute(delete(SearchDocument))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert "search index: " in result.output
+    assert "digistrategian-laatiminen" in found(client.get("/search?q=digistrat").get_data(as_text=True))
+
+
 def test_the_landing_page_and_the_navigation_offer_search(client):
     html = client.get("/").get_data(as_text=True)
     assert 'action="/search"' in html and 'href="/search"' in html
