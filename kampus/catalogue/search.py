@@ -165,7 +165,7 @@ def search(query: str | None, lang: str, filters: Filters = Filters(), *, page: 
     if lang not in LANGUAGES:
         lang = LANGUAGES[0]
     where = ["d.lang = :lang", "m.status = 'published'"]
-    params: dict = {"lang": lang, "limit": PAGE_SIZE, "offset": (result.page - 1) * PAGE_SIZE}
+    params: dict = {"lang": lang, "limit": PAGE_SIZE}
     if filters.theme:
         where.append("t.slug = :theme")
         params["theme"] = filters.theme
@@ -197,6 +197,8 @@ def search(query: str | None, lang: str, filters: Filters = Filters(), *, page: 
         order = "bm25(search_fts, 10.0, 4.0, 1.0), t.position, m.position, m.slug"
     condition = " AND ".join(where)
     result.total = db.session.execute(text(f"SELECT count(*) FROM {source} {joins} WHERE {condition}"), params).scalar()
+    result.page = min(result.page, result.pages)  # a page past the end shows the last one
+    params["offset"] = (result.page - 1) * PAGE_SIZE
     rows = db.session.execute(
         text(
             f"SELECT d.module_id, {snippet} AS snippet FROM {source} {joins} WHERE {condition} "

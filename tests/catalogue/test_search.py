@@ -94,6 +94,8 @@ def test_results_are_paged(client):
     assert len(found(first)) == 10 and 'rel="next"' in first
     second = client.get("/search?q=ydinasiat&page=2").get_data(as_text=True)
     assert found(second) and not set(found(second)) & set(found(first))
+    past_the_end = client.get("/search?q=ydinasiat&page=9999").get_data(as_text=True)
+    assert found(past_the_end) and 'rel="prev"' in past_the_end
 
 
 def test_empty_blank_and_too_long_queries(client):
