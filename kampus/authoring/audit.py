@@ -171,9 +171,9 @@ def value_label(field: str, value):
     coded = field in CODED_FIELDS or " → " in field
     if not coded:
         return value
-    names = value_names()
+    names: dict[str, str] = value_names()
     if isinstance(value, str):
         return names.get(value, value)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return ", ".join(names.get(v, v) for v in value) or None
+        return ", ".join(names.get(str(v), str(v)) for v in value) or None
     return value

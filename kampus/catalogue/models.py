@@ -143,7 +143,7 @@ class CatalogueState(Model):
     case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
 
 
-class SearchDocument(db.Model):
+class SearchDocument(Model):
     """A module's searchable text in one language (kept by :mod:`kampus.catalogue.search`).
 
     One row per module and language, holding what a reader of that language sees

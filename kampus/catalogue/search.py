@@ -195,8 +195,10 @@ def search(query: str | None, lang: str, filters: Filters = Filters(), *, page: 
         where.append("search_fts MATCH :query")
         snippet = "snippet(search_fts, -1, char(2), char(3), '…', 24)"
         order = "bm25(search_fts, 10.0, 4.0, 1.0), t.position, m.position, m.slug"
+    # Only the fixed fragments above are put into the SQL; everything a person typed is a bound parameter.
     condition = " AND ".join(where)
-    result.total = db.session.execute(text(f"SELECT count(*) FROM {source} {joins} WHERE {condition}"), params).scalar()
+    count = db.session.execute(text(f"SELECT count(*) FROM {source} {joins} WHERE {condition}"), params).scalar()
+    result.total = int(count or 0)
     result.page = min(result.page, result.pages)  # a page past the end shows the last one
     params["offset"] = (result.page - 1) * PAGE_SIZE
     rows = db.session.execute(

@@ -112,7 +112,7 @@ def search():
         level=level if level in LEVELS else None,
         target_group=group if group in TARGET_GROUPS else None,
     )
-    page = int_arg("page", 1, maximum=10_000)
+    page = int_arg("page", 1, maximum=10_000) or 1
     result = catalogue_search.search(query, current_language(), filters, page=page)
     args = {"q": query, "theme": filters.theme, "level": filters.level, "group": filters.target_group}
     return render_template(
