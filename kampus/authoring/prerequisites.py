@@ -22,7 +22,7 @@ from kampus.catalogue.models import KINDS, Module, Prerequisite, Theme
 from kampus.catalogue.services import bump_version, catalogue_graph, current_version, engine_rows
 from kampus.errors import Conflict, CycleError, DomainError, UnknownModule
 from kampus.extensions import db
-from kampus.graph import Finding, LearnerState, check_edge, impact, validate
+from kampus.graph import Finding, LearnerState, Report, check_edge, impact, validate
 from kampus.graph.prereqs import edge_name
 
 ACTIONS = ("add", "remove")
@@ -244,7 +244,11 @@ def warnings_about(change: EdgeChange) -> list[Finding]:
 def module_warnings(slug: str) -> list[Finding]:
     """The whole catalogue's validation findings that name ``slug`` (errors first)."""
     modules, edges = engine_rows()
-    report = validate(modules, edges)
+    return findings_naming(validate(modules, edges), slug)
+
+
+def findings_naming(report: Report, slug: str) -> list[Finding]:
+    """The findings of ``report`` whose subject is ``slug`` or an edge that ends in it (errors first)."""
     return [f for f in report.errors + report.warnings if slug in (f.subject or "").split(" → ")]
 
 

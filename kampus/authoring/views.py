@@ -50,6 +50,22 @@ def audit_value(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=1)
 
 
+@bp.app_template_filter("audit_action")
+def audit_action(code: str) -> str:
+    return audit.action_label(code)
+
+
+@bp.app_template_filter("audit_field")
+def audit_field(code: str) -> str:
+    return audit.field_label(code)
+
+
+@bp.app_template_global("audit_field_value")
+def audit_field_value(field: str, value) -> str:
+    """A changed field's value for people: its codes in words, then as :func:`audit_value`."""
+    return audit_value(audit.value_label(field, value))
+
+
 def status_names() -> dict[str, str]:
     return {"draft": _("Draft"), "published": _("Published"), "retired": _("Retired")}
 
@@ -73,10 +89,18 @@ def language_names() -> dict[str, str]:
 @bp.get("")
 def overview():
     require_admin()
+    report = content.graph_report()
+    blocks = content.content_overview(report)
+    filters = content.OverviewFilters.from_args(request.args, [b.theme.slug for b in blocks])
+    shown = content.filtered(blocks, filters)
     return render_template(
         "authoring/overview.html",
-        blocks=content.content_overview(),
-        report=content.graph_report(),
+        blocks=shown,
+        themes=[b.theme for b in blocks],
+        filters=filters,
+        total=sum(len(b.modules) for b in blocks),
+        shown=sum(len(b.modules) for b in shown),
+        report=report,
         comments=content.latest_comments(),
         status_names=status_names(),
         language_names=language_names(),

@@ -1,4 +1,4 @@
-"""``kampus seed`` and ``kampus catalogue export|import``."""
+"""``kampus seed``, ``kampus catalogue export|import`` and ``kampus search rebuild``."""
 
 from __future__ import annotations
 
@@ -39,6 +39,11 @@ def seed_command(demo: bool, seed_dir: Path) -> None:
         for warning in plan.warnings:
             click.echo(f"warning: {warning}")
         click.echo(seed_templates(seed_dir))
+        from kampus.catalogue.search import rebuild_index
+
+        missing = rebuild_index(only_missing=True)  # a database upgraded to the search index gets its rows
+        if missing:
+            click.echo(f"search index: {missing} modules added")
         if demo:
             for report in seed_demo(seed_dir):
                 click.echo(report)
@@ -182,6 +187,23 @@ def _refuse(errors: list[str]) -> NoReturn:
     sys.exit(1)
 
 
+@click.group("search")
+def search_group() -> None:
+    """The catalogue's search index."""
+
+
+@search_group.command("rebuild")
+@with_appcontext
+def search_rebuild_command() -> None:
+    """Rewrite every module's search rows from the catalogue (after an upgrade, or to repair the index)."""
+    from kampus.catalogue.search import rebuild_index
+
+    count = rebuild_index()
+    db.session.commit()
+    click.echo(f"search index rebuilt: {count} modules")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(catalogue_group)
+    app.cli.add_command(search_group)

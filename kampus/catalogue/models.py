@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
@@ -141,3 +141,26 @@ class CatalogueState(Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     #: The identifier of the network catalogue's CASE CFDocument.
     case_uuid: Mapped[str] = mapped_column(String(36), unique=True, index=True, default=new_case_uuid)
+
+
+class SearchDocument(Model):
+    """A module's searchable text in one language (kept by :mod:`kampus.catalogue.search`).
+
+    One row per module and language, holding what a reader of that language sees
+    (the translation, else the Finnish text) as plain text. The database's own
+    full-text index is built on these rows by the migration, outside the models:
+    on SQLite the FTS5 table ``search_fts`` (kept in step by triggers), on
+    PostgreSQL the generated ``tsvector`` column ``document`` with a GIN index.
+    """
+
+    __tablename__ = "search_documents"
+    __table_args__ = (UniqueConstraint("module_id", "lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    lang: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    #: The module's target groups between spaces (`` teaching it ``), so one LIKE filters by a group.
+    target_groups: Mapped[str] = mapped_column(String(200), default="")

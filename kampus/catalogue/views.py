@@ -1,4 +1,4 @@
-"""Catalogue pages: a theme with its prerequisite graph, a module's summary.
+"""Catalogue pages: a theme with its prerequisite graph, a module's summary, search.
 
 Anonymous visitors see these pages; the material and the self-check questions
 live on the study page, which needs a sign-in.
@@ -6,12 +6,18 @@ live on the study page, which needs a sign-in.
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+from kampus.catalogue import search as catalogue_search
 from kampus.catalogue import services
 from kampus.catalogue.drawing import draw
+from kampus.catalogue.models import LEVELS, TARGET_GROUPS, Theme
+from kampus.extensions import db
 from kampus.graph import layered_layout
+from kampus.i18n import current_language
+from kampus.routing import int_arg
 from kampus.templating import localized
 
 bp = Blueprint("catalogue", __name__)
@@ -91,3 +97,36 @@ def target_group_names() -> dict[str, str]:
         "guidance": _("Guidance and support"),
         "it": _("IT staff"),
     }
+
+
+@bp.get("/search")
+def search():
+    """Published modules by words in the reader's language, narrowed by theme, level and target group."""
+    themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
+    query = request.args.get("q", "")
+    too_long = len(query) > catalogue_search.MAX_QUERY_CHARS
+    query = query[: catalogue_search.MAX_QUERY_CHARS]
+    theme, level, group = request.args.get("theme"), request.args.get("level"), request.args.get("group")
+    filters = catalogue_search.Filters(
+        theme=theme if theme in {t.slug for t in themes} else None,
+        level=level if level in LEVELS else None,
+        target_group=group if group in TARGET_GROUPS else None,
+    )
+    page = int_arg("page", 1, maximum=10_000) or 1
+    result = catalogue_search.search(query, current_language(), filters, page=page)
+    args = {"q": query, "theme": filters.theme, "level": filters.level, "group": filters.target_group}
+    return render_template(
+        "catalogue/search.html",
+        query=query,
+        too_long=too_long,
+        searched=bool(result.terms) or filters.any,
+        blank_query=bool(query.strip()) and not result.terms,
+        filters=filters,
+        result=result,
+        args={k: v for k, v in args.items() if v},
+        themes=themes,
+        levels=LEVELS,
+        target_group_names=target_group_names(),
+        max_chars=catalogue_search.MAX_QUERY_CHARS,
+        page_size=catalogue_search.PAGE_SIZE,
+    )

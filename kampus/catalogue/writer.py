@@ -15,7 +15,8 @@ A module travels as one *record* in the catalogue's import format
   become new rows, rows no record matched are deleted;
 - when anything changed: touches the row (so its ``edit_version`` moves), writes
   one audit entry (not for the seed, whose history is the repository's) and raises
-  the catalogue version once per transaction.
+  the catalogue version once per transaction, and rewrites the module's search
+  rows (:func:`kampus.catalogue.search.index_module`).
 
 Flush only, never commit; refusals are :class:`~kampus.errors.DomainError` naming
 the module and the field.
@@ -31,6 +32,7 @@ from sqlalchemy import select
 
 from kampus.authoring import audit
 from kampus.catalogue.models import Module, Question, Section, Theme
+from kampus.catalogue.search import index_module
 from kampus.catalogue.services import raise_version_once
 from kampus.db import utcnow
 from kampus.errors import DomainError
@@ -263,6 +265,7 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
     _sync(module, "questions", Question, (check or {}).get("questions") or [], QUESTION_FIELDS, match_on="prompt")
     module.updated_at = utcnow()  # always touch the row, so that its edit_version moves on every change
     db.session.flush()
+    index_module(module)  # the search index follows every write, whichever door it came through
 
     if source != "seed":
         audit.record(
