@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_search_index"
-down_revision = "0015_material_languages"
+down_revision = "0018_identity_providers"
 branch_labels = None
 depends_on = None
 

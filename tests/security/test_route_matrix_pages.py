@@ -52,6 +52,8 @@ ROUTES = [
     # --- catalogue (public)
     Route("GET", f"/modules/{MODULE}", everyone(200), hidden_from=frozenset()),
     Route("GET", "/themes/pedagogiikka", everyone(200), hidden_from=frozenset()),
+    # The catalogue search: public, published modules only (tests/catalogue/test_search.py).
+    Route("GET", "/search?q=digi", everyone(200), hidden_from=frozenset()),
     # --- progress: a learner's own study actions
     Route(
         "POST",
