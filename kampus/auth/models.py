@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from kampus.db import utcnow
@@ -42,6 +42,9 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("language IN ('fi','sv','en')", name="language"),
         CheckConstraint("target_group IN ('management','teaching','guidance','it','other')", name="target_group"),
+        CheckConstraint(
+            "minutes_per_week IS NULL OR (minutes_per_week > 0 AND minutes_per_week <= 2400)", name="minutes_per_week"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +59,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     secret: Mapped[str] = mapped_column(String(64), default=new_user_secret)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the person's weekly study time, used by every plan of theirs (kampus.paths.services.weekly_minutes)
+    minutes_per_week: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")  # noqa: F821
     team_memberships: Mapped[list[TeamMembership]] = relationship(  # noqa: F821

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from kampus.catalogue.services import get_module, modules_by_slug
 from kampus.catalogue.views import status_labels
@@ -20,6 +21,17 @@ from kampus.routing import ascii_int, int_arg
 from kampus.templating import material
 
 bp = Blueprint("progress", __name__)
+
+
+def lock_message(error: DomainError) -> str | Markup:
+    """A refusal for a flash: a locked module's names each prerequisite by its title, linked to it."""
+    if not isinstance(error, services.ModuleLocked):
+        return error.message
+    links = Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(url_for("progress.study", slug=slug), title)
+        for slug, title in error.missing.items()
+    )
+    return Markup(escape(services.locked_template())) % {"action": error.action, "missing": links}
 
 
 def _studyable(slug: str):
@@ -149,7 +161,7 @@ def start(slug: str):
         services.start_module(current_user.id, module)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(lock_message(exc), "error")
         return _page(module, code=403 if isinstance(exc, NotAllowed) else 400)
     db.session.commit()
     return redirect(url_for("progress.study", slug=slug))
@@ -205,7 +217,7 @@ def check(slug: str):
         result = services.submit_self_check(current_user.id, module, answers, draw=draw, nonce=nonce)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(lock_message(exc), "error")
         code = 403 if isinstance(exc, NotAllowed) else 400
         if kind == "test_out":
             return _test_out_page(module, answers=answers, token=token, code=code)
@@ -271,7 +283,7 @@ def complete(slug: str):
         services.complete_module(current_user.id, module)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(lock_message(exc), "error")
         return _page(module, code=403 if isinstance(exc, NotAllowed) else 400)
     db.session.commit()
     flash(_("The module is completed."), "success")
