@@ -230,9 +230,15 @@ class AssignedPlan:
 
 
 def plan_assignment(
-    assignment: Assignment, state: LearnerState, graph=None, *, on: dt.date | None = None
+    assignment: Assignment,
+    state: LearnerState,
+    graph=None,
+    *,
+    on: dt.date | None = None,
+    minutes_per_week: int | None = None,
 ) -> AssignedPlan:
-    """Plan ``assignment`` for a learner in ``state``, at the sustainable pace from today."""
+    """Plan ``assignment`` for a learner in ``state`` from today, at ``minutes_per_week`` (the
+    learner's own weekly time, on their own pages) or else the sustainable pace."""
     graph = graph if graph is not None else catalogue_graph()
     on = on or today()
     goals = template_goal_slugs(assignment.template, graph)
@@ -241,7 +247,7 @@ def plan_assignment(
         goals,
         state.satisfied,
         in_progress=state.in_progress,
-        minutes_per_week=SUSTAINABLE_MINUTES_PER_WEEK,
+        minutes_per_week=minutes_per_week or SUSTAINABLE_MINUTES_PER_WEEK,
         start=on,
         due=assignment.due,
     )

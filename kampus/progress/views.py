@@ -14,9 +14,11 @@ from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.i18n import falls_back
 from kampus.paths.forms import EmptyForm
+from kampus.paths.services import next_after
 from kampus.progress import services
 from kampus.progress.forms import RatingForm, ReflectionForm
 from kampus.progress.integrity import Draw
+from kampus.progress.models import SATISFIED
 from kampus.routing import ascii_int, int_arg
 from kampus.templating import material
 
@@ -102,7 +104,16 @@ def _page(module, *, section_index=None, answers=None, reflection_form=None, rat
         reflection_form=reflection_form,
         rating_form=rating_form,
         action_form=EmptyForm(),
+        after=_after(module, status),
     ), code
+
+
+def _after(module, status: str):
+    """Once the module is passed (completed, tested out, recognised): the learner's path that holds it
+    and the next module on it by the planner's order, for "Next module" and "Back to my path"."""
+    if status not in SATISFIED:
+        return None
+    return next_after(current_user.id, module.slug)
 
 
 def _drawn_texts(module, draw) -> list:
@@ -272,6 +283,7 @@ def attempt(slug: str, attempt_id: int):
         started=services.check_kind(current_user.id, module) == "study",
         window=services.test_out_window(current_user.id, module) if stored.kind == "test_out" else None,
         action_form=EmptyForm(),
+        after=_after(module, status) if result.passed else None,
     )
 
 
