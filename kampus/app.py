@@ -32,6 +32,7 @@ BLUEPRINTS = (
     "kampus.case.views",
     "kampus.api.views",
     "kampus.credentials.views",
+    "kampus.notifications.views",
 )
 
 
