@@ -221,6 +221,10 @@ def weekly_time():
     """Set the learner's one weekly study time, from a path page or the account page, and go back there."""
     form = WeeklyTimeForm()
     back = _path_key(request.form.get("back", ""))
+    if back is not None and back[0] == "p":
+        services.get_path(current_user.id, back[1])  # someone else's path: 404 before anything changes
+    elif back is not None:
+        _assigned_path(back[1])
     if form.validate_on_submit():
         try:
             services.set_weekly_minutes(current_user._get_current_object(), form.minutes_per_week.data)
