@@ -11,6 +11,7 @@ from kampus.auth.models import User
 from kampus.auth.passwords import hash_password
 from kampus.catalogue.models import Module
 from kampus.extensions import db
+from kampus.notifications.services import notify
 
 PASSWORD = "seuraava-salasana-1"
 FIRST, THEN = "oppimateriaalin-laatu", "tekijanoikeudet-ja-avoimuus"
@@ -18,7 +19,10 @@ FIRST, THEN = "oppimateriaalin-laatu", "tekijanoikeudet-ja-avoimuus"
 
 def make_learner(app, email):
     with app.app_context():
-        db.session.add(User(email=email, name="Seppo Seuraava", password_hash=hash_password(PASSWORD), language="fi"))
+        user = User(email=email, name="Seppo Seuraava", password_hash=hash_password(PASSWORD), language="fi")
+        db.session.add(user)
+        db.session.flush()
+        notify(user.id, "assignment_withdrawn", {"assignment": 1, "path": {"fi": "Vanha polku", "sv": "Gammal stig"}})
         db.session.commit()
         m = db.session.scalar(select(Module).where(Module.slug == FIRST))
         answers = {q.id: list(q.correct) for q in m.questions}
@@ -36,6 +40,17 @@ def test_pass_a_module_follow_next_module_and_see_it_finished_on_the_path(page, 
     page.fill("#password", PASSWORD)
     page.locator("form:has(#password) button[type=submit]").click()
     page.wait_for_url("**/me")
+
+    # a notification waits: the nav counts it, the list shows it, marking it read clears the count
+    assert page.locator("nav.site-nav .nav-count").inner_text() == "1 lukematon"
+    page.locator('nav.site-nav a[href="/me/notifications"]').click()
+    page.wait_for_url("**/me/notifications")
+    assert "Vanha polku" in page.locator("ol.notifications").inner_text()
+    axe(page)
+    page.locator("ol.notifications form button[type=submit]").click()
+    page.wait_for_url(re.compile(r".*/me/notifications.*"))
+    assert page.locator("nav.site-nav .nav-count").count() == 0
+    axe(page)
 
     page.goto(base_url + "/paths/new?module=oppimateriaalin-tuottaminen")  # as the module page's button links
     page.fill("#title", "Tuottaminen")
