@@ -34,6 +34,7 @@ BLUEPRINTS = (
     "kampus.credentials.views",
     "kampus.sso.views",
     "kampus.sso.admin_views",
+    "kampus.notifications.views",
 )
 
 

@@ -8,6 +8,7 @@ from kampus.catalogue import models as catalogue_models  # noqa: F401
 from kampus.credentials import models as credentials_models  # noqa: F401
 from kampus.jobs import models as jobs_models  # noqa: F401
 from kampus.main import models as main_models  # noqa: F401
+from kampus.notifications import models as notifications_models  # noqa: F401
 from kampus.orgs import models as orgs_models  # noqa: F401
 from kampus.paths import models as paths_models  # noqa: F401
 from kampus.progress import models as progress_models  # noqa: F401

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from kampus.assignments.models import Assignment, PathTemplate, ReminderSent, TemplateGoal
-from kampus.assignments.services import AssignedPlan, plan_assignment
+from kampus.assignments.services import AssignedPlan, notify_reminded, plan_assignment
 from kampus.auth.mail import send_mail
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
@@ -334,6 +334,7 @@ def send_reminders(on: dt.date, *, dry_run: bool) -> list[Reminder]:
         return reminders
     result = []
     for reminder in reminders:
+        notify_reminded(reminder.user_id, reminder.kind, reminder.key)  # in-app notification (kampus.notifications)
         sent = False
         try:
             with db.session.begin_nested():

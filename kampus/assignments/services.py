@@ -22,6 +22,7 @@ from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.graph import plan
 from kampus.graph.coverage import coverage, deadline_state, goal_modules
+from kampus.notifications import services as notifications
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.services import LearnerState
 
@@ -156,7 +157,27 @@ def assign(
     assignment.people = [AssignmentPerson(user=p) for p in people]
     db.session.add(assignment)
     db.session.flush()
+    _notify_people(assignment, notifications.ASSIGNMENT_NEW)
     return assignment
+
+
+def people_covered(assignment: Assignment) -> list[int]:
+    """The active people the assignment covers now: its team's members and the people it names (one query)."""
+    team_ids = select(TeamMembership.user_id).where(TeamMembership.team_id == assignment.team_id)
+    named = select(AssignmentPerson.user_id).where(AssignmentPerson.assignment_id == assignment.id)
+    condition = or_(User.id.in_(team_ids), User.id.in_(named)) if assignment.team_id is not None else User.id.in_(named)
+    return list(db.session.scalars(select(User.id).where(User.active.is_(True), condition).order_by(User.id)))
+
+
+def _notify_people(assignment: Assignment, kind: str) -> None:
+    """Tell everyone the assignment covers (in this transaction); once per assignment, kind and due date."""
+    params = {
+        "assignment": assignment.id,
+        "path": dict(assignment.template.title or {}),
+        "due": assignment.due.isoformat(),
+    }
+    for user_id in people_covered(assignment):
+        notifications.notify(user_id, kind, params, key=f"{kind}:{assignment.id}:{assignment.due.isoformat()}")
 
 
 def get_assignment(assignment_id: int, organisation_id: int) -> Assignment:
@@ -177,15 +198,36 @@ def get_assignment(assignment_id: int, organisation_id: int) -> Assignment:
 def extend(assignment: Assignment, due: dt.date) -> None:
     if due < today():
         raise DomainError(_("The due date cannot be in the past."), field="due")
+    changed = assignment.due != due
     assignment.due = due
     db.session.flush()
+    if changed and assignment.active:
+        _notify_people(assignment, notifications.ASSIGNMENT_EXTENDED)
 
 
 def withdraw(assignment: Assignment) -> None:
     """Withdraw the assignment; everyone's progress stays as it is."""
     if assignment.withdrawn_at is None:
         assignment.withdrawn_at = utcnow()
+        db.session.flush()
+        _notify_people(assignment, notifications.ASSIGNMENT_WITHDRAWN)
     db.session.flush()
+
+
+def notify_reminded(user_id: int, kind: str, key: str) -> None:
+    """The in-app notification of a learner's overdue reminder (``kind`` "overdue", ``key`` the
+    assignment id), once per assignment and due date; its e-mail is the reminder itself."""
+    if kind != "overdue":
+        return
+    assignment = db.session.get(Assignment, int(key))  # the reminder run loaded it already: no query
+    if assignment is not None:
+        params = {
+            "assignment": assignment.id,
+            "path": dict(assignment.template.title or {}),
+            "due": assignment.due.isoformat(),
+        }
+        due_key = f"{notifications.ASSIGNMENT_OVERDUE}:{assignment.id}:{assignment.due.isoformat()}"
+        notifications.notify(user_id, notifications.ASSIGNMENT_OVERDUE, params, key=due_key, mail=False)
 
 
 def organisation_assignments(organisation_id: int, *, include_withdrawn: bool = False) -> list[Assignment]:
@@ -230,9 +272,15 @@ class AssignedPlan:
 
 
 def plan_assignment(
-    assignment: Assignment, state: LearnerState, graph=None, *, on: dt.date | None = None
+    assignment: Assignment,
+    state: LearnerState,
+    graph=None,
+    *,
+    on: dt.date | None = None,
+    minutes_per_week: int | None = None,
 ) -> AssignedPlan:
-    """Plan ``assignment`` for a learner in ``state``, at the sustainable pace from today."""
+    """Plan ``assignment`` for a learner in ``state`` from today, at ``minutes_per_week`` (the
+    learner's own weekly time, on their own pages) or else the sustainable pace."""
     graph = graph if graph is not None else catalogue_graph()
     on = on or today()
     goals = template_goal_slugs(assignment.template, graph)
@@ -241,7 +289,7 @@ def plan_assignment(
         goals,
         state.satisfied,
         in_progress=state.in_progress,
-        minutes_per_week=SUSTAINABLE_MINUTES_PER_WEEK,
+        minutes_per_week=minutes_per_week or SUSTAINABLE_MINUTES_PER_WEEK,
         start=on,
         due=assignment.due,
     )

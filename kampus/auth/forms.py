@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 
 def show_domain_error(form, error) -> None:
@@ -114,4 +114,14 @@ class ForgotPasswordForm(FlaskForm):
             Length(max=254),
         ],
         render_kw={"autocomplete": "username"},
+    )
+
+
+class WeeklyTimeForm(FlaskForm):
+    """The person's weekly study time (the bounds are the planner's rule:
+    :func:`kampus.paths.services.check_weekly_minutes`)."""
+
+    minutes_per_week = IntegerField(
+        _l("Weekly study time in minutes"),
+        validators=[Optional()],
     )

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from kampus.db import utcnow
@@ -47,6 +47,9 @@ class User(UserMixin, Model):
     __table_args__ = (
         CheckConstraint("language IN ('fi','sv','en')", name="language"),
         CheckConstraint("target_group IN ('management','teaching','guidance','it','other')", name="target_group"),
+        CheckConstraint(
+            "minutes_per_week IS NULL OR (minutes_per_week > 0 AND minutes_per_week <= 2400)", name="minutes_per_week"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +64,8 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     secret: Mapped[str] = mapped_column(String(64), default=new_user_secret)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the person's weekly study time, used by every plan of theirs (kampus.paths.services.weekly_minutes)
+    minutes_per_week: Mapped[int | None] = mapped_column(Integer)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     team_memberships: Mapped[list[TeamMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")

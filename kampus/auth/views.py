@@ -32,6 +32,7 @@ from kampus.auth.forms import (
     ProfileForm,
     SetPasswordForm,
     SsoEmailForm,
+    WeeklyTimeForm,
     show_domain_error,
 )
 from kampus.auth.models import AnonymousUser, User, normalise_email
@@ -207,11 +208,23 @@ def sign_out_everywhere():
 
 
 def _account_page(
-    user: User, profile: ProfileForm | None = None, password: PasswordChangeForm | None = None, status=200
+    user: User,
+    profile: ProfileForm | None = None,
+    password: PasswordChangeForm | None = None,
+    status=200,
+    weekly: WeeklyTimeForm | None = None,
 ):
     profile = profile or ProfileForm(formdata=None, obj=user)
     password = password or PasswordChangeForm(formdata=None)
-    return render_template("auth/account.html", user=user, profile=profile, password_form=password), status
+    weekly = weekly or WeeklyTimeForm(formdata=None, minutes_per_week=user.minutes_per_week)
+    return render_template(
+        "auth/account.html", user=user, profile=profile, password_form=password, weekly_form=weekly
+    ), status
+
+
+def account_page(user: User, *, weekly: WeeklyTimeForm, status: int = 400):
+    """The account page again with a rejected weekly-time form (its handler is the planner's, in paths)."""
+    return _account_page(user, weekly=weekly, status=status)
 
 
 @bp.route("/account", methods=["GET", "POST"])

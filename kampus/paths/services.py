@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from kampus.auth.models import User
 from kampus.catalogue.models import Module, Theme
 from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.errors import DomainError, NotFound
@@ -28,6 +29,28 @@ MAX_MINUTES_PER_WEEK = 40 * 60
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+# --- the learner's weekly study time ---------------------------------------------
+
+
+def check_weekly_minutes(minutes: int | None) -> None:
+    """The one rule for a weekly time: empty, or 1 to 2,400 minutes (:class:`DomainError` otherwise)."""
+    if minutes is not None and not 0 < minutes <= MAX_MINUTES_PER_WEEK:
+        raise DomainError(_("Weekly time must be between 1 and 2,400 minutes."), field="minutes_per_week")
+
+
+def weekly_minutes(user_id: int) -> int | None:
+    """The person's weekly study time, used by every plan of theirs (None: not given)."""
+    user = db.session.get(User, user_id)  # the signed-in person is in the session already: no query
+    return user.minutes_per_week if user is not None else None
+
+
+def set_weekly_minutes(user: User, minutes: int | None) -> None:
+    """Store ``user``'s weekly study time (None clears it); refused outside 1–2,400 minutes."""
+    check_weekly_minutes(minutes)
+    user.minutes_per_week = minutes
+    db.session.flush()
 
 
 def create_path(
@@ -51,8 +74,7 @@ def create_path(
         raise DomainError(_("Give the path a name."), field="title")
     if not module_slugs and not theme_slugs:
         raise DomainError(_("Choose at least one theme or module as the goal."), field="themes")
-    if minutes_per_week is not None and not 0 < minutes_per_week <= MAX_MINUTES_PER_WEEK:
-        raise DomainError(_("Weekly time must be between 1 and 2,400 minutes."), field="minutes_per_week")
+    check_weekly_minutes(minutes_per_week)
     start = start or today()
     if due is not None and due < start:
         raise DomainError(_("The target date cannot be in the past."), field="due")
@@ -69,6 +91,8 @@ def create_path(
     path = Path(user_id=user_id, title=title, minutes_per_week=minutes_per_week, start=start, due=due)
     path.goals = [PathGoal(module=m) for m in modules] + [PathGoal(theme=t) for t in themes]
     db.session.add(path)
+    if minutes_per_week is not None:  # one weekly time per person: the newest one given plans every path
+        set_weekly_minutes(db.session.get(User, user_id), minutes_per_week)
     db.session.flush()
     return path
 
@@ -156,17 +180,28 @@ def _step_modules(result: Plan) -> dict[str, Module]:
     return modules_by_slug(names)
 
 
-def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bool = True) -> PlannedPath:
-    """Plan ``path`` for its learner now (``state`` may be given to share one progress query)."""
+_OWN = object()
+
+
+def plan_path(
+    path: Path, state: LearnerState | None = None, *, load_modules: bool = True, minutes_per_week=_OWN
+) -> PlannedPath:
+    """Plan ``path`` for its learner now (``state`` may be given to share one progress query).
+
+    The weekly time is the learner's own (:func:`weekly_minutes`; a caller that has it passes
+    ``minutes_per_week``), else the one the path was built with.
+    """
     graph = catalogue_graph()
     state = state or learner_state(path.user_id)
+    weekly = weekly_minutes(path.user_id) if minutes_per_week is _OWN else minutes_per_week
+    weekly = weekly or path.minutes_per_week
     goals = goal_slugs(path)
     result = plan(
         graph,
         goals,
         state.satisfied,
         in_progress=state.in_progress,
-        minutes_per_week=path.minutes_per_week,
+        minutes_per_week=weekly,
         start=path.start,
         due=path.due,
     )
@@ -178,17 +213,20 @@ def plan_path(path: Path, state: LearnerState | None = None, *, load_modules: bo
         coverage=coverage(graph, goals, state.satisfied, result),
         modules=_step_modules(result) if load_modules else {},
         due=path.due,
-        minutes_per_week=path.minutes_per_week,
+        minutes_per_week=weekly,
         path=path,
     )
 
 
-def plan_assigned(assignment, state: LearnerState, *, load_modules: bool = True) -> PlannedPath:
-    """An assignment as the learner sees it: a path personalised by their own progress."""
+def plan_assigned(
+    assignment, state: LearnerState, *, load_modules: bool = True, minutes_per_week: int | None = None
+) -> PlannedPath:
+    """An assignment as the learner sees it: a path personalised by their own progress, planned at
+    their own weekly time when they have given one (else the sustainable pace of assignments)."""
     from kampus.assignments.services import plan_assignment
     from kampus.templating import localized
 
-    planned = plan_assignment(assignment, state)
+    planned = plan_assignment(assignment, state, minutes_per_week=minutes_per_week)
     return PlannedPath(
         key=f"a{assignment.id}",
         title=localized(assignment.template.title),
@@ -197,6 +235,7 @@ def plan_assigned(assignment, state: LearnerState, *, load_modules: bool = True)
         coverage=planned.coverage,
         modules=_step_modules(planned.plan) if load_modules else {},
         due=assignment.due,
+        minutes_per_week=minutes_per_week,
         note=assignment.note,
         assignment=assignment,
         state=planned.state,
@@ -208,8 +247,9 @@ def dashboard(user_id: int) -> list[PlannedPath]:
     from kampus.assignments.services import user_assignments
 
     state = learner_state(user_id)
-    planned = [plan_assigned(a, state, load_modules=False) for a in user_assignments(user_id)]
-    planned += [plan_path(p, state, load_modules=False) for p in user_paths(user_id)]
+    weekly = weekly_minutes(user_id)
+    planned = [plan_assigned(a, state, load_modules=False, minutes_per_week=weekly) for a in user_assignments(user_id)]
+    planned += [plan_path(p, state, load_modules=False, minutes_per_week=weekly) for p in user_paths(user_id)]
     names = {pp.next_step.slug for pp in planned if pp.next_step}
     modules = modules_by_slug(names)
     for pp in planned:
@@ -223,3 +263,15 @@ def done_on_path(user_id: int, planned: PlannedPath) -> list[tuple[Module, objec
     slugs = [s for s in sorted(required_closure(catalogue_graph(), planned.goals)) if s in rows and rows[s].satisfied]
     modules = modules_by_slug(slugs)
     return [(modules[s], rows[s]) for s in slugs if s in modules]
+
+
+def next_after(user_id: int, slug: str) -> tuple[PlannedPath | None, Module | None]:
+    """After finishing ``slug``: the learner's first path that holds it (assigned paths first, in the
+    dashboard's order) and the module to study next on it by the planner's order (None when the
+    path is done). ``(None, None)`` when no path of theirs holds the module."""
+    graph = catalogue_graph()
+    for planned in dashboard(user_id):
+        if slug in required_closure(graph, planned.goals):
+            step = planned.next_step
+            return planned, planned.modules.get(step.slug) if step else None
+    return None, None

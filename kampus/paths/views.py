@@ -6,6 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from kampus.auth.forms import WeeklyTimeForm
+from kampus.auth.views import account_page
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.services import catalogue_graph, theme_overview
 from kampus.catalogue.views import status_labels
@@ -151,7 +153,7 @@ def new_path():
     return render_template("paths/new.html", form=form, **context), status
 
 
-def _render_path(planned):
+def _render_path(planned, weekly_form: WeeklyTimeForm | None = None, status: int = 200):
     graph = catalogue_graph()
     slugs = planned.plan.slugs
     statuses = {step.slug: step.status for step in planned.plan.steps}
@@ -177,7 +179,20 @@ def _render_path(planned):
         deadline_labels=deadline_labels(),
         done=services.done_on_path(current_user.id, planned),
         provenance_labels=provenance_labels(),
-    )
+        weekly_form=weekly_form or WeeklyTimeForm(formdata=None, minutes_per_week=current_user.minutes_per_week),
+    ), status
+
+
+def _assigned_path(assignment_id: int):
+    """An assigned path as its learner sees it; :class:`NotFound` for anyone it is not assigned to."""
+    from kampus.assignments.services import user_assignments
+    from kampus.errors import NotFound
+    from kampus.progress.services import learner_state
+
+    found = next((a for a in user_assignments(current_user.id) if a.id == assignment_id), None)
+    if found is None:
+        raise NotFound(f"no assignment {assignment_id}")
+    return services.plan_assigned(found, learner_state(current_user.id), minutes_per_week=current_user.minutes_per_week)
 
 
 @bp.get("/paths/<id:path_id>")
@@ -190,14 +205,48 @@ def show(path_id: int):
 @login_required
 def assigned(assignment_id: int):
     """An assigned path as the learner sees it; only the people it is assigned to may open it."""
-    from kampus.assignments.services import user_assignments
-    from kampus.errors import NotFound
-    from kampus.progress.services import learner_state
+    return _render_path(_assigned_path(assignment_id))
 
-    found = next((a for a in user_assignments(current_user.id) if a.id == assignment_id), None)
-    if found is None:
-        raise NotFound(f"no assignment {assignment_id}")
-    return _render_path(services.plan_assigned(found, learner_state(current_user.id)))
+
+def _path_key(key: str) -> tuple[str, int] | None:
+    """A page key (``p3``: personal path 3, ``a5``: assignment 5) as its kind and id, or None."""
+    if 1 < len(key) < 12 and key[0] in "pa" and key[1:].isascii() and key[1:].isdigit():
+        return key[0], int(key[1:])
+    return None
+
+
+@bp.post("/me/weekly-time")
+@login_required
+def weekly_time():
+    """Set the learner's one weekly study time, from a path page or the account page, and go back there."""
+    form = WeeklyTimeForm()
+    back = _path_key(request.form.get("back", ""))
+    if back is not None and back[0] == "p":
+        services.get_path(current_user.id, back[1])  # someone else's path: 404 before anything changes
+    elif back is not None:
+        _assigned_path(back[1])
+    if form.validate_on_submit():
+        try:
+            services.set_weekly_minutes(current_user._get_current_object(), form.minutes_per_week.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form.minutes_per_week.errors.append(exc.message)
+        else:
+            db.session.commit()
+            flash(_("Your weekly study time was saved. Every path of yours is planned with it."), "success")
+            if back is None:
+                return redirect(url_for("auth.account") + "#weekly-time")
+            kind, number = back
+            if kind == "p":
+                return redirect(url_for("paths.show", path_id=number) + "#weekly-time")
+            return redirect(url_for("paths.assigned", assignment_id=number) + "#weekly-time")
+    elif form.minutes_per_week.errors:  # not a whole number: the same words as out of bounds
+        form.minutes_per_week.errors[:] = [_("Weekly time must be between 1 and 2,400 minutes.")]
+    if back is None:
+        return account_page(current_user, weekly=form)
+    kind, number = back
+    planned = services.plan_path(services.get_path(current_user.id, number)) if kind == "p" else _assigned_path(number)
+    return _render_path(planned, weekly_form=form, status=400)
 
 
 def deadline_labels() -> dict[str, str]:

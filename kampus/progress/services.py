@@ -21,13 +21,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kampus.catalogue.models import Module
-from kampus.catalogue.services import catalogue_graph
+from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.db import rows_changed, utcnow
 from kampus.errors import DomainError, NotAllowed
 from kampus.extensions import db
 from kampus.graph import is_locked, unsatisfied_prerequisites
 from kampus.progress.integrity import Draw, RetryWindow, draw_questions, grade, retry_window
 from kampus.progress.models import SATISFIED, Attempt, Feedback, LearningEvent, Progress, Reflection
+from kampus.templating import localized
 
 DEFAULT_PASS_MARK = 70
 DEFAULT_TEST_OUT_PASS_MARK = 80
@@ -156,12 +157,27 @@ def view_section(user_id: int, module: Module, position: int) -> Progress:
     return row
 
 
+def locked_template() -> str:
+    """The refusal of a locked module, translated, with ``%(action)s`` and ``%(missing)s`` still to fill."""
+    return _("%(action)s is not possible yet: first complete %(missing)s.")
+
+
+class ModuleLocked(NotAllowed):
+    """A locked module refused an action. ``missing`` maps each prerequisite still to complete (slug, in
+    order) to its title in the reader's language; ``message`` names them in plain text, and a page links
+    them (:func:`kampus.progress.views.lock_message`)."""
+
+    def __init__(self, action: str, missing: dict[str, str]):
+        self.action = action
+        self.missing = missing
+        super().__init__(locked_template() % {"action": action, "missing": ", ".join(missing.values())})
+
+
 def _refuse_if_locked(user_id: int, module: Module, action: str) -> None:
     missing = blockers(user_id, module)
     if missing:
-        raise NotAllowed(
-            _("%(action)s is not possible yet: first complete %(missing)s.", action=action, missing=", ".join(missing))
-        )
+        rows = modules_by_slug(missing)
+        raise ModuleLocked(action, {slug: localized(rows[slug].title) if slug in rows else slug for slug in missing})
 
 
 @dataclass

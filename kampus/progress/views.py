@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from kampus.catalogue.services import get_module, modules_by_slug
 from kampus.catalogue.views import status_labels
@@ -13,13 +14,26 @@ from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.i18n import falls_back
 from kampus.paths.forms import EmptyForm
+from kampus.paths.services import next_after
 from kampus.progress import services
 from kampus.progress.forms import RatingForm, ReflectionForm
 from kampus.progress.integrity import Draw
+from kampus.progress.models import SATISFIED
 from kampus.routing import ascii_int, int_arg
 from kampus.templating import material
 
 bp = Blueprint("progress", __name__)
+
+
+def lock_message(error: DomainError) -> str | Markup:
+    """A refusal for a flash: a locked module's names each prerequisite by its title, linked to it."""
+    if not isinstance(error, services.ModuleLocked):
+        return error.message
+    links = Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(url_for("progress.study", slug=slug), title)
+        for slug, title in error.missing.items()
+    )
+    return Markup(escape(services.locked_template())) % {"action": error.action, "missing": links}
 
 
 def _studyable(slug: str):
@@ -90,7 +104,16 @@ def _page(module, *, section_index=None, answers=None, reflection_form=None, rat
         reflection_form=reflection_form,
         rating_form=rating_form,
         action_form=EmptyForm(),
+        after=_after(module, status),
     ), code
+
+
+def _after(module, status: str):
+    """Once the module is passed (completed, tested out, recognised): the learner's path that holds it
+    and the next module on it by the planner's order, for "Next module" and "Back to my path"."""
+    if status not in SATISFIED:
+        return None
+    return next_after(current_user.id, module.slug)
 
 
 def _drawn_texts(module, draw) -> list:
@@ -149,7 +172,7 @@ def start(slug: str):
         services.start_module(current_user.id, module)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(lock_message(exc), "error")
         return _page(module, code=403 if isinstance(exc, NotAllowed) else 400)
     db.session.commit()
     return redirect(url_for("progress.study", slug=slug))
@@ -205,7 +228,7 @@ def check(slug: str):
         result = services.submit_self_check(current_user.id, module, answers, draw=draw, nonce=nonce)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(lock_message(exc), "error")
         code = 403 if isinstance(exc, NotAllowed) else 400
         if kind == "test_out":
             return _test_out_page(module, answers=answers, token=token, code=code)
@@ -260,6 +283,7 @@ def attempt(slug: str, attempt_id: int):
         started=services.check_kind(current_user.id, module) == "study",
         window=services.test_out_window(current_user.id, module) if stored.kind == "test_out" else None,
         action_form=EmptyForm(),
+        after=_after(module, status) if result.passed else None,
     )
 
 
@@ -271,7 +295,7 @@ def complete(slug: str):
         services.complete_module(current_user.id, module)
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(lock_message(exc), "error")
         return _page(module, code=403 if isinstance(exc, NotAllowed) else 400)
     db.session.commit()
     flash(_("The module is completed."), "success")

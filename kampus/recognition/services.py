@@ -27,6 +27,7 @@ from kampus.catalogue.models import Module
 from kampus.db import rows_changed, utcnow
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
+from kampus.notifications import services as notifications
 from kampus.orgs.models import Organisation
 from kampus.progress.assessment import proposals
 from kampus.progress.models import SATISFIED, Progress
@@ -261,8 +262,15 @@ def approve(manager: User, request: RecognitionRequest, comment: str = "") -> De
         return Decision(request, False)
     log_event(request.user_id, "approved", request.module_id, request=request.id, by=manager.id)
     recognise(request.user_id, request.module, "manager")
+    _notify_decision(request, notifications.RECOGNITION_APPROVED)
     db.session.flush()
     return Decision(request, True)
+
+
+def _notify_decision(request: RecognitionRequest, kind: str) -> None:
+    """The learner's notification of a decision (mailed by :func:`mail_decision`, not again here)."""
+    params = {"request": request.id, "module": request.module.slug, "title": dict(request.module.title or {})}
+    notifications.notify(request.user_id, kind, params, key=f"{kind}:{request.id}", mail=False)
 
 
 def reject(manager: User, request: RecognitionRequest, comment: str) -> Decision:
@@ -273,6 +281,7 @@ def reject(manager: User, request: RecognitionRequest, comment: str) -> Decision
     if not _decide(manager, request, "rejected", comment):
         return Decision(request, False)
     log_event(request.user_id, "rejected", request.module_id, request=request.id, by=manager.id, comment=comment)
+    _notify_decision(request, notifications.RECOGNITION_REJECTED)
     db.session.flush()
     return Decision(request, True)
 

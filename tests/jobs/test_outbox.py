@@ -36,6 +36,18 @@ def test_a_mail_is_sent_only_after_the_commit(mail_app, sink):
     assert [r.state for r in rows()] == [SENT]
 
 
+def test_mails_queued_in_one_transaction_all_leave_at_its_commit(mail_app, sink):
+    # Each queue_mail releases a savepoint (SQLAlchemy fires after_commit for that too): none may leave early.
+    outbox.queue_mail("a@example.fi", "Ensimmäinen", "…", key="test:first")
+    outbox.queue_mail("b@example.fi", "Toinen", "…", key="test:second")
+    with db.session.begin_nested():
+        pass
+    assert sink.subjects() == []
+    db.session.commit()
+    assert sorted(sink.wait_for(2, timeout=5)) == ["Ensimmäinen", "Toinen"]
+    assert [r.state for r in rows()] == [SENT, SENT]
+
+
 def test_a_rollback_sends_nothing(mail_app, sink):
     outbox.queue_mail("a@example.fi", "Ei koskaan", "…", key="test:rollback")
     db.session.rollback()

@@ -62,6 +62,25 @@ ROUTES = [
         writes=frozenset({"learner_a"}),
     ),
     Route("GET", "/me/assignments/{assignment_a}", learner_only(200)),
+    Route(
+        "POST",
+        "/me/weekly-time",
+        signed_in(302),
+        data=lambda ids: {"minutes_per_week": "60", "back": "account"},
+        writes=frozenset(ROLES),
+        hidden_from=frozenset(),
+    ),
+    Route(
+        "POST",
+        "/me/weekly-time",
+        {**learner_only(302), "manager_a": 404, "manager_b": 404, "admin": 404},
+        data=lambda ids: {"minutes_per_week": "60", "back": f"p{ids['path_a']}"},
+        writes=frozenset({"learner_a"}),
+    ),
+    # --- notifications
+    Route("GET", "/me/notifications", signed_in(200), hidden_from=frozenset()),
+    Route("POST", "/me/notifications/{notification_a}/read", learner_only(302), writes=frozenset({"learner_a"})),
+    Route("POST", "/me/notifications/read-all", signed_in(302), writes=frozenset(ROLES), hidden_from=frozenset()),
     # opening a module or its test-out changes nothing; starting and moving on are POSTs
     Route("GET", "/modules/digcomp-perusteet/study", signed_in(200), hidden_from=frozenset()),
     Route("GET", "/modules/digcomp-perusteet/test-out", signed_in(200), hidden_from=frozenset()),
@@ -171,6 +190,9 @@ def ids(app, world):
     from sqlalchemy import select
 
     from kampus.assignments.models import PathTemplate
+    from kampus.notifications.models import Notification
+
+    notification = db.session.scalar(select(Notification.id).where(Notification.user_id == world.learner_a.id))
 
     network = db.session.scalar(select(PathTemplate.id).where(PathTemplate.organisation_id.is_(None)).limit(1))
     return {
@@ -180,6 +202,7 @@ def ids(app, world):
         "path_a": path.id,
         "network_template": network,
         "attempt_a": attempt.attempt_id,
+        "notification_a": notification,
     }
 
 
@@ -195,7 +218,7 @@ def test_the_matrix_covers_every_route_of_these_features(app):
     covered = {(r.method, re.sub(r"\{[a-z_]+\}", "<x>", r.url)) for r in ROUTES}
     missing = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] not in ("paths", "assignments", "reports"):
+        if rule.endpoint.split(".")[0] not in ("paths", "assignments", "reports", "notifications"):
             continue
         path = re.sub(r"<[^>]+>", "<x>", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:

@@ -1,0 +1,1 @@
+"""In-app notifications: what happened to a person (an assignment, a recognition decision, a reminder)."""
