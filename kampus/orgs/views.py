@@ -17,6 +17,7 @@ from flask_babel import ngettext
 
 from kampus.auth.access import require_manager
 from kampus.auth.forms import show_domain_error
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.orgs import services
@@ -152,10 +153,25 @@ def invite():
     return render_template("orgs/invite.html", organisation=organisation, form=form)
 
 
-@bp.post("/staff/<id:user_id>/deactivate")
+@bp.route("/staff/<id:user_id>/deactivate", methods=["GET", "POST"])
 def deactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Deactivate %(name)s?", name=person.display_name),
+            question=_(
+                "%(name)s (%(email)s) will no longer be able to sign in.", name=person.display_name, email=person.email
+            ),
+            details=[
+                _("Their sessions end at once, on every device."),
+                _("Their progress and records are kept, and you can reactivate the account later."),
+            ],
+            button=_("Deactivate"),
+            cancel_url=url_for("orgs.staff"),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     try:
         services.set_active(organisation, person, False, acting=_me())
     except DomainError as error:
@@ -336,11 +352,23 @@ def add_member(team_id: int):
     return _team_page(organisation, team, add_form=form)
 
 
-@bp.post("/teams/<id:team_id>/members/<id:user_id>/remove")
+@bp.route("/teams/<id:team_id>/members/<id:user_id>/remove", methods=["GET", "POST"])
 def remove_member(team_id: int, user_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
     person = services.get_staff_member(organisation, user_id)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Remove %(name)s from %(team)s?", name=person.display_name, team=team.name),
+            question=_(
+                "%(name)s will no longer be a member of the team %(team)s.", name=person.display_name, team=team.name
+            ),
+            details=[_("Their progress is kept. Assignments given to the team no longer cover them.")],
+            button=_("Remove from the team"),
+            cancel_url=url_for("orgs.team", team_id=team.id),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     if services.remove_member(organisation, team, person):
         db.session.commit()
         flash(_("%(name)s left the team.", name=person.display_name), "success")
