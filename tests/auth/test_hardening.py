@@ -233,7 +233,8 @@ def test_reactivation_does_not_bring_back_the_sessions_or_links_of_before(app, w
     login(manager, world.manager_a.email)
     for action in ("deactivate", "reactivate"):
         manager.post(
-            f"/org/staff/{world.learner_a.id}/{action}", data={"csrf_token": csrf_token(manager, "/org/staff")}
+            f"/org/staff/{world.learner_a.id}/{action}",
+            data={"csrf_token": csrf_token(manager, "/org/staff"), "confirm": "yes"},
         )
     db.session.refresh(world.learner_a)
     assert world.learner_a.active
