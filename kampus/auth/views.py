@@ -272,6 +272,7 @@ def forgot_password():
         user = services.find_user_by_email(form.email.data)
         if user is not None and user.active and user.has_signed_up:
             services.send_password_reset(user)
+            db.session.commit()  # the mail leaves after the commit (the outbox)
         # The same answer whether or not the address has an account.
         flash(_("If the address has an account, a link to choose a new password is on its way to it."), "success")
         return redirect(url_for("auth.login"))

@@ -202,6 +202,7 @@ def send_link(user_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("orgs.staff"))
+    db.session.commit()  # the mail leaves after the commit (the outbox)
     flash_link(sent, what=_("The invitation"))
     return redirect(url_for("orgs.staff"))
 
