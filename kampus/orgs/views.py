@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -29,7 +29,16 @@ from kampus.orgs.forms import (
     SettingsForm,
     TeamNameForm,
 )
-from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
+from kampus.orgs.staff_import import (
+    INVITATION_LIST_LIFETIME,
+    MAX_BYTES,
+    apply_staff_import,
+    invite_imported,
+    keep_invitation_list,
+    read_staff_csv,
+    take_invitation_list,
+    waiting_invitation_list,
+)
 from kampus.routing import large_upload
 
 bp = Blueprint("orgs", __name__, url_prefix="/org")
@@ -240,8 +249,9 @@ def import_staff_confirm():
     if not preview.can_import:
         return render_template("orgs/import_preview.html", organisation=organisation, preview=preview, confirm=None)
     result = apply_staff_import(organisation, preview)
+    mailed = invite_imported(result.created, inviter=_me())  # queued: they leave after the commit
+    secret = keep_invitation_list(organisation, _me(), result.created) if len(result.created) > mailed else None
     db.session.commit()
-    links = [services.auth_services.send_invitation(user, inviter=_me()) for user in result.created]
     flash(
         ngettext("%(num)d new person was added.", "%(num)d new people were added.", len(result.created))
         + " "
@@ -250,15 +260,52 @@ def import_staff_confirm():
         ),
         "success",
     )
-    if links and not all(s.mailed for s in links):
+    if mailed:
         flash(
-            _(
-                "No mail server is configured, so the invitations were not sent. "
-                "Show each person's link with “New invitation” in the staff list."
+            ngettext(
+                "The invitation is on its way by e-mail.", "%(num)d invitations are on their way by e-mail.", mailed
             ),
-            "info",
+            "success",
         )
+    if secret:
+        session[INVITATION_LIST_KEY] = secret
+        return redirect(url_for("orgs.invitation_list"))
     return redirect(url_for("orgs.staff"))
+
+
+INVITATION_LIST_KEY = "invitation_list"
+
+
+@bp.get("/staff/import/invitations")
+def invitation_list():
+    """Without a mail server: the import's invitation links, to download once (the importing manager only)."""
+    organisation = require_manager()
+    waiting = waiting_invitation_list(organisation, _me(), session.get(INVITATION_LIST_KEY))
+    return render_template(
+        "orgs/invitation_list.html",
+        organisation=organisation,
+        waiting=waiting,
+        minutes=int(INVITATION_LIST_LIFETIME.total_seconds() // 60),
+    )
+
+
+@bp.post("/staff/import/invitations")
+def download_invitation_list():
+    """The one download: claimed (and committed) before the file is sent; the secret leaves the session."""
+    organisation = require_manager()
+    text = take_invitation_list(organisation, _me(), session.pop(INVITATION_LIST_KEY, None))
+    if text is None:
+        flash(_("The list of links is no longer available."), "error")
+        return redirect(url_for("orgs.invitation_list"))
+    db.session.commit()
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="invitations.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # --- teams ------------------------------------------------------------------------------

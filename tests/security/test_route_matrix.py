@@ -127,6 +127,9 @@ ROUTES: list[Route] = [
         writes=frozenset({"manager_a"}),
         hidden_from=frozenset(),
     ),
+    # The invitation links of an import without mail: for the importing manager only (none here: a redirect).
+    Route("GET", "/org/staff/import/invitations", managers(200, 200)),
+    Route("POST", "/org/staff/import/invitations", managers(302, 302)),
     Route("GET", "/org/staff/{learner_a}/deactivate", managers(200)),
     Route(
         "POST",
