@@ -14,6 +14,7 @@ FEATURE_COMMANDS = (
     "kampus.assignments.cli",
     "kampus.xapi.cli",
     "kampus.credentials.cli",
+    "kampus.sso.cli",
 )
 
 

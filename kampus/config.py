@@ -61,7 +61,7 @@ class Config:
     PROXY_FIX = False
     MAX_CONTENT_LENGTH = 1024 * 1024  # any request body; file imports allow UPLOAD_MAX_CONTENT_LENGTH
     UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-    KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
+    KAMPUS_BASE_URL: str | None = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
     TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down
     TEST_OUT_COOLDOWN_HOURS = 24
@@ -75,6 +75,9 @@ class Config:
     KAMPUS_XAPI_RETRY_BASE_SECONDS = 30
     KAMPUS_XAPI_RETRY_MAX_SECONDS = 6 * 3600
     KAMPUS_CREDENTIALS_KEY_DIR: str | None = None  # credential signing keys; unset: instance/credential-keys
+    KAMPUS_SAML_KEY_DIR: str | None = None  # the SAML SP's signing key and certificate; unset: instance/saml-sp
+    SAML_XMLSEC_BINARY = "/usr/bin/xmlsec1"
+    SAML_ACCEPTED_TIME_DIFF = 60  # seconds of clock skew allowed between the IdP and Kampus
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -110,6 +113,10 @@ class Config:
                 values[name] = os.environ[name]
         if os.environ.get("KAMPUS_CREDENTIALS_KEY_DIR"):
             values["KAMPUS_CREDENTIALS_KEY_DIR"] = os.environ["KAMPUS_CREDENTIALS_KEY_DIR"]
+        if os.environ.get("KAMPUS_SAML_KEY_DIR"):
+            values["KAMPUS_SAML_KEY_DIR"] = os.environ["KAMPUS_SAML_KEY_DIR"]
+        if os.environ.get("KAMPUS_XMLSEC_BINARY"):
+            values["SAML_XMLSEC_BINARY"] = os.environ["KAMPUS_XMLSEC_BINARY"]
         if os.environ.get("KAMPUS_PROXY_FIX"):
             values["PROXY_FIX"] = os.environ["KAMPUS_PROXY_FIX"] == "1"
         if os.environ.get("KAMPUS_SINGLE_PROCESS"):

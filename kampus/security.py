@@ -31,7 +31,7 @@ def apply_security_headers(response):
     max_age = current_app.config.get("HSTS_MAX_AGE")
     if max_age:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={int(max_age)}; includeSubDomains")
-    if request.endpoint != "static" and (request.blueprint == "auth" or _signed_in()):
+    if request.endpoint != "static" and (request.blueprint in ("auth", "sso") or _signed_in()):
         response.headers["Cache-Control"] = "no-store"
         response.headers.pop("Expires", None)
     return response
@@ -64,4 +64,4 @@ def is_safe_next(target: str | None) -> bool:
 
 def safe_next(target: str | None, fallback: str) -> str:
     """``target`` when it stays on the site, else ``fallback``."""
-    return target.strip() if is_safe_next(target) else fallback
+    return target.strip() if target is not None and is_safe_next(target) else fallback

@@ -344,12 +344,18 @@ def _axe_source() -> str:
     return str(Path(axe_playwright_python.__file__).parent / "axe.min.js")
 
 
-def check_axe(page) -> None:
-    """Fail listing every axe-core violation (WCAG 2.0/2.1 A and AA, best practice) on the current page."""
-    page.add_script_tag(path=_axe_source())
+# WCAG 2.0, 2.1 and 2.2 A and AA, and axe's best practices: every browser test's axe check.
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+AXE_WCAG22_TAGS = AXE_TAGS
+
+
+def check_axe(page, tags=AXE_TAGS) -> None:
+    """Fail listing every axe-core violation (default: WCAG 2.0/2.1/2.2 A and AA, best practice) on the page."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=_axe_source())
     result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag', values:
-            ['wcag2a','wcag2aa','wcag21a','wcag21aa','best-practice']}})"""
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        list(tags),
     )
     violations = result["violations"]
     report = "\n".join(

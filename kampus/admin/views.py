@@ -7,7 +7,7 @@ pages and link them from the index.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from kampus.orgs.forms import AppointManagerForm, OrganisationForm, Organisation
 from kampus.orgs.models import THEME_ROLES
 from kampus.orgs.views import flash_link
 from kampus.routing import int_arg
+from kampus.sso.services import providers_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -68,6 +69,8 @@ def _organisation_page(organisation, name_form=None, manager_form=None, roles_er
         role_names=theme_role_names(),
         theme_roles=THEME_ROLES,
         roles_error=roles_error,
+        sso_providers=providers_of(organisation),
+        edit_endpoints=set(current_app.view_functions),
     )
 
 

@@ -46,6 +46,12 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
+class SsoEmailForm(FlaskForm):
+    """The sign-in page's e-mail alone: the first step towards an organisation's own sign-in."""
+
+    email = EmailField(validators=[DataRequired(), Length(max=254)])
+
+
 class ProfileForm(FlaskForm):
     name = StringField(
         _l("Name"),

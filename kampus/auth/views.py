@@ -31,12 +31,14 @@ from kampus.auth.forms import (
     PasswordChangeForm,
     ProfileForm,
     SetPasswordForm,
+    SsoEmailForm,
     show_domain_error,
 )
 from kampus.auth.models import AnonymousUser, User, normalise_email
 from kampus.errors import DomainError
 from kampus.extensions import db, limiter, login_manager
 from kampus.security import safe_next
+from kampus.sso import services as sso_services
 
 bp = Blueprint("auth", __name__)
 
@@ -94,6 +96,28 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(safe_next(next_url, home_url()))
     form = LoginForm()
+    if request.method == "POST" and (request.form.get("action") == "sso" or not request.form.get("password")):
+        # E-mail first: an address of an organisation with its own sign-in goes there, no password asked.
+        email_form = SsoEmailForm()
+        if email_form.validate_on_submit():
+            provider = sso_services.provider_for_email(email_form.email.data)
+            if provider is not None:
+                return redirect(
+                    url_for(
+                        "sso.start",
+                        slug=provider.slug,
+                        next=safe_next(next_url, "") or None,
+                        login_hint=normalise_email(email_form.email.data),
+                    )
+                )
+            if request.form.get("action") == "sso":
+                form.email.errors = [
+                    _("%(email)s has no organisation sign-in. Sign in with your password.", email=email_form.email.data)
+                ]
+                return _login_page(form, next_url)
+        elif request.form.get("action") == "sso":  # the organisation button without an address: ask only for it
+            form.email.errors = [_("Enter your e-mail address.")]
+            return _login_page(form, next_url)
     if form.validate_on_submit():
         account = normalise_email(form.email.data)
         throttle.slow_down(account)
@@ -103,14 +127,29 @@ def login():
             form.password.errors.append(wrong_credentials_message())
         elif not user.active:
             form.email.errors.append(_("This account has been deactivated. Ask your organisation's manager."))
+        elif (required := sso_services.sso_required_for(user)) is not None:
+            form.email.errors.append(
+                _(
+                    "%(organisation)s signs its staff in through %(provider)s, not with a password. "
+                    "Choose “Sign in with your organisation”.",
+                    organisation=user.organisation.name,
+                    provider=required.name,
+                )
+            )
         else:
             db.session.commit()  # a rehashed password
             throttle.forget_failures(account)
             _start_session(user, remember=bool(form.remember.data))
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(next_url, home_url()))
+    return _login_page(form, next_url)
+
+
+def _login_page(form: LoginForm, next_url: str | None, status: int = 200, **context):
     form.password.data = ""
-    return render_template("auth/login.html", form=form, next_url=next_url)
+    return render_template(
+        "auth/login.html", form=form, next_url=next_url, sso_providers=sso_services.enabled_providers(), **context
+    ), status
 
 
 @bp.errorhandler(429)
@@ -123,14 +162,12 @@ def too_many_attempts(error):
             title=_("Too many attempts"),
             message=_("Too many attempts in a short time. Wait a minute and try again."),
         ), 429
-    form = LoginForm()
-    form.password.data = ""
-    return render_template(
-        "auth/login.html",
-        form=form,
-        next_url=request.args.get("next"),
+    return _login_page(
+        LoginForm(),
+        request.args.get("next"),
+        429,
         blocked_message=_("Too many failed sign-in attempts. Wait a minute and try again."),
-    ), 429
+    )
 
 
 def _end_sessions_here_and_everywhere() -> None:
@@ -270,7 +307,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = services.find_user_by_email(form.email.data)
-        if user is not None and user.active and user.has_signed_up:
+        # No password links for staff whose organisation requires its own sign-in (they have no use for one).
+        if user is not None and user.active and user.has_signed_up and sso_services.sso_required_for(user) is None:
             services.send_password_reset(user)
             db.session.commit()  # the mail leaves after the commit (the outbox)
         # The same answer whether or not the address has an account.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -34,8 +35,8 @@ class Impact:
     the edit and locked after it.
     """
 
-    changed: list = field(default_factory=list)
-    newly_locked: dict[str, list] = field(default_factory=dict)
+    changed: list[Hashable] = field(default_factory=list)
+    newly_locked: dict[str, list[Hashable]] = field(default_factory=dict)
 
     @property
     def learners_changed(self) -> int:
@@ -49,9 +50,9 @@ class Impact:
 
 
 def impact(
-    graph_before: nx.DiGraph,
-    graph_after: nx.DiGraph,
-    learners: Mapping[Hashable, LearnerState | Mapping],
+    graph_before: nx.DiGraph[str],
+    graph_after: nx.DiGraph[str],
+    learners: Mapping[Hashable, LearnerState | Mapping[str, Any]],
 ) -> Impact:
     """Compare the learners' plans on ``graph_before`` and ``graph_after``.
 
@@ -61,8 +62,8 @@ def impact(
     edit) is dropped from the plan on that graph rather than refused. Raises
     nothing for unknown slugs; ``CycleError`` only if a graph has a loop.
     """
-    changed = []
-    newly_locked: dict[str, list] = {}
+    changed: list[Hashable] = []
+    newly_locked: dict[str, list[Hashable]] = {}
     for learner_id, state in learners.items():
         goals, satisfied, in_progress = _unpack(state)
         before = _steps(graph_before, goals, satisfied, in_progress)
@@ -80,7 +81,7 @@ def impact(
     )
 
 
-def _unpack(state) -> tuple[list[str], set[str], set[str]]:
+def _unpack(state: LearnerState | Mapping[str, Any]) -> tuple[list[str], set[str], set[str]]:
     if isinstance(state, Mapping):
         goals = state.get("goals", ())
         satisfied = state.get("satisfied", ())
@@ -90,17 +91,19 @@ def _unpack(state) -> tuple[list[str], set[str], set[str]]:
     return list(goals or ()), set(satisfied or ()), set(in_progress or ())
 
 
-def _steps(graph: nx.DiGraph, goals, satisfied, in_progress) -> list[tuple]:
+def _steps(
+    graph: nx.DiGraph[str], goals: list[str], satisfied: set[str], in_progress: set[str]
+) -> list[tuple[str, str, tuple[str, ...]]]:
     known_goals = [goal for goal in goals if goal in graph]
     path = plan(graph, known_goals, satisfied, in_progress=in_progress)
     return [(step.slug, step.status, tuple(step.blocked_by)) for step in path.steps]
 
 
-def _locked(graph: nx.DiGraph, slug: str, satisfied: set[str]) -> bool:
+def _locked(graph: nx.DiGraph[str], slug: str, satisfied: set[str]) -> bool:
     return slug in graph and bool(unsatisfied_prerequisites(graph, slug, satisfied))
 
 
-def _id_order(learner_id):
+def _id_order(learner_id: Any) -> tuple[str, Any]:
     # Learner ids are usually ints; sort mixed ids by type name first rather than fail.
     return (type(learner_id).__name__, learner_id)
 

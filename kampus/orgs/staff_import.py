@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kampus.auth import services as auth_services
 from kampus.auth.models import User, normalise_email
-from kampus.db import utcnow
+from kampus.db import rows_changed, utcnow
 from kampus.exports import safe_cell
 from kampus.extensions import db
 from kampus.orgs import services
@@ -274,9 +274,11 @@ def take_invitation_list(organisation: Organisation, manager: User, secret: str 
     now = now or utcnow()
     if not secret:
         return None
-    claimed = db.session.execute(
-        update(InvitationList).where(*_list_query(organisation, manager, secret, now)).values(downloaded_at=now)
-    ).rowcount
+    claimed = rows_changed(
+        db.session.execute(
+            update(InvitationList).where(*_list_query(organisation, manager, secret, now)).values(downloaded_at=now)
+        )
+    )
     if claimed != 1:
         return None
     row = db.session.scalar(select(InvitationList).where(InvitationList.secret_hash == _hash(secret)))

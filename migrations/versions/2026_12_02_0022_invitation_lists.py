@@ -3,7 +3,7 @@ manager may download the invitation links once, for a short time. The table keep
 who was invited and the hash of the download's secret, never a link.
 
 Revision ID: 0022_invitation_lists
-Revises: 0015_material_languages
+Revises: 0018_identity_providers
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_invitation_lists"
-down_revision = "0015_material_languages"
+down_revision = "0018_identity_providers"
 branch_labels = None
 depends_on = None
 
