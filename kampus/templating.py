@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 from flask_babel import get_locale
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from kampus import i18n
@@ -31,6 +32,17 @@ def material(value, tag: str = "span", *, markdown: bool = False, lang: str | No
     return Markup(html)
 
 
+@pass_context
+def page_has_errors(context) -> bool:
+    """True when the page answers a failed submit: a form in the template's context has errors,
+    or the view says so with ``page_error`` (errors not kept in a form). The title then starts "Error:"."""
+    from wtforms import Form
+
+    if context.get("page_error"):
+        return True
+    return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
+
+
 def register(app: Flask) -> None:
     from kampus.app import static_url
 
@@ -44,6 +56,7 @@ def register(app: Flask) -> None:
         format_percent=i18n.format_percent,
         localize=i18n.localized,
         material=material,
+        page_has_errors=page_has_errors,
     )
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.trim_blocks = True

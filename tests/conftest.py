@@ -394,3 +394,68 @@ def snapshot_database() -> dict[str, list[tuple]]:
         state[table.name] = sorted(tuple(str(v) for v in row) for row in rows)
     db.session.rollback()
     return state
+
+
+# --- mail ----------------------------------------------------------------------------
+
+
+class SmtpSink:
+    """An aiosmtpd handler that keeps every message it receives (thread-safe): the one test
+    SMTP server. Mail leaves through the outbox after a commit (in-process without a broker),
+    so a test commits, or goes through a page whose view commits, before it reads the sink."""
+
+    def __init__(self):
+        import email.message
+
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    def take(self) -> list:
+        """The messages received so far; the sink forgets them."""
+        with self.lock:
+            taken, self.messages = self.messages, []
+        return taken
+
+    def links(self, pattern: str = r"https?://\S+") -> list[str]:
+        """Every link matching ``pattern`` in the bodies of the messages taken now."""
+        return [link for message in self.take() for link in re.findall(pattern, message.get_content())]
+
+    def subjects(self) -> list[str]:
+        with self.lock:
+            return [m["Subject"] for m in self.messages]
+
+    def wait_for(self, count: int, timeout: float = 60.0) -> list[str]:
+        """Subjects once ``count`` messages have arrived (or ``timeout`` seconds passed): for real workers."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.subjects()) < count:
+            time.sleep(0.05)
+        return self.subjects()
+
+
+@pytest.fixture
+def smtp_sink():
+    """A local SMTP server on a free loopback port (``smtp_sink.port``) keeping what it receives."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = SmtpSink()
+    handler.port = port
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler
+    controller.stop()

@@ -199,6 +199,26 @@ def api_token(role: str) -> str | None:
     return services.create_token(name="Sivutesti", scope="read", user=person, created_by=person).secret
 
 
+def _personal_token_id():
+    """The demo learner's own token (its revoke confirmation page)."""
+    from kampus.api import services
+
+    person = _learner()
+    return services.create_token(name="Vahvistussivu", scope="read", user=person, created_by=person).token.id
+
+
+def _organisation_token_id():
+    """A token of the demo organisation (its revoke confirmation page, for its manager)."""
+    from kampus.api import services
+    from kampus.orgs.models import Organisation
+
+    manager = _one(_user(DEMO_USERS["manager"]))
+    organisation = _one(select(Organisation).where(Organisation.slug == DEMO_ORGANISATION))
+    return services.create_token(
+        name="Vahvistussivu", scope="read", organisation=organisation, created_by=manager
+    ).token.id
+
+
 def _invitation_token():
     from kampus.auth import tokens
     from kampus.auth.models import User
@@ -290,6 +310,8 @@ DEMO_VALUES: dict[str, Callable[[], object]] = {
     "assignments.admin_template_edit:template_id": _network_template_id,
     "credentials.path_achievement:template_id": _network_template_id,
     "credentials.path_badge:template_id": _network_template_id,
+    "api_tokens.revoke_personal:token_id": _personal_token_id,
+    "api_tokens.revoke_organisation:token_id": _organisation_token_id,
     "auth.accept_invitation:token": _invitation_token,
     "auth.reset_password:token": _reset_token,
     "case.document:identifier": _case("CFDocument"),

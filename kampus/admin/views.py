@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from kampus.auth.access import require_admin
 from kampus.auth.forms import show_domain_error
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.orgs import services
@@ -148,11 +149,25 @@ def appoint_manager(organisation_id: int):
     return _organisation_page(organisation, manager_form=form)
 
 
-@bp.post("/organisations/<id:organisation_id>/managers/<id:user_id>/remove")
+@bp.route("/organisations/<id:organisation_id>/managers/<id:user_id>/remove", methods=["GET", "POST"])
 def remove_manager(organisation_id: int, user_id: int):
     require_admin()
     organisation = services.get_organisation(organisation_id)
     person = services.get_staff_member(organisation, user_id)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Remove %(name)s as manager?", name=person.display_name),
+            question=_(
+                "%(name)s will no longer manage %(organisation)s.",
+                name=person.display_name,
+                organisation=organisation.name,
+            ),
+            details=[_("Their own account and progress are kept.")],
+            button=_("Remove as manager"),
+            cancel_url=url_for("admin.organisation", organisation_id=organisation.id),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     services.remove_manager(organisation, person)
     db.session.commit()
     flash(_("%(name)s is no longer a manager.", name=person.display_name), "success")

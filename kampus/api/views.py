@@ -7,13 +7,14 @@ Registering this blueprint also binds the REST API (:func:`kampus.api.spec.init_
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from kampus.api import services
 from kampus.api.forms import RevokeForm, TokenForm
 from kampus.auth.access import require_login, require_manager
 from kampus.auth.forms import show_domain_error
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError
 from kampus.extensions import db
 
@@ -57,10 +58,14 @@ def personal():
     return _page("api/personal.html", form, services.personal_tokens(user), new, user=user)
 
 
-@bp.post("/account/tokens/<id:token_id>/revoke")
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["GET", "POST"])
 def revoke_personal(token_id: int):
     user = require_login()
     token = services.get_personal_token(user, token_id)
+    if request.method == "GET":
+        return _confirm_revoke(token, url_for("api_tokens.personal"))
+    if not confirmed():
+        return back_to_confirm_page()
     if RevokeForm().validate_on_submit():
         services.revoke_token(token)
         db.session.commit()
@@ -89,12 +94,26 @@ def organisation():
     )
 
 
-@bp.post("/org/tokens/<id:token_id>/revoke")
+@bp.route("/org/tokens/<id:token_id>/revoke", methods=["GET", "POST"])
 def revoke_organisation(token_id: int):
     organisation = require_manager()
     token = services.get_organisation_token(organisation, token_id)
+    if request.method == "GET":
+        return _confirm_revoke(token, url_for("api_tokens.organisation"))
+    if not confirmed():
+        return back_to_confirm_page()
     if RevokeForm().validate_on_submit():
         services.revoke_token(token)
         db.session.commit()
         flash(_("The token %(name)s was revoked: it no longer works.", name=token.name), "success")
     return redirect(url_for("api_tokens.organisation"))
+
+
+def _confirm_revoke(token, cancel_url: str) -> str:
+    return confirm_page(
+        title=_("Revoke the token %(name)s?", name=token.name),
+        question=_("Every system that uses the token %(name)s stops getting answers at once.", name=token.name),
+        details=[_("A revoked token cannot be restored: make a new one if it is needed again.")],
+        button=_("Revoke"),
+        cancel_url=cancel_url,
+    )

@@ -9,6 +9,7 @@ from kampus.assignments import services
 from kampus.assignments.forms import AssignmentForm, ExtendForm, TemplateForm
 from kampus.auth.access import require_admin, require_manager
 from kampus.auth.models import User
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.paths.forms import EmptyForm, fill_goal_choices
@@ -187,10 +188,26 @@ def extend(assignment_id: int):
     return redirect(url_for("assignments.org_assignments"))
 
 
-@bp.post("/org/assignments/<id:assignment_id>/withdraw")
+@bp.route("/org/assignments/<id:assignment_id>/withdraw", methods=["GET", "POST"])
 def withdraw(assignment_id: int):
     organisation = require_manager()
-    services.withdraw(services.get_assignment(assignment_id, organisation.id))
+    assignment = services.get_assignment(assignment_id, organisation.id)
+    if request.method == "GET":
+        title = localized(assignment.template.title)
+        return confirm_page(
+            title=_("Withdraw the assignment %(title)s?", title=title),
+            question=(
+                _("The team %(team)s will no longer have %(title)s assigned.", team=assignment.team.name, title=title)
+                if assignment.team
+                else _("The people it names will no longer have %(title)s assigned.", title=title)
+            ),
+            details=[_("Nobody's progress is removed. A withdrawn assignment cannot be given back: assign it again.")],
+            button=_("Withdraw"),
+            cancel_url=url_for("assignments.org_assignments"),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
+    services.withdraw(assignment)
     db.session.commit()
     flash(_("The assignment was withdrawn. Nobody's progress was removed."), "success")
     return redirect(url_for("assignments.org_assignments"))

@@ -1,47 +1,35 @@
-"""Sending e-mail: SMTP when ``MAIL_SERVER`` is configured, else the log.
+"""E-mail from the web pages: every message goes through the job queue's outbox.
 
-Later features (reminders) reuse :func:`send_mail`. Without a mail server the
-message is not sent and only its recipient and subject are logged: a body may
-hold a secret link (an invitation, a password reset), and links, tokens and
-passwords are never written to any log. Callers say that the mail did not go
-(and show an invitation, never a password link, to the manager who asked).
+:func:`send_mail` writes the message into the current transaction
+(:func:`kampus.jobs.outbox.queue_mail`); it leaves after the commit, by the one
+SMTP sender (:func:`kampus.jobs.mail.send_now`), retried if the server is down.
+A rollback sends nothing. Without a mail server nothing is queued and only the
+recipient and subject are logged: a body may hold a secret link (an invitation,
+a password reset), and links, tokens and passwords are never written to any log.
+Callers then say that the mail did not go (and show an invitation, never a
+password link, to the manager who asked).
 """
 
 from __future__ import annotations
 
-import smtplib
-from email.message import EmailMessage
+import uuid
 
 from flask import current_app
+
+from kampus.jobs.outbox import queue_mail
 
 
 def mail_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def send_mail(to: str, subject: str, body: str) -> bool:
-    """Send a plain-text message; True when it went to the SMTP server, False when only logged.
+def send_mail(to: str, subject: str, body: str, *, key: str | None = None) -> bool:
+    """Queue a plain-text message for after the commit; False (and nothing queued) without a mail server.
 
-    SMTP failures are logged and reported as False rather than raised: the
-    caller shows the link instead, and the request's data is still saved.
+    ``key`` makes it once-only (the same key again queues nothing); by default every call is a new message.
     """
-    config = current_app.config
     if not mail_configured():
         current_app.logger.info("mail not sent (no MAIL_SERVER configured) to %s: %s", to, subject)
         return False
-    message = EmailMessage()
-    message["From"] = config.get("MAIL_SENDER", "kampus@localhost")
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD", ""))
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException):
-        current_app.logger.warning("mail to %s failed: %s", to, subject, exc_info=True)
-        return False
+    queue_mail(to, subject, body, key=key or f"mail:{uuid.uuid4().hex}")
     return True

@@ -185,8 +185,8 @@ def reset_url(user: User) -> str:
 
 
 def send_invitation(user: User, *, inviter: User | None = None) -> SentLink:
-    """Make an invitation link for ``user`` and mail it; without a mail server the caller shows it
-    to the manager who invited (``shareable``)."""
+    """Make an invitation link for ``user`` and queue it by mail (sent after the caller commits);
+    without a mail server the caller shows it to the manager who invited (``shareable``)."""
     url = invitation_url(user)
     organisation = user.organisation.name if user.organisation else ""
     with force_locale(user.language):
@@ -196,7 +196,8 @@ def send_invitation(user: User, *, inviter: User | None = None) -> SentLink:
 
 
 def send_password_reset(user: User) -> SentLink:
-    """Mail a password link to ``user``'s own address; it is never shown to anyone else nor logged."""
+    """Queue a password link by mail to ``user``'s own address (sent after the caller commits);
+    it is never shown to anyone else nor logged."""
     url = reset_url(user)
     with force_locale(user.language):
         subject = _("Choose a new Kampus password")

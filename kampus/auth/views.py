@@ -140,11 +140,7 @@ def login():
         else:
             db.session.commit()  # a rehashed password
             throttle.forget_failures(account)
-            lang = session.get("lang")
-            session.clear()  # a fresh session on sign-in (no fixation)
-            if lang:
-                session["lang"] = lang
-            login_user(user, remember=bool(form.remember.data))
+            _start_session(user, remember=bool(form.remember.data))
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(next_url, home_url()))
     return _login_page(form, next_url)
@@ -301,11 +297,21 @@ def accept_invitation(token: str):
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            db.session.commit()
-            logout_user()
-            flash(_("Your account is ready. Sign in with your e-mail address and the password you chose."), "success")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/invitation.html", form=form, user=user, token=token)
+            db.session.commit()  # the new password rotated the secret: the link and any old session end
+            _start_session(user)
+            flash(_("Your account is ready. Welcome, %(name)s.", name=user.display_name), "success")
+            return redirect(safe_next(request.args.get("next"), home_url()))
+    return render_template("auth/invitation.html", form=form, user=user, token=token, next_url=request.args.get("next"))
+
+
+def _start_session(user: User, *, remember: bool = False) -> None:
+    """A fresh session for ``user`` (no fixation), keeping only the chosen language."""
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -317,6 +323,7 @@ def forgot_password():
         # No password links for staff whose organisation requires its own sign-in (they have no use for one).
         if user is not None and user.active and user.has_signed_up and sso_services.sso_required_for(user) is None:
             services.send_password_reset(user)
+            db.session.commit()  # the mail leaves after the commit (the outbox)
         # The same answer whether or not the address has an account.
         flash(_("If the address has an account, a link to choose a new password is on its way to it."), "success")
         return redirect(url_for("auth.login"))

@@ -30,10 +30,12 @@ from kampus.authoring.forms import (
 )
 from kampus.catalogue.estimate import count_words, estimate_minutes, minutes_warning
 from kampus.catalogue.models import Theme
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.content import render_markdown
 from kampus.errors import Conflict, DomainError
 from kampus.extensions import db
 from kampus.routing import int_arg
+from kampus.templating import localized
 
 bp = Blueprint("authoring", __name__, url_prefix="/admin/content")
 
@@ -257,10 +259,23 @@ def edit_module(slug: str):
     return _render_editor(_module_form(module, data=module_to_data(module)), module)
 
 
-@bp.post("/modules/<slug>/delete")
+@bp.route("/modules/<slug>/delete", methods=["GET", "POST"])
 def delete_module(slug: str):
     actor = require_admin()
     module = services.load_module(slug)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Delete the draft %(slug)s?", slug=slug),
+            question=_(
+                "The draft %(title)s is deleted for good, with its material and self-check.",
+                title=localized(module.title),
+            ),
+            details=[_("Only a draft that no learner has used can be deleted.")],
+            button=_("Delete this draft"),
+            cancel_url=url_for("authoring.edit_module", slug=slug),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     try:
         services.delete_module(actor, module)
     except DomainError as error:

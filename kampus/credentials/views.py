@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from kampus.auth.access import require_login
 from kampus.catalogue.models import Module
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.credentials import services
 from kampus.credentials.models import Credential
 from kampus.errors import DomainError, NotFound
@@ -187,18 +188,31 @@ def show(credential_uuid: str):
     )
 
 
-@bp.post("/credentials/<credential_uuid>/revoke")
+@bp.route("/credentials/<credential_uuid>/revoke", methods=["GET", "POST"])
 def revoke(credential_uuid: str):
     actor = require_login()
     row = services.get_credential(credential_uuid)
     if not services.can_revoke(actor, row):
         abort(403)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Revoke this credential?"),
+            question=_(
+                "The credential of %(name)s will show as revoked to anyone who checks it.", name=row.user.display_name
+            ),
+            details=[_("A revoked credential cannot be restored.")],
+            reason_label=_("Reason for revoking"),
+            button=_("Revoke the credential"),
+            cancel_url=url_for("credentials.show", credential_uuid=row.uuid),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     try:
         services.revoke(actor, row, request.form.get("reason", ""))
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(url_for("credentials.show", credential_uuid=row.uuid)), 303
+        return redirect(url_for("credentials.revoke", credential_uuid=row.uuid)), 303
     db.session.commit()
     flash(_("The credential was revoked."), "success")
     return redirect(url_for("credentials.show", credential_uuid=row.uuid))

@@ -79,8 +79,9 @@ def queue_mail(to: str, subject: str, body: str, *, key: str) -> OutboxMessage |
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():  # a savepoint released (SQLAlchemy fires this then too): not yet
-        return
+    root = session.get_transaction()
+    if root is not None and root.is_active:
+        return  # a savepoint was released (SQLAlchemy fires after_commit for it too): wait for the real commit
     ids = session.info.pop(_SESSION_KEY, None)
     if not ids:
         return

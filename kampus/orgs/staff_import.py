@@ -6,23 +6,33 @@ are understood too), UTF-8 with or without a byte-order mark, separated by
 commas or semicolons (Excel in Finland saves with semicolons). Importing the
 same file twice changes nothing the second time: people already in the
 organisation are matched by e-mail, memberships by team and person.
+
+The new people's invitations go by mail through the outbox, in the import's
+transaction. Without a mail server the importing manager may download the
+links once, within :data:`INVITATION_LIST_LIFETIME` (:func:`keep_invitation_list`).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
+import io
+import secrets
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from kampus.auth import services as auth_services
 from kampus.auth.models import User, normalise_email
+from kampus.db import rows_changed, utcnow
+from kampus.exports import safe_cell
 from kampus.extensions import db
 from kampus.orgs import services
-from kampus.orgs.models import Organisation, Team
+from kampus.orgs.models import InvitationList, Organisation, Team
 
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
@@ -199,3 +209,90 @@ def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> Im
         if row.team:
             added += services.add_member(organisation, teams[services.team_name_key(row.team)], user)
     return ImportResult(created, added, present)
+
+
+# --- the invitations of an import -------------------------------------------------------
+
+#: How long the importing manager may download the links when no mail server is configured.
+INVITATION_LIST_LIFETIME = dt.timedelta(minutes=30)
+
+
+def invite_imported(people: list[User], *, inviter: User | None) -> int:
+    """Queue an invitation mail for each new person (they leave after the caller commits).
+
+    Returns how many were queued: 0 without a mail server (then :func:`keep_invitation_list`).
+    """
+    return sum(auth_services.send_invitation(user, inviter=inviter).mailed for user in people)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def keep_invitation_list(organisation: Organisation, manager: User, people: list[User], *, now=None) -> str:
+    """Remember whom an import invited, for one download of their links by ``manager``; flushes.
+
+    Returns the download's secret (kept in the manager's session; only its hash is stored).
+    """
+    now = now or utcnow()
+    secret = secrets.token_urlsafe(32)
+    db.session.add(
+        InvitationList(
+            organisation_id=organisation.id,
+            manager_id=manager.id,
+            secret_hash=_hash(secret),
+            user_ids=[u.id for u in people],
+            created_at=now,
+            expires_at=now + INVITATION_LIST_LIFETIME,
+        )
+    )
+    db.session.flush()
+    return secret
+
+
+def _list_query(organisation: Organisation, manager: User, secret: str, now):
+    return (
+        InvitationList.secret_hash == _hash(secret or ""),
+        InvitationList.organisation_id == organisation.id,
+        InvitationList.manager_id == manager.id,
+        InvitationList.downloaded_at.is_(None),
+        InvitationList.expires_at > now,
+    )
+
+
+def waiting_invitation_list(organisation: Organisation, manager: User, secret: str | None, *, now=None):
+    """The list ``secret`` opens for ``manager`` when it is still there to download, else None. Reads only."""
+    if not secret:
+        return None
+    return db.session.scalar(select(InvitationList).where(*_list_query(organisation, manager, secret, now or utcnow())))
+
+
+def take_invitation_list(organisation: Organisation, manager: User, secret: str | None, *, now=None):
+    """Claim the list for its one download: the people still waiting to sign up, with their links,
+    as CSV text (``;``, a byte-order mark, spreadsheet-safe cells). None when it is gone, expired,
+    or not this manager's. Flushes; the caller commits before answering."""
+    now = now or utcnow()
+    if not secret:
+        return None
+    claimed = rows_changed(
+        db.session.execute(
+            update(InvitationList).where(*_list_query(organisation, manager, secret, now)).values(downloaded_at=now)
+        )
+    )
+    if claimed != 1:
+        return None
+    row = db.session.scalar(select(InvitationList).where(InvitationList.secret_hash == _hash(secret)))
+    people = db.session.scalars(
+        select(User)
+        .where(User.id.in_(row.user_ids), User.organisation_id == organisation.id, User.active.is_(True))
+        .order_by(User.email)
+    ).all()
+    waiting = [u for u in people if not u.has_signed_up]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [safe_cell(c) for c in (_("Name"), _("E-mail address"), _("Invitation link (valid for seven days)"))]
+    )
+    for user in waiting:
+        writer.writerow([safe_cell(c) for c in (user.name, user.email, auth_services.invitation_url(user))])
+    return "\ufeff" + buffer.getvalue()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from kampus.auth.access import require_manager
 from kampus.auth.forms import show_domain_error
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.orgs import services
@@ -28,7 +29,16 @@ from kampus.orgs.forms import (
     SettingsForm,
     TeamNameForm,
 )
-from kampus.orgs.staff_import import MAX_BYTES, apply_staff_import, read_staff_csv
+from kampus.orgs.staff_import import (
+    INVITATION_LIST_LIFETIME,
+    MAX_BYTES,
+    apply_staff_import,
+    invite_imported,
+    keep_invitation_list,
+    read_staff_csv,
+    take_invitation_list,
+    waiting_invitation_list,
+)
 from kampus.routing import large_upload
 
 bp = Blueprint("orgs", __name__, url_prefix="/org")
@@ -152,10 +162,25 @@ def invite():
     return render_template("orgs/invite.html", organisation=organisation, form=form)
 
 
-@bp.post("/staff/<id:user_id>/deactivate")
+@bp.route("/staff/<id:user_id>/deactivate", methods=["GET", "POST"])
 def deactivate(user_id: int):
     organisation = require_manager()
     person = services.get_staff_member(organisation, user_id)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Deactivate %(name)s?", name=person.display_name),
+            question=_(
+                "%(name)s (%(email)s) will no longer be able to sign in.", name=person.display_name, email=person.email
+            ),
+            details=[
+                _("Their sessions end at once, on every device."),
+                _("Their progress and records are kept, and you can reactivate the account later."),
+            ],
+            button=_("Deactivate"),
+            cancel_url=url_for("orgs.staff"),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     try:
         services.set_active(organisation, person, False, acting=_me())
     except DomainError as error:
@@ -186,6 +211,7 @@ def send_link(user_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("orgs.staff"))
+    db.session.commit()  # the mail leaves after the commit (the outbox)
     flash_link(sent, what=_("The invitation"))
     return redirect(url_for("orgs.staff"))
 
@@ -223,8 +249,9 @@ def import_staff_confirm():
     if not preview.can_import:
         return render_template("orgs/import_preview.html", organisation=organisation, preview=preview, confirm=None)
     result = apply_staff_import(organisation, preview)
+    mailed = invite_imported(result.created, inviter=_me())  # queued: they leave after the commit
+    secret = keep_invitation_list(organisation, _me(), result.created) if len(result.created) > mailed else None
     db.session.commit()
-    links = [services.auth_services.send_invitation(user, inviter=_me()) for user in result.created]
     flash(
         ngettext("%(num)d new person was added.", "%(num)d new people were added.", len(result.created))
         + " "
@@ -233,15 +260,52 @@ def import_staff_confirm():
         ),
         "success",
     )
-    if links and not all(s.mailed for s in links):
+    if mailed:
         flash(
-            _(
-                "No mail server is configured, so the invitations were not sent. "
-                "Show each person's link with “New invitation” in the staff list."
+            ngettext(
+                "The invitation is on its way by e-mail.", "%(num)d invitations are on their way by e-mail.", mailed
             ),
-            "info",
+            "success",
         )
+    if secret:
+        session[INVITATION_LIST_KEY] = secret
+        return redirect(url_for("orgs.invitation_list"))
     return redirect(url_for("orgs.staff"))
+
+
+INVITATION_LIST_KEY = "invitation_list"
+
+
+@bp.get("/staff/import/invitations")
+def invitation_list():
+    """Without a mail server: the import's invitation links, to download once (the importing manager only)."""
+    organisation = require_manager()
+    waiting = waiting_invitation_list(organisation, _me(), session.get(INVITATION_LIST_KEY))
+    return render_template(
+        "orgs/invitation_list.html",
+        organisation=organisation,
+        waiting=waiting,
+        minutes=int(INVITATION_LIST_LIFETIME.total_seconds() // 60),
+    )
+
+
+@bp.post("/staff/import/invitations")
+def download_invitation_list():
+    """The one download: claimed (and committed) before the file is sent; the secret leaves the session."""
+    organisation = require_manager()
+    text = take_invitation_list(organisation, _me(), session.pop(INVITATION_LIST_KEY, None))
+    if text is None:
+        flash(_("The list of links is no longer available."), "error")
+        return redirect(url_for("orgs.invitation_list"))
+    db.session.commit()
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="invitations.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # --- teams ------------------------------------------------------------------------------
@@ -336,11 +400,23 @@ def add_member(team_id: int):
     return _team_page(organisation, team, add_form=form)
 
 
-@bp.post("/teams/<id:team_id>/members/<id:user_id>/remove")
+@bp.route("/teams/<id:team_id>/members/<id:user_id>/remove", methods=["GET", "POST"])
 def remove_member(team_id: int, user_id: int):
     organisation = require_manager()
     team = services.get_team(organisation, team_id)
     person = services.get_staff_member(organisation, user_id)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Remove %(name)s from %(team)s?", name=person.display_name, team=team.name),
+            question=_(
+                "%(name)s will no longer be a member of the team %(team)s.", name=person.display_name, team=team.name
+            ),
+            details=[_("Their progress is kept. Assignments given to the team no longer cover them.")],
+            button=_("Remove from the team"),
+            cancel_url=url_for("orgs.team", team_id=team.id),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     if services.remove_member(organisation, team, person):
         db.session.commit()
         flash(_("%(name)s left the team.", name=person.display_name), "success")

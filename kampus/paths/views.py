@@ -11,6 +11,7 @@ from kampus.auth.views import account_page
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.services import catalogue_graph, theme_overview
 from kampus.catalogue.views import status_labels
+from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.graph import LEVELS
@@ -258,9 +259,20 @@ def deadline_labels() -> dict[str, str]:
     }
 
 
-@bp.post("/paths/<id:path_id>/delete")
+@bp.route("/paths/<id:path_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(path_id: int):
+    path = services.get_path(current_user.id, path_id)
+    if request.method == "GET":
+        return confirm_page(
+            title=_("Remove the path %(title)s?", title=path.title),
+            question=_("The path %(title)s will be removed from your paths.", title=path.title),
+            details=[_("Your progress is kept: modules you have done stay done.")],
+            button=_("Remove this path"),
+            cancel_url=url_for("paths.show", path_id=path.id),
+        )
+    if not confirmed():
+        return back_to_confirm_page()
     form = EmptyForm()
     if form.validate_on_submit():
         services.delete_path(current_user.id, path_id)

@@ -57,7 +57,17 @@ def _check_form(module, *, token=None):
     return draw, services.draw_token(current_user.id, module, draw)
 
 
-def _page(module, *, section_index=None, answers=None, reflection_form=None, rating_form=None, token=None, code=200):
+def _page(
+    module,
+    *,
+    section_index=None,
+    answers=None,
+    reflection_form=None,
+    rating_form=None,
+    token=None,
+    unanswered=(),
+    code=200,
+):
     """The study page. Reading it changes nothing; a learner who has not started sees Start and Test out."""
     user_id = current_user.id
     rows = services.progress_rows(user_id)
@@ -103,6 +113,8 @@ def _page(module, *, section_index=None, answers=None, reflection_form=None, rat
         test_out_mark=services.pass_mark_for(module, "test_out"),
         reflection_form=reflection_form,
         rating_form=rating_form,
+        unanswered=unanswered,
+        page_error=bool(unanswered),
         action_form=EmptyForm(),
         after=_after(module, status),
     ), code
@@ -129,7 +141,7 @@ def _drawn_texts(module, draw) -> list:
     ]
 
 
-def _test_out_page(module, *, answers=None, token=None, code=200):
+def _test_out_page(module, *, answers=None, token=None, unanswered=(), code=200):
     user_id = current_user.id
     blocking = services.blockers(user_id, module)
     window = services.test_out_window(user_id, module)
@@ -147,6 +159,8 @@ def _test_out_page(module, *, answers=None, token=None, code=200):
         draw_token=token,
         questions={q.id: q for q in module.questions},
         answers=answers or {},
+        unanswered=unanswered,
+        page_error=bool(unanswered),
         pass_mark=services.pass_mark_for(module, "test_out"),
         action_form=EmptyForm(),
     ), code
@@ -223,16 +237,22 @@ def check(slug: str):
     answers = _answers_from_form(module)
     token = request.form.get("draw", "")
     kind = services.check_kind(current_user.id, module)
+    draw = None
     try:
         draw, nonce = services.read_draw_token(token, current_user.id, module)
         result = services.submit_self_check(current_user.id, module, answers, draw=draw, nonce=nonce)
     except DomainError as exc:
         db.session.rollback()
-        flash(lock_message(exc), "error")
+        asked = draw.question_ids if draw else [q.id for q in module.questions]
+        # Unanswered questions are named in the form's own error summary; other refusals are flashed.
+        current = exc.field == "answers" and asked and set(asked) <= {q.id for q in module.questions}
+        unanswered = [qid for qid in asked if not answers.get(qid)] if current else []
+        if not unanswered:
+            flash(lock_message(exc), "error")
         code = 403 if isinstance(exc, NotAllowed) else 400
         if kind == "test_out":
-            return _test_out_page(module, answers=answers, token=token, code=code)
-        return _page(module, answers=answers, token=token, code=code)
+            return _test_out_page(module, answers=answers, token=token, unanswered=unanswered, code=code)
+        return _page(module, answers=answers, token=token, unanswered=unanswered, code=code)
     db.session.commit()
     if not result.repeated:
         messages = {

@@ -294,9 +294,9 @@ def set_self_assessment_approval(organisation: Organisation, required: bool) -> 
 def mail_decision(request: RecognitionRequest, module_url: str) -> bool:
     """E-mail the learner the decision and the manager's comment, in the learner's language.
 
-    Call only after the decision is committed; does nothing (False) when no
-    mail server is configured, since the learner sees the decision on their
-    requests page anyway.
+    Queued in the decision's transaction (the outbox sends it after the commit,
+    once per request and decision); does nothing (False) when no mail server is
+    configured, since the learner sees the decision on their requests page anyway.
     """
     if not mail_configured():
         return False
@@ -316,4 +316,4 @@ def mail_decision(request: RecognitionRequest, module_url: str) -> bool:
                 + request.comment
             )
         body += "\n\n" + module_url
-    return send_mail(request.user.email, subject, body)
+    return send_mail(request.user.email, subject, body, key=f"recognition:{request.id}:{request.state}")

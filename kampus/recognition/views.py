@@ -138,13 +138,14 @@ def org_request(request_id: int):
             db.session.rollback()
             form.comment.errors.append(exc.message)
         else:
+            if outcome.changed:  # queued in the decision's transaction: it leaves after the commit
+                services.mail_decision(
+                    found, current_app.config["KAMPUS_BASE_URL"].rstrip("/") + url_for("recognition.mine")
+                )
             db.session.commit()
             if not outcome.changed:
                 flash(_("This request had already been decided."), "info")
             else:
-                services.mail_decision(
-                    found, current_app.config["KAMPUS_BASE_URL"].rstrip("/") + url_for("recognition.mine")
-                )
                 if found.state == "approved":
                     flash(
                         _("Approved: the module is now recognised for %(name)s.", name=found.user.display_name),

@@ -35,7 +35,14 @@ NEW = {"name": "Raportointi", "scope": "read"}
 ROUTES = [
     Route("GET", "/account/tokens", signed_in(200)),
     Route("POST", "/account/tokens", signed_in(201), data=lambda ids: dict(NEW), writes=frozenset(ROLES)),
-    Route("POST", "/account/tokens/{token_learner_a}/revoke", owner_only(302), writes=frozenset({"learner_a"})),
+    Route("GET", "/account/tokens/{token_learner_a}/revoke", owner_only(200)),
+    Route(
+        "POST",
+        "/account/tokens/{token_learner_a}/revoke",
+        owner_only(302),
+        data=lambda ids: {"confirm": "yes"},
+        writes=frozenset({"learner_a"}),
+    ),
     Route("GET", "/org/tokens", managers(200, 200)),
     Route(
         "POST",
@@ -44,7 +51,14 @@ ROUTES = [
         data=lambda ids: dict(NEW),
         writes=frozenset({"manager_a", "manager_b"}),
     ),
-    Route("POST", "/org/tokens/{token_org_a}/revoke", managers(302), writes=frozenset({"manager_a"})),
+    Route("GET", "/org/tokens/{token_org_a}/revoke", managers(200)),
+    Route(
+        "POST",
+        "/org/tokens/{token_org_a}/revoke",
+        managers(302),
+        data=lambda ids: {"confirm": "yes"},
+        writes=frozenset({"manager_a"}),
+    ),
 ]
 
 

@@ -66,7 +66,8 @@ def test_a_revoked_token_stops_working(world, client):
     token = db.session.scalar(select(ApiToken).where(ApiToken.user_id == world.learner_a.id))
 
     response = client.post(
-        f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/account/tokens")}
+        f"/account/tokens/{token.id}/revoke",
+        data={"csrf_token": csrf_token(client, "/account/tokens"), "confirm": "yes"},
     )
     assert response.status_code == 302 and response.headers["Location"] == "/account/tokens"
     db.session.refresh(token)
@@ -84,7 +85,8 @@ def test_nobody_revokes_someone_elses_token(world, client):
     other = client.application.test_client()
     login(other, world.learner_a.email)
     response = other.post(
-        f"/account/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(other, "/account/tokens")}
+        f"/account/tokens/{token.id}/revoke",
+        data={"csrf_token": csrf_token(other, "/account/tokens"), "confirm": "yes"},
     )
     assert response.status_code == 404
     db.session.refresh(token)
@@ -118,7 +120,9 @@ def test_managers_make_organisation_tokens_on_the_organisation_pages(world, clie
     assert {p["email"] for p in staff} >= {world.learner_a.email, world.manager_a.email}
     assert world.learner_b.email not in {p["email"] for p in staff}
 
-    client.post(f"/org/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/org/tokens")})
+    client.post(
+        f"/org/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(client, "/org/tokens"), "confirm": "yes"}
+    )
     assert api.get("/api/v1/org/staff", headers=bearer(secret)).status_code == 401
 
 
@@ -129,7 +133,9 @@ def test_learners_and_other_managers_cannot_reach_an_organisations_tokens(world,
     other = client.application.test_client()
     login(other, world.manager_b.email)
     assert token.prefix not in other.get("/org/tokens").get_data(as_text=True)
-    response = other.post(f"/org/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(other, "/org/tokens")})
+    response = other.post(
+        f"/org/tokens/{token.id}/revoke", data={"csrf_token": csrf_token(other, "/org/tokens"), "confirm": "yes"}
+    )
     assert response.status_code == 404
     db.session.refresh(token)
     assert token.revoked_at is None

@@ -12,7 +12,7 @@ from kampus.auth import services, tokens
 from kampus.auth.models import User
 from kampus.extensions import db
 from tests.conftest import form_token
-from tests.factories import csrf_token, login, make_org, make_user
+from tests.factories import csrf_token, login, logout, make_org, make_user
 
 LINK = re.compile(r"http://localhost(/invitation/[\w.\-]+)")
 
@@ -65,10 +65,29 @@ def test_an_invited_person_chooses_name_and_password_and_signs_in(app, client, c
     page = newcomer.get(path).get_data(as_text=True)
     assert "uusi.opettaja@example.fi" in page and "Järvilaakso" in page
     response = accept(newcomer, path)
-    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    # Signed in at once and sent to their start page, not back to an empty sign-in form.
+    assert response.status_code == 302 and response.headers["Location"] == "/me"
+    start = newcomer.get("/me")
+    assert start.status_code == 200 and "Tilisi on valmis. Tervetuloa, Uusi Opettaja." in start.get_data(as_text=True)
     db.session.refresh(person)
     assert person.name == "Uusi Opettaja" and person.password_hash.startswith("$argon2")
+    logout(newcomer)
     assert login(newcomer, "uusi.opettaja@example.fi", "oma-salasana-123").status_code == 302
+
+
+def test_an_invitee_is_signed_in_and_sent_on_to_a_safe_next_page(app, client):
+    person = make_user(make_org(), email="kutsuttu@example.fi", password=None)
+    with app.test_request_context():
+        path = services.invitation_url(person).removeprefix("http://localhost")
+    response = accept(client, path + "?next=/account")
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert client.get("/account").status_code == 200
+    logout(client)
+    other = make_user(make_org("Toinen"), email="toinen@example.fi", password=None)
+    with app.test_request_context():
+        path = services.invitation_url(other).removeprefix("http://localhost")
+    response = accept(client, path + "?next=https://evil.example/")
+    assert response.headers["Location"] == "/me"  # never off the site
 
 
 def test_an_invitation_works_once(app, client):

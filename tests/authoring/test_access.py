@@ -15,6 +15,7 @@ GETS = [
     "/admin/content",
     "/admin/content/modules/new",
     f"/admin/content/modules/{SLUG}/edit",
+    f"/admin/content/modules/{SLUG}/delete",
     f"/admin/content/modules/{SLUG}/prerequisites",
     "/admin/content/themes/pedagogiikka/edit",
     "/admin/content/import",
@@ -27,7 +28,7 @@ def _posts(token: str) -> list[tuple[str, dict]]:
     return [
         ("/admin/content/modules/new", module_data(token, slug="hyokkaaja")),
         (f"/admin/content/modules/{SLUG}/edit", module_data(token, slug=SLUG, edit_version="1", title="Muutettu")),
-        (f"/admin/content/modules/{SLUG}/delete", {"csrf_token": token}),
+        (f"/admin/content/modules/{SLUG}/delete", {"csrf_token": token, "confirm": "yes"}),
         (
             f"/admin/content/modules/{SLUG}/prerequisites",
             {"csrf_token": token, "action": "add", "before": "tekoaly-opetuksessa", "kind": "required"},

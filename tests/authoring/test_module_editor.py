@@ -235,6 +235,12 @@ def test_a_draft_without_learners_can_be_deleted_with_its_prerequisites(app):
     db.session.add(Prerequisite(before_id=before.id, after_id=module.id, kind="required"))
     db.session.commit()
     response = client.post("/admin/content/modules/uusi-moduuli/delete", data={"csrf_token": token(client)})
+    assert response.status_code == 303 and get_module("uusi-moduuli") is not None  # not without confirming
+    page = client.get("/admin/content/modules/uusi-moduuli/delete").get_data(as_text=True)
+    assert 'name="confirm" value="yes"' in page
+    response = client.post(
+        "/admin/content/modules/uusi-moduuli/delete", data={"csrf_token": token(client), "confirm": "yes"}
+    )
     assert response.status_code == 302
     assert get_module("uusi-moduuli") is None
     assert (
@@ -245,13 +251,15 @@ def test_a_draft_without_learners_can_be_deleted_with_its_prerequisites(app):
 
 def test_published_modules_and_modules_with_progress_are_never_deleted(app):
     client, _admin = admin_client(app)
-    response = client.post("/admin/content/modules/digipedagogiikka/delete", data={"csrf_token": token(client)})
+    response = client.post(
+        "/admin/content/modules/digipedagogiikka/delete", data={"csrf_token": token(client), "confirm": "yes"}
+    )
     assert response.status_code == 302 and get_module("digipedagogiikka") is not None
     create(client)
     learner = make_user(None, email="o@example.fi")
     db.session.add(Progress(user_id=learner.id, module_id=get_module("uusi-moduuli").id, status="in_progress"))
     db.session.commit()
-    client.post("/admin/content/modules/uusi-moduuli/delete", data={"csrf_token": token(client)})
+    client.post("/admin/content/modules/uusi-moduuli/delete", data={"csrf_token": token(client), "confirm": "yes"})
     assert get_module("uusi-moduuli") is not None
     assert db.session.scalar(select(func.count()).select_from(Progress)) == 1
 

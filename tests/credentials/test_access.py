@@ -45,11 +45,12 @@ ROUTES = [
         data=lambda ids: {"private": "1"},
         writes=frozenset({"learner_a"}),
     ),
+    Route("GET", "/credentials/{cred}/revoke", signed_in(403, manager_a=200, admin=200)),
     Route(
         "POST",
         "/credentials/{cred}/revoke",
         signed_in(403, manager_a=302, admin=302),
-        data=lambda ids: {"reason": "Virhe"},
+        data=lambda ids: {"reason": "Virhe", "confirm": "yes"},
         writes=frozenset({"manager_a", "admin"}),
     ),
     Route("GET", "/admin/credentials", signed_in(200, learner_a=403)),

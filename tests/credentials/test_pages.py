@@ -94,16 +94,21 @@ def test_the_organisations_manager_revokes_with_a_reason_others_may_not(cred_app
         login(client, person.email)
         token = form_token(client.get("/me/credentials").get_data(as_text=True))
         assert (
-            client.post(f"/credentials/{row.uuid}/revoke", data={"reason": "x", "csrf_token": token}).status_code == 403
+            client.post(
+                f"/credentials/{row.uuid}/revoke", data={"reason": "x", "csrf_token": token, "confirm": "yes"}
+            ).status_code
+            == 403
         )
         logout(client)
     login(client, manager.email)
     page = client.get(f"/credentials/{row.uuid}").get_data(as_text=True)
     assert "Peru osaamismerkki" in page
     token = form_token(page)
-    client.post(f"/credentials/{row.uuid}/revoke", data={"reason": " ", "csrf_token": token})
+    client.post(f"/credentials/{row.uuid}/revoke", data={"reason": " ", "csrf_token": token, "confirm": "yes"})
     assert credential_of(learner).revoked_at is None
-    client.post(f"/credentials/{row.uuid}/revoke", data={"reason": "Suoritus hylätty", "csrf_token": token})
+    client.post(
+        f"/credentials/{row.uuid}/revoke", data={"reason": "Suoritus hylätty", "csrf_token": token, "confirm": "yes"}
+    )
     row = credential_of(learner)
     assert row.revoked_reason == "Suoritus hylätty" and row.revoked_by_id == manager.id
     logout(client)

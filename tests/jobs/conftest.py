@@ -1,16 +1,13 @@
-"""Fixtures for background work: an SMTP sink, a real redis-server and real
+"""Fixtures for background work: the test SMTP server, a real redis-server and real
 Celery workers on loopback."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,39 +22,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Sink:
-    """An aiosmtpd handler that keeps every message it receives (thread-safe)."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted for delivery"
-
-    def subjects(self) -> list[str]:
-        with self.lock:
-            return [m["Subject"] for m in self.messages]
-
-    def wait_for(self, count: int, timeout: float = 60.0) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.subjects()) < count:
-            time.sleep(0.05)
-        return self.subjects()
-
-
 @pytest.fixture
-def sink():
-    from aiosmtpd.controller import Controller
-
-    handler = Sink()
-    handler.port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    yield handler
-    controller.stop()
+def sink(smtp_sink):
+    """The shared test SMTP server (:class:`tests.conftest.SmtpSink`)."""
+    return smtp_sink
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,15 @@ def test_mails_queued_in_one_transaction_all_leave_at_its_commit(mail_app, sink)
     assert [r.state for r in rows()] == [SENT, SENT]
 
 
+def test_a_mail_queued_inside_a_savepoint_waits_for_the_outer_commit(mail_app, sink):
+    with db.session.begin_nested():  # as the reminders claim their row first
+        outbox.queue_mail("a@example.fi", "Sisällä", "…", key="test:savepoint")
+    assert sink.subjects() == []  # the savepoint is released, the transaction is not committed
+    db.session.commit()
+    assert sink.wait_for(1, timeout=5) == ["Sisällä"]
+    assert [r.state for r in rows()] == [SENT]
+
+
 def test_a_rollback_sends_nothing(mail_app, sink):
     outbox.queue_mail("a@example.fi", "Ei koskaan", "…", key="test:rollback")
     db.session.rollback()

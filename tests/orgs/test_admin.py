@@ -99,7 +99,9 @@ def test_appoint_an_existing_person_a_new_person_and_refuse_another_organisation
 def test_remove_a_manager(app, world):
     client = admin_client(app, world)
     assert (
-        post(client, f"/admin/organisations/{world.org_a.id}/managers/{world.manager_a.id}/remove", {}).status_code
+        post(
+            client, f"/admin/organisations/{world.org_a.id}/managers/{world.manager_a.id}/remove", {"confirm": "yes"}
+        ).status_code
         == 302
     )
     db.session.refresh(world.manager_a)
@@ -111,7 +113,9 @@ def test_remove_a_manager(app, world):
 
 def test_removing_a_manager_through_another_organisation_is_404(app, world):
     client = admin_client(app, world)
-    response = post(client, f"/admin/organisations/{world.org_b.id}/managers/{world.manager_a.id}/remove", {})
+    response = post(
+        client, f"/admin/organisations/{world.org_b.id}/managers/{world.manager_a.id}/remove", {"confirm": "yes"}
+    )
     assert response.status_code == 404
     db.session.refresh(world.manager_a)
     assert world.manager_a.is_manager

@@ -70,7 +70,7 @@ def test_inviting_an_existing_address_is_refused_beside_the_field_keeping_input(
 
 def test_deactivate_and_reactivate(app, world):
     client = signed_in(app, world)
-    assert post(client, f"/org/staff/{world.learner_a.id}/deactivate").status_code == 302
+    assert post(client, f"/org/staff/{world.learner_a.id}/deactivate", {"confirm": "yes"}).status_code == 302
     db.session.refresh(world.learner_a)
     assert not world.learner_a.active
     assert login(app.test_client(), "learner.a@example.fi").status_code == 200
@@ -82,7 +82,7 @@ def test_deactivate_and_reactivate(app, world):
 
 def test_a_manager_cannot_deactivate_themselves(app, world):
     client = signed_in(app, world)
-    response = post(client, f"/org/staff/{world.manager_a.id}/deactivate")
+    response = post(client, f"/org/staff/{world.manager_a.id}/deactivate", {"confirm": "yes"})
     assert "Et voi poistaa omaa tiliäsi käytöstä." in client.get(response.headers["Location"]).get_data(as_text=True)
     db.session.refresh(world.manager_a)
     assert world.manager_a.active
@@ -120,7 +120,10 @@ def test_members_are_added_once_and_removed(app, world):
     assert db.session.scalar(count) == 2
     html = client.get(f"/org/teams/{world.team_a.id}").get_data(as_text=True)
     assert "Olli Toinen" in html and "Liisa Oppija" in html
-    assert post(client, f"/org/teams/{world.team_a.id}/members/{world.other_a.id}/remove").status_code == 302
+    assert (
+        post(client, f"/org/teams/{world.team_a.id}/members/{world.other_a.id}/remove", {"confirm": "yes"}).status_code
+        == 302
+    )
     assert db.session.scalar(count) == 1
 
 

@@ -76,7 +76,7 @@ def test_another_learners_path_is_not_found(client):
     client.post("/logout", data={"csrf_token": token_of(client, "/me")})
     sign_in(client, "toinen@example.fi")
     assert client.get(f"/paths/{path_id}").status_code == 404
-    response = client.post(f"/paths/{path_id}/delete", data={"csrf_token": token_of(client, "/me")})
+    response = client.post(f"/paths/{path_id}/delete", data={"csrf_token": token_of(client, "/me"), "confirm": "yes"})
     assert db.session.scalar(select(func.count(Path.id))) == 1, response.status_code
 
 

@@ -234,23 +234,10 @@ def test_reports_label_each_recognition_with_its_provenance(client, world):
 
 
 def test_the_learner_gets_the_rejection_by_mail_after_commit_only_when_mail_is_configured(
-    app, client, world, monkeypatch
+    app, client, world, smtp_sink
 ):
-    from sqlalchemy import text
+    from kampus.jobs.models import SENT, OutboxMessage
 
-    from kampus.recognition import services
-
-    sent = []
-
-    def fake_send(to, subject, body):
-        with db.engine.connect() as connection:  # another connection sees only what is committed
-            state = connection.execute(
-                text("SELECT state FROM recognition_requests WHERE comment = :c"), {"c": "Kerro tarkemmin."}
-            ).scalar()
-        sent.append((to, subject, body, state))
-        return True
-
-    monkeypatch.setattr(services, "send_mail", fake_send)
     login(client, world.learner_a.email)
     ask(client, SLUG)
     ask(client, OTHER)
@@ -258,10 +245,16 @@ def test_the_learner_gets_the_rejection_by_mail_after_commit_only_when_mail_is_c
     first, second = db.session.scalars(select(RecognitionRequest.id).order_by(RecognitionRequest.id)).all()
     login(client, world.manager_a.email)
     decide(client, first, "reject", "Ei riitä.")
-    assert sent == []  # no mail server configured: the requests page is the message
-    app.config["MAIL_SERVER"] = "127.0.0.1"
+    assert smtp_sink.take() == []  # no mail server configured: the requests page is the message
+    assert db.session.scalars(select(OutboxMessage)).all() == []  # and nothing waits in the outbox
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port)
     decide(client, second, "reject", "Kerro tarkemmin.")
-    assert len(sent) == 1
-    to, subject, body, state_at_send = sent[0]
-    assert to == world.learner_a.email and state_at_send == "rejected"
-    assert "Tunnustamista ei hyväksytty" in subject and "Kerro tarkemmin." in body and "/me/recognition" in body
+    (message,) = smtp_sink.take()  # through the outbox, after the decision's commit
+    body = message.get_content()
+    assert message["To"] == world.learner_a.email
+    assert (
+        "Tunnustamista ei hyväksytty" in message["Subject"] and "Kerro tarkemmin." in body and "/me/recognition" in body
+    )
+    db.session.expire_all()
+    (row,) = db.session.scalars(select(OutboxMessage)).all()
+    assert row.state == SENT and row.key == f"recognition:{second}:rejected"

@@ -127,7 +127,17 @@ ROUTES: list[Route] = [
         writes=frozenset({"manager_a"}),
         hidden_from=frozenset(),
     ),
-    Route("POST", "/org/staff/{learner_a}/deactivate", managers(302), writes=frozenset({"manager_a"})),
+    # The invitation links of an import without mail: for the importing manager only (none here: a redirect).
+    Route("GET", "/org/staff/import/invitations", managers(200, 200)),
+    Route("POST", "/org/staff/import/invitations", managers(302, 302)),
+    Route("GET", "/org/staff/{learner_a}/deactivate", managers(200)),
+    Route(
+        "POST",
+        "/org/staff/{learner_a}/deactivate",
+        managers(302),
+        data=lambda ids: {"confirm": "yes"},
+        writes=frozenset({"manager_a"}),
+    ),
     Route("POST", "/org/staff/{learner_a}/reactivate", managers(302), writes=frozenset({"manager_a"})),
     Route("POST", "/org/staff/{invited_a}/link", managers(302)),
     Route("POST", "/org/staff/{learner_a}/link", managers(302)),  # refused: a password link is not a manager's
@@ -164,7 +174,14 @@ ROUTES: list[Route] = [
     ),
     # B's own team, A's person in the form field: refused for both managers.
     Route("POST", "/org/teams/{team_b}/members", managers(404), data=lambda ids: {"user_id": str(ids["other_a"])}),
-    Route("POST", "/org/teams/{team_a}/members/{learner_a}/remove", managers(302), writes=frozenset({"manager_a"})),
+    Route("GET", "/org/teams/{team_a}/members/{learner_a}/remove", managers(200)),
+    Route(
+        "POST",
+        "/org/teams/{team_a}/members/{learner_a}/remove",
+        managers(302),
+        data=lambda ids: {"confirm": "yes"},
+        writes=frozenset({"manager_a"}),
+    ),
     # --- administration
     Route("GET", "/admin", admins(200)),
     Route("GET", "/admin/organisations", admins(200)),
@@ -197,7 +214,14 @@ ROUTES: list[Route] = [
         data=lambda ids: {"email": "other.a@example.fi"},
         writes=frozenset({"admin"}),
     ),
-    Route("POST", "/admin/organisations/{org_a}/managers/{manager_a}/remove", admins(302), writes=frozenset({"admin"})),
+    Route("GET", "/admin/organisations/{org_a}/managers/{manager_a}/remove", admins(200), hidden_from=frozenset()),
+    Route(
+        "POST",
+        "/admin/organisations/{org_a}/managers/{manager_a}/remove",
+        admins(302),
+        data=lambda ids: {"confirm": "yes"},
+        writes=frozenset({"admin"}),
+    ),
     Route("GET", "/admin/users", admins(200)),
     Route("GET", "/admin/users?q=oppija&organisation={org_a}", admins(200)),
 ]
