@@ -1,8 +1,8 @@
 """How far the people of assignments have come: each person's deadline state per
 assignment, and per assignment how many are done, at risk or overdue.
 
-The deadline state is the one rule of :func:`kampus.assignments.services.plan_assignment`
-(:func:`kampus.graph.coverage.deadline_state`); this module only feeds it many
+The deadline state is the one rule of :func:`kampus.assignments.services.assigned_deadline`
+(:func:`kampus.graph.coverage.deadline_state`, also behind ``plan_assignment``); this module only feeds it many
 people at once. A person's state depends only on which of the modules the
 assignment requires they have satisfied or started, so people alike there share
 one plan: in a team that follows its path there are far fewer such states than people.
@@ -22,7 +22,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import joinedload
 
 from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
-from kampus.assignments.services import plan_assignment, template_goal_slugs, today
+from kampus.assignments.services import assigned_deadline, template_goal_slugs, today
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
@@ -73,17 +73,15 @@ class DeadlineStates:
             self._columns[assignment_id] = [s.slug for s in plan(self.graph, goals, ()).steps] if goals else []
         return self._columns[assignment_id]
 
-    def planned(self, assignment_id: int, state: LearnerState):
-        """The :class:`~kampus.assignments.services.AssignedPlan` of one learner (memoised)."""
+    def state(self, assignment_id: int, state: LearnerState) -> str:
+        """One learner's deadline state on the assignment (memoised on what the assignment requires)."""
         relevant = self.relevant[assignment_id]
         key = (assignment_id, state.satisfied & relevant, state.in_progress & relevant)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = plan_assignment(self.assignments[assignment_id], state, self.graph, on=self.on)
+            due = self.assignments[assignment_id].due
+            found = self._memo[key] = assigned_deadline(self.graph, self.goals[assignment_id], due, state, self.on)[1]
         return found
-
-    def state(self, assignment_id: int, state: LearnerState) -> str:
-        return self.planned(assignment_id, state).state
 
 
 def covered_people(assignments) -> dict[int, set[int]]:

@@ -1,9 +1,10 @@
 """The progress export of an organisation or a team, as CSV or .xlsx.
 
 Every person covered is listed, also those who have not started anything: one
-row per person and module of their assigned paths (and of any other module they
-have progress in), or one row with the person only when there is neither. Each
-row names the assignment the module belongs to (the earliest due), its due
+row per module the person has progress in, one row for each of their assigned
+paths they have not started (its module cells empty), or one row with the
+person only when there is neither. A module row names the assigned path it
+belongs to (the earliest due that requires it); path columns give its due
 date and the person's deadline state on it (the one rule,
 :mod:`kampus.assignments.completion`), the module's progress and how it was
 finished (:mod:`kampus.recognition.labels`). Headers, values and module titles
@@ -65,7 +66,6 @@ def _labels():
     return (
         deadline_labels(),
         {
-            None: _("Not started"),
             "in_progress": _("In progress"),
             "completed": _("Completed"),
             "recognised": _("Recognised"),
@@ -93,23 +93,38 @@ def _people(result):
         yield held
 
 
-def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date | None = None):
-    """The export's rows (lists of cells: text, dates, numbers or None), person by person."""
+def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date | None = None, text: bool = False):
+    """The export's rows, person by person: lists of cells (text, dates, numbers or None;
+    with ``text`` dates as ISO 8601 text and None as "", as a CSV writer wants them)."""
     deadline_words, progress_words, account_words = _labels()
     modules = {
         module_id: (slug, localized(title))
         for module_id, slug, title in db.session.execute(select(Module.id, Module.slug, Module.title))
     }
-    slug_module = {slug: (module_id, title) for module_id, (slug, title) in modules.items()}
     assignments = load_assignments(organisation_id)
     rule = DeadlineStates(assignments, on=on)
     titles = {a.id: localized(a.template.title) for a in assignments}
+    due = {a.id: a.due for a in assignments}
+    requires = {a.id: frozenset(rule.columns(a.id)) for a in assignments}
     by_team = defaultdict(list)
     for a in assignments:
         if a.team_id is not None:
-            by_team[a.team_id].append(a)
+            by_team[a.team_id].append(a.id)
     order = {a.id: n for n, a in enumerate(assignments)}  # by due date
     finished_words: dict[tuple, str] = {}
+    empty = "" if text else None
+    days: dict = {}
+
+    def day(when):
+        if not when:
+            return empty
+        value = days.get(when)
+        if value is None:
+            value = days[when] = when.date().isoformat() if text else when.date()
+        return value
+
+    if text:
+        due = {i: d.isoformat() for i, d in due.items()}
 
     people = select(User.id).where(User.organisation_id == organisation_id)
     if team_id is not None:
@@ -162,45 +177,49 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
         for user_id, own in grouped.items():
             name, email, active, has_password = own[0][1:5]
             person = [name, email, account_words[account_state(active, has_password)], "; ".join(teams[user_id])]
-            progress = {modules[r[5]][0]: r[5:] for r in own if r[5] is not None}
-            state = LearnerState(
-                frozenset(s for s, p in progress.items() if p[1] in SATISFIED),
-                frozenset(s for s, p in progress.items() if p[1] not in SATISFIED),
-            )
-            mine = {a.id for t in team_ids[user_id] for a in by_team.get(t, ())} | set(named[user_id])
-            module_assignment: dict[str, int] = {}
-            for assignment_id in sorted(mine, key=order.get) if active else ():
-                for slug in rule.columns(assignment_id):
-                    module_assignment.setdefault(slug, assignment_id)
-            slugs = list(module_assignment) + sorted(s for s in progress if s not in module_assignment)
-            if not slugs:
-                yield person + [None] * 10
+            own = sorted((r for r in own if r[5] is not None), key=lambda r: modules[r[5]][0])
+            mine = []
+            if active:  # a deactivated person is no assignment's any more
+                mine = sorted(
+                    {a for t in team_ids[user_id] for a in by_team.get(t, ())} | set(named[user_id]), key=order.get
+                )
+            if not own and not mine:
+                yield person + [empty] * 10
                 continue
-            states = {a: deadline_words.get(rule.state(a, state), "") for a in set(module_assignment.values())}
-            due = {a.id: a.due for a in assignments if a.id in states}
-            for slug in slugs:
-                assignment_id = module_assignment.get(slug)
-                _module_id, status, how, started, finished, score = progress.get(slug, (None,) * 6)
+            states = {}
+            if mine:
+                state = LearnerState(
+                    frozenset(modules[r[5]][0] for r in own if r[6] in SATISFIED),
+                    frozenset(modules[r[5]][0] for r in own if r[6] not in SATISFIED),
+                )
+                states = {a: deadline_words.get(rule.state(a, state), "") for a in mine}
+            unstarted = dict.fromkeys(mine)
+            for _id, _n, _e, _a, _p, module_id, status, how, started, finished, score in own:
+                slug, title = modules[module_id]
+                assignment_id = next((a for a in mine if slug in requires[a]), None)
+                unstarted.pop(assignment_id, None)
                 words = finished_words.get((status, how))
                 if words is None:
-                    words = finished_words[(status, how)] = how_finished(status, how)
+                    words = finished_words[(status, how)] = how_finished(status, how) or empty
                 yield person + [
-                    titles[assignment_id] if assignment_id else None,
-                    due[assignment_id] if assignment_id else None,
-                    states[assignment_id] if assignment_id else None,
-                    slug_module[slug][1] if slug in slug_module else slug,
+                    titles[assignment_id] if assignment_id else empty,
+                    due[assignment_id] if assignment_id else empty,
+                    states[assignment_id] if assignment_id else empty,
+                    title,
                     slug,
                     progress_words.get(status, ""),
-                    words or None,
-                    started.date() if started else None,
-                    finished.date() if finished else None,
-                    score,
+                    words,
+                    day(started),
+                    day(finished),
+                    empty if score is None else score,
                 ]
+            for assignment_id in unstarted:
+                yield person + [titles[assignment_id], due[assignment_id], states[assignment_id]] + [empty] * 7
 
 
 def export_csv_chunks(organisation_id: int, team_id: int | None = None):
     """The export as streamed CSV text (``;``, a BOM)."""
-    return csv_chunks(export_header(), export_rows(organisation_id, team_id))
+    return csv_chunks(export_header(), export_rows(organisation_id, team_id, text=True))
 
 
 def export_xlsx_chunks(organisation_id: int, team_id: int | None = None):
