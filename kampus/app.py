@@ -64,6 +64,7 @@ def create_app(config: dict | type | None = None) -> Flask:
 
 def configure(app: Flask, config: dict | type | None) -> None:
     overrides: dict = {}
+    cls: type[config_module.Config]
     if isinstance(config, type):
         cls = config
     else:
@@ -82,7 +83,7 @@ def configure(app: Flask, config: dict | type | None) -> None:
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
 
 def register_logging(app: Flask) -> None:
@@ -161,7 +162,7 @@ def static_url(filename: str) -> str:
     cache = current_app.extensions.setdefault("kampus_static_hashes", {})
     digest = cache.get(filename)
     if digest is None:
-        path = Path(current_app.static_folder) / filename
+        path = Path(current_app.static_folder or "static") / filename
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "0"
         cache[filename] = digest
     return url_for("static", filename=filename, v=digest)

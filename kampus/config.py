@@ -61,7 +61,7 @@ class Config:
     PROXY_FIX = False
     MAX_CONTENT_LENGTH = 1024 * 1024  # any request body; file imports allow UPLOAD_MAX_CONTENT_LENGTH
     UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
-    KAMPUS_BASE_URL = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
+    KAMPUS_BASE_URL: str | None = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
     TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down
     TEST_OUT_COOLDOWN_HOURS = 24

@@ -8,9 +8,10 @@ connection.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -24,6 +25,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an ``UPDATE``/``DELETE`` changed (its result is a cursor result)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def utcnow() -> datetime:

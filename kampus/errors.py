@@ -8,6 +8,7 @@ given) and renders the form again with what was typed.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 # Every refusal is logged at info (the message is what the person was shown).
 _refusals = logging.getLogger("kampus.refusal")
@@ -29,7 +30,7 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     """Input broke a rule; ``errors`` lists every problem found."""
 
-    def __init__(self, message: str, errors: list | None = None, field: str | None = None):
+    def __init__(self, message: str, errors: list[Any] | None = None, field: str | None = None):
         super().__init__(message, field)
         self.errors = list(errors or [])
 

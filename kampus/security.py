@@ -64,4 +64,4 @@ def is_safe_next(target: str | None) -> bool:
 
 def safe_next(target: str | None, fallback: str) -> str:
     """``target`` when it stays on the site, else ``fallback``."""
-    return target.strip() if is_safe_next(target) else fallback
+    return target.strip() if target is not None and is_safe_next(target) else fallback

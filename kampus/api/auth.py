@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import NoReturn
 
 from flask import abort, g, request
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
 from kampus.api import services
 from kampus.api.models import ApiToken
@@ -51,9 +52,9 @@ def _bearer() -> str | None:
     return value.strip()
 
 
-def _refuse(status: int, detail: str):
-    error = Unauthorized() if status == 401 else Forbidden()
-    error.api_detail = detail
+def _refuse(status: int, detail: str) -> NoReturn:
+    error: HTTPException = Unauthorized() if status == 401 else Forbidden()
+    error.api_detail = detail  # type: ignore[attr-defined]  # read by the API's error handler
     raise error
 
 

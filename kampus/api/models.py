@@ -10,17 +10,23 @@ e-mail address has become.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.auth.models import User
+    from kampus.orgs.models import Organisation
+
 
 SCOPES = ("read", "write")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_tokens"
     __table_args__ = (
         CheckConstraint("(user_id IS NULL) <> (organisation_id IS NULL)", name="one_owner"),
@@ -39,9 +45,9 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
 
-    user: Mapped[User | None] = relationship(foreign_keys=[user_id])  # noqa: F821
-    organisation: Mapped[Organisation | None] = relationship()  # noqa: F821
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @property
     def active(self) -> bool:
@@ -51,7 +57,7 @@ class ApiToken(db.Model):
         return f"<ApiToken {self.prefix}…>"
 
 
-class StaffExternalId(db.Model):
+class StaffExternalId(Model):
     __tablename__ = "staff_external_ids"
     __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
 

@@ -8,6 +8,7 @@ A problem is ``{"type", "title", "status", "detail"}`` as
 from __future__ import annotations
 
 import http
+from typing import Any
 
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
@@ -17,9 +18,20 @@ from kampus.errors import Conflict, DomainError, NotAllowed, NotFound
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-def problem(status: int, detail: str, *, errors: list[dict] | None = None, headers: dict | None = None):
+def problem(
+    status: int,
+    detail: str | None,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+):
     """A problem+json response (``type`` is about:blank, so ``title`` is the status's phrase)."""
-    body = {"type": "about:blank", "title": http.HTTPStatus(status).phrase, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": http.HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = errors
     response = jsonify(body)
@@ -84,7 +96,7 @@ def from_domain_error(error: DomainError):
         return problem(403, error.message or DETAILS[403])
     status = 409 if isinstance(error, Conflict) else 422
     field = error.field
-    errors = [{"field": field, "detail": error.message}] if field else None
+    errors: list[dict[str, Any]] | None = [{"field": field, "detail": error.message}] if field else None
     extra = getattr(error, "errors", None)
     if extra:
         errors = (errors or []) + [{"field": field, "detail": str(e)} for e in extra]

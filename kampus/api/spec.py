@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http
 import os
+from typing import Any
 
 from flask import current_app
 from flask_smorest import Api
@@ -37,7 +38,7 @@ DEFAULTS = {
     },
 }
 
-PUBLIC = [{}, {"bearerAuth": []}]  # the catalogue may be read without a token
+PUBLIC: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]  # the catalogue may be read without a token
 
 
 class KampusApi(Api):
@@ -52,14 +53,14 @@ class KampusApi(Api):
 
     def _register_responses(self):
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Problem details (RFC 9457)", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+        default: dict[str, Any] = {"description": "Problem details (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
 
 def api_rate_limit() -> str:

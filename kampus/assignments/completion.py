@@ -64,7 +64,7 @@ class DeadlineStates:
         self.goals = {a.id: template_goal_slugs(a.template, self.graph) for a in assignments}
         self.relevant = {i: frozenset(required_closure(self.graph, g)) for i, g in self.goals.items()}
         self._columns: dict[int, list[str]] = {}
-        self._memo: dict[tuple, object] = {}
+        self._memo: dict[tuple, str] = {}
 
     def columns(self, assignment_id: int) -> list[str]:
         """Every module the assignment asks of someone who has done nothing, in the planner's order."""
@@ -108,7 +108,8 @@ def covered_people(assignments) -> dict[int, set[int]]:
 
 def learner_states(user_ids) -> dict[int, LearnerState]:
     """Every listed person's satisfied and started module slugs (one query)."""
-    satisfied, started = defaultdict(set), defaultdict(set)
+    satisfied: defaultdict[int, set[str]] = defaultdict(set)
+    started: defaultdict[int, set[str]] = defaultdict(set)
     if user_ids:
         for user_id, slug, status in db.session.execute(
             select(Progress.user_id, Module.slug, Progress.status)

@@ -9,15 +9,21 @@ Withdrawing marks the assignment withdrawn; nobody's progress is touched.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.auth.models import User
+    from kampus.catalogue.models import Module, Theme
+    from kampus.orgs.models import Team
 
 
-class PathTemplate(db.Model):
+class PathTemplate(Model):
     """A named goal. Network-wide when ``organisation_id`` is empty (authored by admins or
     seeded by ``slug``); otherwise one organisation's own."""
 
@@ -42,7 +48,7 @@ class PathTemplate(db.Model):
     )
 
 
-class TemplateGoal(db.Model):
+class TemplateGoal(Model):
     __tablename__ = "template_goals"
     __table_args__ = (
         CheckConstraint("(module_id IS NULL) <> (theme_id IS NULL)", name="module_or_theme"),
@@ -56,11 +62,11 @@ class TemplateGoal(db.Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
 
     template: Mapped[PathTemplate] = relationship(back_populates="goals")
-    module: Mapped[Module | None] = relationship()  # noqa: F821
-    theme: Mapped[Theme | None] = relationship()  # noqa: F821
+    module: Mapped[Module | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()
 
 
-class Assignment(db.Model):
+class Assignment(Model):
     """A template given by a manager to a team or to named people of their organisation."""
 
     __tablename__ = "assignments"
@@ -77,7 +83,7 @@ class Assignment(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column()
 
     template: Mapped[PathTemplate] = relationship()
-    team: Mapped[Team | None] = relationship()  # noqa: F821
+    team: Mapped[Team | None] = relationship()
     people: Mapped[list[AssignmentPerson]] = relationship(back_populates="assignment", cascade="all, delete-orphan")
 
     @property
@@ -85,7 +91,7 @@ class Assignment(db.Model):
         return self.withdrawn_at is None
 
 
-class AssignmentPerson(db.Model):
+class AssignmentPerson(Model):
     __tablename__ = "assignment_people"
     __table_args__ = (UniqueConstraint("assignment_id", "user_id"),)
 
@@ -94,10 +100,10 @@ class AssignmentPerson(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     assignment: Mapped[Assignment] = relationship(back_populates="people")
-    user: Mapped[User] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()
 
 
-class ReminderSent(db.Model):
+class ReminderSent(Model):
     """One reminder e-mail sent: never the same one twice in a day."""
 
     __tablename__ = "reminders_sent"

@@ -15,13 +15,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import AnonymousUserMixin, UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.orgs.models import Organisation, TeamMembership
+
 
 USER_LANGUAGES = ("fi", "sv", "en")
 TARGET_GROUPS = ("management", "teaching", "guidance", "it", "other")
@@ -37,7 +42,7 @@ def normalise_email(email: str | None) -> str:
     return (email or "").strip().lower()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("language IN ('fi','sv','en')", name="language"),
@@ -57,10 +62,8 @@ class User(UserMixin, db.Model):
     secret: Mapped[str] = mapped_column(String(64), default=new_user_secret)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped[Organisation | None] = relationship(back_populates="users")  # noqa: F821
-    team_memberships: Mapped[list[TeamMembership]] = relationship(  # noqa: F821
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    team_memberships: Mapped[list[TeamMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def __init__(self, **values):
         values.setdefault("secret", new_user_secret())

@@ -98,9 +98,9 @@ def authenticate(email: str, password: str) -> User | None:
     An inactive person is returned too: the caller says why they cannot sign in.
     """
     user = find_user_by_email(email)
-    if not verify_password(user.password_hash if user else None, password or ""):
+    if not verify_password(user.password_hash if user else None, password or "") or user is None:
         return None
-    if needs_rehash(user.password_hash):
+    if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
         db.session.flush()
     return user

@@ -88,4 +88,4 @@ def filter_choices() -> tuple[list[str], list[tuple[int, str]]]:
         .group_by(User.id, User.name, User.email)
         .order_by(User.name, User.email)
     ).all()
-    return list(slugs), [(uid, name or email) for uid, name, email, _n in authors]
+    return [slug for slug in slugs if slug], [(uid, name or email) for uid, name, email, _n in authors]

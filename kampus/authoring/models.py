@@ -9,12 +9,17 @@ readable; the author is a foreign key that becomes NULL if the person goes.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.auth.models import User
+
 
 ACTIONS = (
     "module.create",
@@ -28,7 +33,7 @@ ACTIONS = (
 )
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +44,7 @@ class AuditEntry(db.Model):
     theme_slug: Mapped[str | None] = mapped_column(String(80))
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
 
-    user: Mapped[User | None] = relationship()  # noqa: F821
+    user: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.action} {self.module_slug or self.theme_slug}>"

@@ -244,7 +244,7 @@ def preview(change: EdgeChange) -> ChangePreview:
 def summarise(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> ImpactSummary:
     """Every learner's paths planned on both graphs (:func:`kampus.graph.impact`), counted for people."""
     result = impact(graph_before, graph_after, learner_states(graph_before, graph_after))
-    changed_people = sorted({user_id for user_id, _path in result.changed})
+    changed_people: list[int] = sorted({key[0] for key in result.changed})  # type: ignore[index]
     listed = changed_people[:PEOPLE_LISTED]
     return ImpactSummary(
         learners_changed=len(changed_people),

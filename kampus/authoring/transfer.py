@@ -54,7 +54,7 @@ def decode(raw: bytes, name: str) -> tuple[str | None, list[LoadError]]:
 
 def dry_run(text: str, name: str) -> DryRun:
     """Check ``text`` as a catalogue file against the current catalogue; writes nothing."""
-    data, errors = CatalogueData(), []
+    data, errors = CatalogueData(), list[LoadError]()
     if not parse_text(text, name, data, errors):
         return DryRun(None, errors, current_version())
     plan = plan_import(data, source=name)
@@ -67,23 +67,24 @@ def dry_run(text: str, name: str) -> DryRun:
 def apply(actor, run: DryRun) -> ImportPlan:
     """Write a checked import all at once: the module writer audits each changed module;
     here, one entry per changed theme plus a summary."""
-    if not run.ok:
+    plan = run.plan
+    if not run.ok or plan is None:
         raise ValueError("refusing to apply an import with errors")
-    data = run.plan.data
+    data = plan.data
     before = _theme_records()
-    apply_import(run.plan, actor=actor, source="import")
-    if run.plan.changes:
+    apply_import(plan, actor=actor, source="import")
+    if plan.changes:
         _audit_themes(actor, before, _theme_records(), {t["slug"] for t in data.themes})
         audit.record(
             actor,
             "catalogue.import",
             changes={
-                "added": {"before": None, "after": run.plan.added},
-                "updated": {"before": None, "after": run.plan.updated},
-                "removed": {"before": None, "after": run.plan.removed},
+                "added": {"before": None, "after": plan.added},
+                "updated": {"before": None, "after": plan.updated},
+                "removed": {"before": None, "after": plan.removed},
             },
         )
-    return run.plan
+    return plan
 
 
 def _theme_records() -> list[dict]:

@@ -305,7 +305,7 @@ def audit_log():
     slugs, authors = audit.filter_choices()
     return render_template(
         "authoring/audit.html",
-        result=audit.entries(module_slug=module_slug, user_id=author, page=page),
+        result=audit.entries(module_slug=module_slug, user_id=author, page=page or 1),
         slugs=slugs,
         authors=authors,
         module_slug=module_slug,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 PREFIX = "/ims/case/v1p0"
 KINDS = ("required", "recommended")
@@ -314,7 +315,7 @@ class _Builder:
         *,
         sequence: int | None = None,
     ) -> dict:
-        association = {
+        association: dict[str, Any] = {
             "identifier": identifier,
             "uri": self.api("CFAssociations", identifier),
             "CFDocumentURI": self.document_link(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask
@@ -173,7 +174,7 @@ def _import_case(file: Path, dry_run: bool) -> None:
     click.echo("imported: " + plan.summary())
 
 
-def _refuse(errors: list[str]) -> None:
+def _refuse(errors: list[str]) -> NoReturn:
     db.session.rollback()
     click.echo(f"import refused, nothing written ({len(errors)} error(s)):", err=True)
     for error in errors:

@@ -6,6 +6,7 @@ layered layout; this module only adds what people read.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -62,7 +63,7 @@ def draw(
     titles: dict[str, str],
     href,
     meta: dict[str, str],
-    external: set[str] = frozenset(),
+    external: Collection[str] = frozenset(),
     statuses: dict[str, str] | None = None,
     status_labels: dict[str, str] | None = None,
     layout=None,

@@ -264,7 +264,7 @@ def graph_message(finding: Finding) -> str:
     return finding.message
 
 
-def _count(plan: ImportPlan, key: str, before: dict | None, after: dict) -> None:
+def _count(plan: ImportPlan, key: str, before: dict | None, after: dict | None) -> None:
     if before is None:
         plan.added[key] += 1
     elif before != after:
@@ -316,11 +316,11 @@ def apply_import(plan: ImportPlan, *, actor=None, source: str = "import") -> Imp
         if pair[1] in in_file_ids and pair not in wanted:
             db.session.delete(edge)
     for pair, kind in wanted.items():
-        edge = existing.get(pair)
-        if edge is None:
+        found = existing.get(pair)
+        if found is None:
             db.session.add(Prerequisite(before_id=pair[0], after_id=pair[1], kind=kind))
-        elif edge.kind != kind:
-            edge.kind = kind
+        elif found.kind != kind:
+            found.kind = kind
     db.session.flush()
     raise_version_once()
     return plan

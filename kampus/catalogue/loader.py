@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import yaml
 from flask_babel import gettext as _
@@ -484,7 +485,12 @@ def _self_check(raw, slug: str, file: str, errors: list[LoadError]) -> dict | No
             ok = False
         if ok:
             questions.append(
-                {"prompt": prompt, "choices": choices, "correct": sorted(set(correct)), "explanation": explanation}
+                {
+                    "prompt": prompt,
+                    "choices": choices,
+                    "correct": sorted(set(cast(list[int], correct))),  # checked above: a list of choice numbers
+                    "explanation": explanation,
+                }
             )
     check = {"pass_mark": pass_mark, "questions": questions}
     # Optional integrity keys: how many questions each attempt draws from the pool, and test-out's own pass mark.

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Uniqu
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
 
 LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
 STATUSES = ("draft", "published", "retired")
@@ -29,7 +29,7 @@ def new_case_uuid() -> str:
     return str(uuid.uuid4())
 
 
-class Theme(db.Model):
+class Theme(Model):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,7 +45,7 @@ class Theme(db.Model):
         return f"<Theme {self.slug}>"
 
 
-class Module(db.Model):
+class Module(Model):
     __tablename__ = "modules"
     __table_args__ = (
         CheckConstraint("level IN ('A1','A2','B1','B2','C1','C2')", name="level"),
@@ -88,7 +88,7 @@ class Module(db.Model):
         return f"<Module {self.slug}>"
 
 
-class Section(db.Model):
+class Section(Model):
     __tablename__ = "sections"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +100,7 @@ class Section(db.Model):
     module: Mapped[Module] = relationship(back_populates="sections")
 
 
-class Question(db.Model):
+class Question(Model):
     __tablename__ = "questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +114,7 @@ class Question(db.Model):
     module: Mapped[Module] = relationship(back_populates="questions")
 
 
-class Prerequisite(db.Model):
+class Prerequisite(Model):
     __tablename__ = "prerequisites"
     __table_args__ = (
         UniqueConstraint("before_id", "after_id"),
@@ -132,7 +132,7 @@ class Prerequisite(db.Model):
     after: Mapped[Module] = relationship(foreign_keys=[after_id])
 
 
-class CatalogueState(db.Model):
+class CatalogueState(Model):
     """One row: the catalogue version, raised by every change to content."""
 
     __tablename__ = "catalogue_state"

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.models import CatalogueState, Module, Prerequisite, Theme
+from kampus.db import rows_changed
 from kampus.errors import NotFound
 from kampus.extensions import db
 from kampus.graph import build_graph
@@ -75,7 +76,7 @@ def bump_version() -> int:
     result = db.session.execute(
         update(CatalogueState).where(CatalogueState.id == 1).values(version=CatalogueState.version + 1)
     )
-    if result.rowcount == 0:
+    if rows_changed(result) == 0:
         db.session.add(CatalogueState(id=1, version=1))
         db.session.flush()
     return current_version()

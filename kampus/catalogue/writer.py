@@ -24,6 +24,7 @@ the module and the field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -95,9 +96,9 @@ QUESTION_FIELDS = {"prompt": _texts, "choices": _choices, "correct": _items, "ex
 # --- the record format ---------------------------------------------------------------
 
 
-def module_record(module: Module, theme_slug: str) -> dict:
+def module_record(module: Module, theme_slug: str) -> dict[str, Any]:
     """The module as a record of the import format (what the export writes and the audit log compares)."""
-    record = {"slug": module.slug, "theme": theme_slug, "status": module.status}
+    record: dict[str, Any] = {"slug": module.slug, "theme": theme_slug, "status": module.status}
     record.update({key: normalise(getattr(module, key)) for key, normalise in MODULE_FIELDS.items()})
     record["sections"] = [
         {key: normalise(getattr(s, key)) for key, normalise in SECTION_FIELDS.items()} for s in module.sections
@@ -208,7 +209,7 @@ def check_lifecycle(current: dict | None, record: dict) -> None:
 
 def status_name(status: str | None) -> str:
     names = {"draft": _("Draft"), "published": _("Published"), "retired": _("Retired")}
-    return names.get(status, str(status)).lower()
+    return names.get(status or "", str(status)).lower()
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -243,11 +244,11 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
     theme = db.session.scalar(select(Theme).where(Theme.slug == record.get("theme")))
     if theme is None:
         raise DomainError(_("Choose a theme from the list."), field="theme")
-    if same_content(current, record):
+    if module is not None and same_content(current, record):
         return ModuleWrite(module, "unchanged")
 
     created = module is None
-    if created:
+    if module is None:
         module = Module(slug=record["slug"])
         db.session.add(module)
     module.slug = record.get("slug") or module.slug

@@ -8,18 +8,25 @@ so switching badges on touches no other feature's table. No row means off.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.assignments.models import PathTemplate
+    from kampus.auth.models import User
+    from kampus.catalogue.models import Module
+
 
 KINDS = ("module", "path")
 PROVENANCES = ("completed", "self_check", "self_assessment", "manager", "path")
 
 
-class BadgeSetting(db.Model):
+class BadgeSetting(Model):
     """``badge_enabled`` for one module or one path template."""
 
     __tablename__ = "badge_settings"
@@ -32,7 +39,7 @@ class BadgeSetting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Credential(db.Model):
+class Credential(Model):
     """One issued OpenBadgeCredential: one per learner × achievement."""
 
     __tablename__ = "credentials"
@@ -60,9 +67,9 @@ class Credential(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_reason: Mapped[str | None] = mapped_column(Text)
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
-    module: Mapped[Module | None] = relationship()  # noqa: F821
-    template: Mapped[PathTemplate | None] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    module: Mapped[Module | None] = relationship()
+    template: Mapped[PathTemplate | None] = relationship()
 
     @property
     def revoked(self) -> bool:

@@ -24,6 +24,7 @@ import hashlib
 import secrets
 import uuid as uuid_module
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -218,7 +219,7 @@ def module_achievement(module: Module, lang: str = "fi") -> dict:
     """The OB 3.0 Achievement of a module, in ``lang`` (other languages as ``related``)."""
     url = achievement_url("module", module.slug)
     with force_locale(lang):
-        achievement = {
+        achievement: dict[str, Any] = {
             "id": url if lang == "fi" else f"{url}?lang={lang}",
             "type": ["Achievement"],
             "achievementType": "Competency",
@@ -271,7 +272,7 @@ def template_achievement(template, lang: str = "fi") -> dict:
         narrative = _(
             "Earned by completing, or having recognised, every module of the path: %(modules)s.", modules=names
         )
-    achievement = {
+    achievement: dict[str, Any] = {
         "id": url if lang == "fi" else f"{url}?lang={lang}",
         "type": ["Achievement"],
         "achievementType": "Achievement",
@@ -566,9 +567,9 @@ class Verdict:
 
 
 def _resolver(extra_did_documents: list[dict] | None = None):
-    documents = {issuer_did(): did_document()}
+    documents: dict[str, Any] = {issuer_did(): did_document()}
     for document in extra_did_documents or []:
-        documents[document.get("id")] = document
+        documents[str(document.get("id"))] = document
 
     def resolve(verification_method: str):
         did = verification_method.split("#")[0]

@@ -7,6 +7,7 @@ planner still asks for. A progress bar shows ``done`` of ``done + needed``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ class Coverage:
         return 100 * self.done // self.total
 
 
-def goal_modules(graph: nx.DiGraph, module_slugs: Iterable[str], theme_slugs: Iterable[str]) -> list[str]:
+def goal_modules(graph: nx.DiGraph[str], module_slugs: Iterable[str], theme_slugs: Iterable[str]) -> list[str]:
     """A path's or template's goals as module slugs: the chosen modules, then every
     published module of each chosen theme (as the theme is now), each once, known ones only."""
     themes = set(theme_slugs)
@@ -46,7 +47,7 @@ def goal_modules(graph: nx.DiGraph, module_slugs: Iterable[str], theme_slugs: It
     return [s for s in dict.fromkeys(slugs) if s in graph]
 
 
-def required_closure(graph: nx.DiGraph, goals: Iterable[str]) -> set[str]:
+def required_closure(graph: nx.DiGraph[str], goals: Iterable[str]) -> set[str]:
     """The goals and every module they require over ``required`` edges, directly or not."""
     seen: set[str] = set()
     stack = [g for g in goals if g in graph]
@@ -59,7 +60,7 @@ def required_closure(graph: nx.DiGraph, goals: Iterable[str]) -> set[str]:
     return seen
 
 
-def coverage(graph: nx.DiGraph, goals: Iterable[str], satisfied: Iterable[str], plan: Plan) -> Coverage:
+def coverage(graph: nx.DiGraph[str], goals: Iterable[str], satisfied: Iterable[str], plan: Plan) -> Coverage:
     """Done and needed modules (and minutes) of a path planned as ``plan``. Retired modules are not counted."""
     satisfied = set(satisfied)
     done = [s for s in required_closure(graph, goals) if s in satisfied and graph.nodes[s].get("status") != "retired"]
@@ -75,7 +76,7 @@ def coverage(graph: nx.DiGraph, goals: Iterable[str], satisfied: Iterable[str], 
 DONE, ON_TRACK, AT_RISK, OVERDUE = "done", "on_track", "at_risk", "overdue"
 
 
-def deadline_state(plan: Plan, today, due) -> str:
+def deadline_state(plan: Plan, today: dt.date, due: dt.date) -> str:
     """``done`` when nothing is needed; ``overdue`` when the due date has passed with
     steps left; ``on_track`` when the plan (made with a weekly pace and ``start``
     = today) finishes by the due date; else ``at_risk``."""

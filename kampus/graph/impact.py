@@ -10,13 +10,15 @@ moves from on track or done to at risk or overdue.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
 from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, deadline_state
-from kampus.graph.planner import plan, unsatisfied_prerequisites
+from kampus.graph.planner import Plan, plan, unsatisfied_prerequisites
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,9 @@ class LearnerState:
     satisfied: Iterable[str] = ()
     in_progress: Iterable[str] = ()
     #: An assigned path's due date, with the pace and today's date its deadline state assumes.
-    due: object = None
+    due: dt.date | None = None
     minutes_per_week: int | None = None
-    today: object = None
+    today: dt.date | None = None
 
 
 @dataclass
@@ -45,10 +47,10 @@ class Impact:
     worse (done or on track → at risk or overdue).
     """
 
-    changed: list = field(default_factory=list)
-    newly_locked: dict[str, list] = field(default_factory=dict)
-    minutes: dict = field(default_factory=dict)
-    at_risk: dict = field(default_factory=dict)
+    changed: list[Hashable] = field(default_factory=list)
+    newly_locked: dict[str, list[Hashable]] = field(default_factory=dict)
+    minutes: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
+    at_risk: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def learners_changed(self) -> int:
@@ -62,9 +64,9 @@ class Impact:
 
 
 def impact(
-    graph_before: nx.DiGraph,
-    graph_after: nx.DiGraph,
-    learners: Mapping[Hashable, LearnerState | Mapping],
+    graph_before: nx.DiGraph[str],
+    graph_after: nx.DiGraph[str],
+    learners: Mapping[Hashable, LearnerState | Mapping[str, Any]],
 ) -> Impact:
     """Compare the learners' plans on ``graph_before`` and ``graph_after``.
 
@@ -74,10 +76,10 @@ def impact(
     edit) is dropped from the plan on that graph rather than refused. Raises
     nothing for unknown slugs; ``CycleError`` only if a graph has a loop.
     """
-    changed = []
-    newly_locked: dict[str, list] = {}
-    minutes: dict = {}
-    at_risk: dict = {}
+    changed: list[Hashable] = []
+    newly_locked: dict[str, list[Hashable]] = {}
+    minutes: dict[Hashable, tuple[int, int]] = {}
+    at_risk: dict[Hashable, tuple[str, str]] = {}
     for learner_id, state in learners.items():
         goals, satisfied, in_progress = _unpack(state)
         before = _plan(graph_before, goals, satisfied, in_progress)
@@ -85,9 +87,8 @@ def impact(
         if _steps(before) != _steps(after):
             changed.append(learner_id)
             minutes[learner_id] = (before.total_minutes, after.total_minutes)
-            due = getattr(state, "due", None)
-            if due is not None:
-                pace, today = state.minutes_per_week, state.today
+            if isinstance(state, LearnerState) and state.due is not None and state.today is not None:
+                due, pace, today = state.due, state.minutes_per_week, state.today
                 was = deadline_state(_plan(graph_before, goals, satisfied, in_progress, pace, today, due), today, due)
                 now = deadline_state(_plan(graph_after, goals, satisfied, in_progress, pace, today, due), today, due)
                 if was in (DONE, ON_TRACK) and now in (AT_RISK, OVERDUE):
@@ -105,7 +106,7 @@ def impact(
     )
 
 
-def _unpack(state) -> tuple[list[str], set[str], set[str]]:
+def _unpack(state: LearnerState | Mapping[str, Any]) -> tuple[list[str], set[str], set[str]]:
     if isinstance(state, Mapping):
         goals = state.get("goals", ())
         satisfied = state.get("satisfied", ())
@@ -115,7 +116,15 @@ def _unpack(state) -> tuple[list[str], set[str], set[str]]:
     return list(goals or ()), set(satisfied or ()), set(in_progress or ())
 
 
-def _plan(graph: nx.DiGraph, goals, satisfied, in_progress, minutes_per_week=None, start=None, due=None):
+def _plan(
+    graph: nx.DiGraph[str],
+    goals: list[str],
+    satisfied: set[str],
+    in_progress: set[str],
+    minutes_per_week: int | None = None,
+    start: dt.date | None = None,
+    due: dt.date | None = None,
+) -> Plan:
     known_goals = [goal for goal in goals if goal in graph]
     return plan(
         graph,
@@ -128,15 +137,15 @@ def _plan(graph: nx.DiGraph, goals, satisfied, in_progress, minutes_per_week=Non
     )
 
 
-def _steps(path) -> list[tuple]:
+def _steps(path: Plan) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(step.slug, step.status, tuple(step.blocked_by)) for step in path.steps]
 
 
-def _locked(graph: nx.DiGraph, slug: str, satisfied: set[str]) -> bool:
+def _locked(graph: nx.DiGraph[str], slug: str, satisfied: set[str]) -> bool:
     return slug in graph and bool(unsatisfied_prerequisites(graph, slug, satisfied))
 
 
-def _id_order(learner_id):
+def _id_order(learner_id: Any) -> tuple[str, Any]:
     # Learner ids are usually ints; sort mixed ids by type name first rather than fail.
     return (type(learner_id).__name__, learner_id)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from kampus.errors import UnknownModule
+from kampus.graph.prereqs import edge_kinds
 
 BOX_WIDTH = 200
 BOX_HEIGHT = 56
@@ -63,7 +64,7 @@ class Layout:
 
     nodes: list[NodeBox] = field(default_factory=list)
     edges: list[EdgeLine] = field(default_factory=list)
-    external: list[tuple[str, str, str]] = field(default_factory=list)
+    external: list[tuple[str, str, str | None]] = field(default_factory=list)
     width: int = 0
     height: int = 0
 
@@ -76,7 +77,7 @@ class Layout:
 
 
 def layered_layout(
-    graph: nx.DiGraph,
+    graph: nx.DiGraph[str],
     nodes: Iterable[str] | None = None,
     *,
     x_gap: int = X_GAP,
@@ -96,7 +97,7 @@ def layered_layout(
     subgraph = graph.subgraph(chosen)
     attributes = graph.nodes
 
-    def within_layer(slug: str) -> tuple:
+    def within_layer(slug: str) -> tuple[int, int, str]:
         node = attributes[slug]
         return (node.get("theme_position", 0), node.get("position", 0), slug)
 
@@ -114,7 +115,7 @@ def layered_layout(
             boxes[slug] = NodeBox(slug, depth, offset + index * (BOX_WIDTH + x_gap), y)
 
     edges = []
-    for before, after, kind in sorted(subgraph.edges(data="kind")):
+    for before, after, kind in sorted(edge_kinds(subgraph)):
         start, end = boxes[before], boxes[after]
         edges.append(
             EdgeLine(

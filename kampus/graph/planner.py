@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -42,10 +43,10 @@ AVAILABLE = "available"
 _UNKNOWN_LEVEL_RANK = len(LEVELS)
 
 
-class _LevelRanks(dict):
+class _LevelRanks(dict[str, int]):
     """Level → rank; an unknown level ranks after all known ones (a subscript is cheaper than ``get``)."""
 
-    def __missing__(self, level):
+    def __missing__(self, level: str) -> int:
         return _UNKNOWN_LEVEL_RANK
 
 
@@ -105,7 +106,7 @@ class Plan:
 
 
 def plan(
-    graph: nx.DiGraph,
+    graph: nx.DiGraph[str],
     goals: Iterable[str],
     satisfied: Iterable[str],
     *,
@@ -136,8 +137,8 @@ def plan(
     satisfied = _as_set(satisfied)
     in_progress = _as_set(in_progress)
     # networkx's own adjacency dicts, read only: views cost more than the work.
-    nodes = graph._node
-    pred = graph._pred
+    nodes = graph._node  # type: ignore[attr-defined]
+    pred = graph._pred  # type: ignore[attr-defined]
     level_rank = _LEVEL_RANK
 
     # One walk back from the goals finds the needed set and, on the way, every
@@ -151,8 +152,8 @@ def plan(
     # Every unsatisfied, unretired required prerequisite of a needed module is
     # needed too, so required edges are settled during the walk; a recommended
     # edge counts only if its start turns out to be needed, known after the walk.
-    record_of: dict[str, list] = {}
-    stack: list[list] = []
+    record_of: dict[str, list[Any]] = {}
+    stack: list[list[Any]] = []
     retired_goals: list[str] = []
     retired_prerequisites: set[str] = set()
     for goal in goals:
@@ -177,7 +178,7 @@ def plan(
         ]
         stack.append(record)
 
-    recommended: list[tuple[str, list]] = []
+    recommended: list[tuple[str, list[Any]]] = []
     while stack:
         record = stack.pop()
         blockers = []
@@ -262,7 +263,7 @@ def plan(
     return result
 
 
-def unsatisfied_prerequisites(graph: nx.DiGraph, slug: str, satisfied: Iterable[str]) -> list[str]:
+def unsatisfied_prerequisites(graph: nx.DiGraph[str], slug: str, satisfied: Iterable[str]) -> list[str]:
     """The required prerequisites of ``slug`` not yet satisfied, sorted: what locks it.
 
     Retired prerequisites count as satisfied. An empty list means the module is
@@ -271,31 +272,31 @@ def unsatisfied_prerequisites(graph: nx.DiGraph, slug: str, satisfied: Iterable[
     if slug not in graph:
         raise UnknownModule(slug)
     satisfied = _as_set(satisfied)
-    nodes = graph._node
+    nodes = graph._node  # type: ignore[attr-defined]
     return sorted(
         before
-        for before, edge in graph._pred[slug].items()
+        for before, edge in graph._pred[slug].items()  # type: ignore[attr-defined]
         if edge["kind"] == "required" and before not in satisfied and nodes[before]["status"] != "retired"
     )
 
 
-def is_locked(graph: nx.DiGraph, slug: str, satisfied: Iterable[str]) -> bool:
+def is_locked(graph: nx.DiGraph[str], slug: str, satisfied: Iterable[str]) -> bool:
     """True when ``slug`` has a required prerequisite not yet satisfied (retired counts as satisfied)."""
     return bool(unsatisfied_prerequisites(graph, slug, satisfied))
 
 
-def order_key(graph: nx.DiGraph, in_progress: Iterable[str] = ()):
+def order_key(graph: nx.DiGraph[str], in_progress: Iterable[str] = ()) -> Callable[[str], tuple[Any, ...]]:
     """The ordering key of :func:`plan`, for ``networkx.lexicographical_topological_sort``.
 
     ``(not in progress, theme position, level, position, slug)``: in-progress
     modules first, then by theme, level, position within the theme and slug.
     """
     in_progress = _as_set(in_progress)
-    nodes = graph._node
+    nodes = graph._node  # type: ignore[attr-defined]
     return lambda slug: _sort_key(nodes[slug], slug, in_progress)
 
 
-def _sort_key(attributes: dict, slug: str, in_progress: Collection[str]) -> tuple:
+def _sort_key(attributes: dict[str, Any], slug: str, in_progress: Collection[str]) -> tuple[Any, ...]:
     return (
         slug not in in_progress,
         attributes["theme_position"],
@@ -318,7 +319,7 @@ def _retired_warnings(retired_goals: list[str], retired_prerequisites: set[str])
     return warnings
 
 
-def _any_cycle(graph: nx.DiGraph, among: set[str]) -> list[str]:
+def _any_cycle(graph: nx.DiGraph[str], among: set[str]) -> list[str]:
     cycle = nx.find_cycle(graph.subgraph(among))
     return [before for before, _after in cycle] + [cycle[0][0]]
 

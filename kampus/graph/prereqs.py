@@ -14,8 +14,9 @@ the first edge that names an unknown module.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import networkx as nx
 
@@ -35,7 +36,7 @@ MAX_CYCLES = 10
 ARROW = " → "
 
 
-def build_graph(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> nx.DiGraph:
+def build_graph(modules: Iterable[Mapping[str, Any]], prerequisites: Iterable[Mapping[str, Any]]) -> nx.DiGraph[str]:
     """Build the catalogue graph.
 
     ``modules``: mappings with the keys ``slug``, ``theme``, ``theme_position``,
@@ -49,7 +50,7 @@ def build_graph(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) ->
     self-loop or a cycle is built as given): run :func:`validate` first for a
     full, friendly report.
     """
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for module in modules:
         graph.add_node(module["slug"], **{name: module[name] for name in NODE_ATTRIBUTES})
     for edge in prerequisites:
@@ -92,7 +93,7 @@ def edge_name(before: str, after: str) -> str:
     return f"{before}{ARROW}{after}"
 
 
-def validate(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> Report:
+def validate(modules: Iterable[Mapping[str, Any]], prerequisites: Iterable[Mapping[str, Any]]) -> Report:
     """Check a catalogue and report every problem found, errors before warnings.
 
     Takes the same mappings as :func:`build_graph` (only ``slug``, ``theme`` and
@@ -120,8 +121,8 @@ def validate(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> Re
     prerequisites = list(prerequisites)
     report = Report()
 
-    status: dict[str, str] = {}
-    theme: dict[str, str] = {}
+    status: dict[str, str | None] = {}
+    theme: dict[str, str | None] = {}
     slug_counts = Counter(module["slug"] for module in modules)
     for module in modules:
         status.setdefault(module["slug"], module.get("status"))
@@ -135,9 +136,9 @@ def validate(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> Re
             )
         )
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(status)
-    kinds_seen: dict[tuple[str, str], list[str]] = {}
+    kinds_seen: dict[tuple[str, str], list[str | None]] = {}
     for edge in prerequisites:
         before, after, kind = edge["before"], edge["after"], edge.get("kind")
         name = edge_name(before, after)
@@ -196,7 +197,7 @@ def validate(modules: Iterable[Mapping], prerequisites: Iterable[Mapping]) -> Re
     return report
 
 
-def find_cycles(graph: nx.DiGraph, limit: int = MAX_CYCLES) -> list[list[str]]:
+def find_cycles(graph: nx.DiGraph[str], limit: int = MAX_CYCLES) -> list[list[str]]:
     """Up to ``limit`` distinct simple cycles of ``graph``, each named in edge order.
 
     Each cycle starts from its smallest slug and repeats it at the end
@@ -235,14 +236,19 @@ def _name_cycle(nodes: list[str]) -> list[str]:
     return rotated + [rotated[0]]
 
 
-def _required_subgraph(graph: nx.DiGraph) -> nx.DiGraph:
-    required = nx.DiGraph()
+def edge_kinds(graph: nx.DiGraph[str]) -> Iterator[tuple[str, str, str]]:
+    """Every edge of ``graph`` as ``(before, after, kind)``."""
+    return cast(Iterator[tuple[str, str, str]], iter(graph.edges(data="kind")))
+
+
+def _required_subgraph(graph: nx.DiGraph[str]) -> nx.DiGraph[str]:
+    required: nx.DiGraph[str] = nx.DiGraph()
     required.add_nodes_from(graph)
-    required.add_edges_from((before, after) for before, after, kind in graph.edges(data="kind") if kind == "required")
+    required.add_edges_from((before, after) for before, after, kind in edge_kinds(graph) if kind == "required")
     return required
 
 
-def _redundant_edges(graph: nx.DiGraph) -> list[Finding]:
+def _redundant_edges(graph: nx.DiGraph[str]) -> list[Finding]:
     required = _required_subgraph(graph)
     if not nx.is_directed_acyclic_graph(required):
         return []
@@ -259,7 +265,7 @@ def _redundant_edges(graph: nx.DiGraph) -> list[Finding]:
     return findings
 
 
-def redundant_edges(dag: nx.DiGraph) -> dict[tuple[str, str], list[str]]:
+def redundant_edges(dag: nx.DiGraph[str]) -> dict[tuple[str, str], list[str]]:
     """The edges of ``dag`` that ``networkx.transitive_reduction`` would drop.
 
     Returns ``{(u, v): chain}`` where ``chain`` is another path ``u → … → v``
@@ -272,7 +278,7 @@ def redundant_edges(dag: nx.DiGraph) -> dict[tuple[str, str], list[str]]:
     """
     order = list(nx.topological_sort(dag))
     bit = {node: 1 << index for index, node in enumerate(order)}
-    ancestors: dict = {}
+    ancestors: dict[str, int] = {}
     redundant: dict[tuple[str, str], list[str]] = {}
     for node in order:
         predecessors = sorted(dag.predecessors(node))
@@ -288,7 +294,7 @@ def redundant_edges(dag: nx.DiGraph) -> dict[tuple[str, str], list[str]]:
     return redundant
 
 
-def _chain(dag: nx.DiGraph, ancestors: dict, bit: dict, before: str, after: str) -> list[str]:
+def _chain(dag: nx.DiGraph[str], ancestors: dict[str, int], bit: dict[str, int], before: str, after: str) -> list[str]:
     """A path ``before → … → after`` of two edges or more, walked back from ``after``."""
     wanted = bit[before]
     path = [after]
@@ -302,9 +308,9 @@ def _chain(dag: nx.DiGraph, ancestors: dict, bit: dict, before: str, after: str)
         path.append(node)
 
 
-def _unpublished_requirements(graph: nx.DiGraph, status: Mapping[str, str]) -> list[Finding]:
+def _unpublished_requirements(graph: nx.DiGraph[str], status: Mapping[str, str | None]) -> list[Finding]:
     findings = []
-    for before, after, kind in sorted(graph.edges(data="kind")):
+    for before, after, kind in sorted(edge_kinds(graph)):
         if kind != "required" or status[after] != "published":
             continue
         if status[before] in ("draft", "retired"):
@@ -319,7 +325,7 @@ def _unpublished_requirements(graph: nx.DiGraph, status: Mapping[str, str]) -> l
     return findings
 
 
-def _isolated_modules(graph: nx.DiGraph, theme: Mapping[str, str]) -> list[Finding]:
+def _isolated_modules(graph: nx.DiGraph[str], theme: Mapping[str, str | None]) -> list[Finding]:
     theme_sizes = Counter(theme.values())
     findings = []
     for slug in sorted(graph):
@@ -337,7 +343,7 @@ def _isolated_modules(graph: nx.DiGraph, theme: Mapping[str, str]) -> list[Findi
     return findings
 
 
-def cycle_if_added(graph: nx.DiGraph, before: str, after: str) -> list[str] | None:
+def cycle_if_added(graph: nx.DiGraph[str], before: str, after: str) -> list[str] | None:
     """The loop that a new edge ``before → after`` would close, or None.
 
     The loop is a list of slugs in edge order, starting with ``before`` and
@@ -356,7 +362,7 @@ def cycle_if_added(graph: nx.DiGraph, before: str, after: str) -> list[str] | No
     return [before, *path_back]
 
 
-def check_edge(graph: nx.DiGraph, before: str, after: str) -> None:
+def check_edge(graph: nx.DiGraph[str], before: str, after: str) -> None:
     """Refuse a new edge ``before → after`` that the catalogue cannot take.
 
     Raises :class:`~kampus.errors.UnknownModule` (``field`` ``"before"`` or

@@ -15,6 +15,7 @@ runs from an earlier module to a later one, so the graph is acyclic.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from kampus.graph.prereqs import LEVELS
 
@@ -22,6 +23,8 @@ MINUTES = (15, 20, 30, 45, 60, 90)
 TRACK_LENGTH = 12
 #: Chance that a prerequisite is taken from the module's own track (when it has earlier modules).
 SAME_TRACK_SHARE = 0.8
+# A module's place in the synthetic catalogue: (theme index, position in the theme).
+Slot = tuple[int, int]
 #: Chance that a foundation prerequisite comes from another theme.
 OTHER_THEME_SHARE = 0.3
 REQUIRED_SHARE = 0.7
@@ -33,7 +36,7 @@ def synthetic_catalogue(
     edges_per_module: int = 3,
     themes: int = 8,
     seed: int = 0,
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Return ``(modules, prerequisites)`` as mappings ready for ``build_graph``.
 
     Slugs are ``t{theme}-m{position}`` (zero-padded), theme slugs
@@ -100,7 +103,7 @@ def synthetic_catalogue(
     return modules, prerequisites
 
 
-def _pick_pool(rng: random.Random, same_track: list, here: list, elsewhere: list) -> list:
+def _pick_pool(rng: random.Random, same_track: list[Slot], here: list[Slot], elsewhere: list[Slot]) -> list[Slot]:
     if same_track and rng.random() < SAME_TRACK_SHARE:
         return same_track
     foundations = [pool for pool in (here, elsewhere) if pool]

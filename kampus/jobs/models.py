@@ -10,12 +10,12 @@ from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One side effect to deliver. ``key`` makes enqueueing idempotent: the same
     key twice is one message (a double submit, a re-run of a job)."""
 

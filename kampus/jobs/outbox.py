@@ -24,7 +24,7 @@ from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kampus.db import utcnow
+from kampus.db import rows_changed, utcnow
 from kampus.extensions import db
 from kampus.jobs.models import FAILED, PENDING, SENDING, SENT, OutboxMessage
 
@@ -106,15 +106,17 @@ def deliver(message_id: int) -> str:
     now = utcnow()
     lease = dt.timedelta(seconds=current_app.config.get("OUTBOX_LEASE_SECONDS", LEASE.total_seconds()))
     with Session(db.engine) as session:
-        claimed = session.execute(
+        result = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id, _claimable(now))
             .values(state=SENDING, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
+        )
+        claimed = rows_changed(result)
         session.commit()
         if not claimed:
             return "skipped"
         message = session.get(OutboxMessage, message_id)
+        assert message is not None  # just claimed by this worker; messages are never deleted
         try:
             HANDLERS[message.kind](message.payload)
         except Exception as error:  # noqa: BLE001 - any failure is retried, never lost

@@ -8,10 +8,10 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
 
 
-class AccessibilityFeedback(db.Model):
+class AccessibilityFeedback(Model):
     __tablename__ = "accessibility_feedback"
 
     id: Mapped[int] = mapped_column(primary_key=True)

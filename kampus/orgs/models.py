@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.auth.models import User
+    from kampus.catalogue.models import Theme
+
 
 THEME_ROLES = ("lead", "developer", "participant")
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
     __table_args__ = (CheckConstraint("content_language IN ('fi','sv','en')", name="content_language"),)
 
@@ -28,7 +34,7 @@ class Organisation(db.Model):
     # The language of the material (and the service) for its people who have not chosen one (kampus.i18n).
     content_language: Mapped[str] = mapped_column(String(2), default="fi", server_default="fi")
 
-    users: Mapped[list[User]] = relationship(back_populates="organisation")  # noqa: F821
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
     teams: Mapped[list[Team]] = relationship(
         back_populates="organisation", order_by="Team.name", cascade="all, delete-orphan"
     )
@@ -40,7 +46,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.slug}>"
 
 
-class OrganisationThemeRole(db.Model):
+class OrganisationThemeRole(Model):
     """The organisation's role in the network for one theme (at most one per theme)."""
 
     __tablename__ = "organisation_theme_roles"
@@ -55,10 +61,10 @@ class OrganisationThemeRole(db.Model):
     role: Mapped[str] = mapped_column(String(12))
 
     organisation: Mapped[Organisation] = relationship(back_populates="theme_roles")
-    theme: Mapped[Theme] = relationship()  # noqa: F821
+    theme: Mapped[Theme] = relationship()
 
 
-class Team(db.Model):
+class Team(Model):
     __tablename__ = "teams"
     __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
@@ -69,15 +75,13 @@ class Team(db.Model):
 
     organisation: Mapped[Organisation] = relationship(back_populates="teams")
     memberships: Mapped[list[TeamMembership]] = relationship(back_populates="team", cascade="all, delete-orphan")
-    members: Mapped[list[User]] = relationship(  # noqa: F821
-        secondary="team_memberships", viewonly=True, order_by="User.name"
-    )
+    members: Mapped[list[User]] = relationship(secondary="team_memberships", viewonly=True, order_by="User.name")
 
     def __repr__(self) -> str:
         return f"<Team {self.name}>"
 
 
-class TeamMembership(db.Model):
+class TeamMembership(Model):
     __tablename__ = "team_memberships"
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
 
@@ -87,4 +91,4 @@ class TeamMembership(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team] = relationship(back_populates="memberships")
-    user: Mapped[User] = relationship(back_populates="team_memberships")  # noqa: F821
+    user: Mapped[User] = relationship(back_populates="team_memberships")

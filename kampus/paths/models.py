@@ -8,15 +8,19 @@ goals, the live graph and the learner's progress every time it is shown.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.catalogue.models import Module, Theme
 
 
-class Path(db.Model):
+class Path(Model):
     __tablename__ = "paths"
     __table_args__ = (CheckConstraint("minutes_per_week IS NULL OR minutes_per_week > 0", name="minutes_per_week"),)
 
@@ -33,7 +37,7 @@ class Path(db.Model):
     )
 
 
-class PathGoal(db.Model):
+class PathGoal(Model):
     """One goal of a path: a module, or a whole theme (its published modules when planned)."""
 
     __tablename__ = "path_goals"
@@ -49,5 +53,5 @@ class PathGoal(db.Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
 
     path: Mapped[Path] = relationship(back_populates="goals")
-    module: Mapped[Module | None] = relationship()  # noqa: F821
-    theme: Mapped[Theme | None] = relationship()  # noqa: F821
+    module: Mapped[Module | None] = relationship()
+    theme: Mapped[Theme | None] = relationship()

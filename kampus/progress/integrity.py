@@ -95,5 +95,6 @@ def retry_window(attempt_times: list[datetime], now: datetime, *, limit: int, co
     if last is not None and now - last >= cooldown:
         used = 0
     if used >= limit:
+        assert last is not None  # limit >= 1, so some attempt was counted
         return RetryWindow(False, 0, last + cooldown)
     return RetryWindow(True, limit - used, None)

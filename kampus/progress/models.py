@@ -9,12 +9,17 @@ conflict.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.catalogue.models import Module
+
 
 PROGRESS_STATUSES = ("in_progress", "completed", "recognised")
 SATISFIED = ("completed", "recognised")
@@ -33,7 +38,7 @@ EVENT_VERBS = (
 )
 
 
-class Progress(db.Model):
+class Progress(Model):
     __tablename__ = "progress"
     __table_args__ = (
         UniqueConstraint("user_id", "module_id"),
@@ -54,14 +59,14 @@ class Progress(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    module: Mapped[Module] = relationship()  # noqa: F821
+    module: Mapped[Module] = relationship()
 
     @property
     def satisfied(self) -> bool:
         return self.status in SATISFIED
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     """One submission of a module's self-check: score in percent and the choices made.
 
     ``kind`` is ``test_out`` for an attempt before starting the module (its own
@@ -85,7 +90,7 @@ class Attempt(db.Model):
     draw_nonce: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
 
 
-class Reflection(db.Model):
+class Reflection(Model):
     __tablename__ = "reflections"
     __table_args__ = (UniqueConstraint("user_id", "module_id"),)
 
@@ -96,7 +101,7 @@ class Reflection(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     """A learner's rating (1–5) and comment of a module; one per learner and module."""
 
     __tablename__ = "feedback"
@@ -113,7 +118,7 @@ class Feedback(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class SelfAssessment(db.Model):
+class SelfAssessment(Model):
     """The level a learner gave themself in a theme."""
 
     __tablename__ = "self_assessments"
@@ -129,7 +134,7 @@ class SelfAssessment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class LearningEvent(db.Model):
+class LearningEvent(Model):
     """Append-only log of what a learner did (exportable as xAPI statements). Never updated."""
 
     __tablename__ = "learning_events"
@@ -142,4 +147,4 @@ class LearningEvent(db.Model):
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    module: Mapped[Module | None] = relationship()  # noqa: F821
+    module: Mapped[Module | None] = relationship()

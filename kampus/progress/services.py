@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
-from kampus.db import utcnow
+from kampus.db import rows_changed, utcnow
 from kampus.errors import DomainError, NotAllowed
 from kampus.extensions import db
 from kampus.graph import is_locked, unsatisfied_prerequisites
@@ -394,12 +394,14 @@ def _finish(
     db.session.flush()
     now = utcnow()
     won = (
-        db.session.execute(
-            update(Progress)
-            .where(Progress.id == row.id, Progress.status.not_in(SATISFIED))
-            .values(status=status, recognised_by=recognised_by, finished_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        rows_changed(
+            db.session.execute(
+                update(Progress)
+                .where(Progress.id == row.id, Progress.status.not_in(SATISFIED))
+                .values(status=status, recognised_by=recognised_by, finished_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        )
         == 1
     )
     db.session.refresh(row)

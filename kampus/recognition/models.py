@@ -10,12 +10,18 @@ provenance of a ``manager`` recognition in the progress table.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.auth.models import User
+    from kampus.catalogue.models import Module
+
 
 REQUEST_STATES = ("pending", "approved", "rejected")
 REQUEST_SOURCES = ("learner", "self_assessment")
@@ -24,7 +30,7 @@ LINK_MAX = 500
 COMMENT_MAX = 2000
 
 
-class RecognitionRequest(db.Model):
+class RecognitionRequest(Model):
     __tablename__ = "recognition_requests"
     __table_args__ = (
         CheckConstraint("state IN ('pending','approved','rejected')", name="state"),
@@ -51,9 +57,9 @@ class RecognitionRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     comment: Mapped[str] = mapped_column(Text, default="")
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821
-    module: Mapped[Module] = relationship()  # noqa: F821
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    module: Mapped[Module] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     @property
     def pending(self) -> bool:

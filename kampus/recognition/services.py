@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from kampus.auth.mail import mail_configured, send_mail
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
-from kampus.db import utcnow
+from kampus.db import rows_changed, utcnow
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
 from kampus.orgs.models import Organisation
@@ -236,12 +236,14 @@ def _decide(manager: User, request: RecognitionRequest, state: str, comment: str
         raise DomainError(_("Keep the comment under %(num)d characters.", num=COMMENT_MAX), field="comment")
     # A conditional update: of two approvals at once (a double click, two managers) one wins.
     won = (
-        db.session.execute(
-            update(RecognitionRequest)
-            .where(RecognitionRequest.id == request.id, RecognitionRequest.state == "pending")
-            .values(state=state, decided_at=utcnow(), decided_by_id=manager.id, comment=comment)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        rows_changed(
+            db.session.execute(
+                update(RecognitionRequest)
+                .where(RecognitionRequest.id == request.id, RecognitionRequest.state == "pending")
+                .values(state=state, decided_at=utcnow(), decided_by_id=manager.id, comment=comment)
+                .execution_options(synchronize_session=False)
+            )
+        )
         == 1
     )
     db.session.refresh(request)

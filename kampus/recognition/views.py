@@ -71,7 +71,7 @@ def request_page(slug: str):
             _row, created = services.request_recognition(user, module, form.evidence.data, form.link.data)
         except DomainError as exc:
             db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "evidence").errors.append(exc.message)
+            getattr(form, exc.field if exc.field and exc.field in form else "evidence").errors.append(exc.message)
         else:
             db.session.commit()
             if created:

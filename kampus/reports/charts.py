@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -50,7 +51,8 @@ def radar(labels: list[str], series: dict[str, list[float]], *, size: int = 460,
         lx, ly = _point(centre, radius + 18, i, count, 1.0)
         anchor = "middle" if abs(lx - centre) < 10 else ("start" if lx > centre else "end")
         axes.append(RadarAxis(label, x, y, lx, ly + 4, anchor))
-    drawn, dots = [], []
+    drawn: list[Any] = []
+    dots: list[Any] = []
     for css, values in series.items():
         clamped = [min(1.0, max(0.0, v or 0.0)) for v in values]
         pts = [_point(centre, radius, i, count, v) for i, v in enumerate(clamped)]

@@ -104,7 +104,7 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
     assignments = load_assignments(organisation_id)
     rule = DeadlineStates(assignments, on=on)
     titles = {a.id: localized(a.template.title) for a in assignments}
-    due = {a.id: a.due for a in assignments}
+    due: dict[int, object] = {a.id: a.due for a in assignments}
     requires = {a.id: frozenset(rule.columns(a.id)) for a in assignments}
     by_team = defaultdict(list)
     for a in assignments:
@@ -124,7 +124,7 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
         return value
 
     if text:
-        due = {i: d.isoformat() for i, d in due.items()}
+        due = {a.id: a.due.isoformat() for a in assignments}
 
     people = select(User.id).where(User.organisation_id == organisation_id)
     if team_id is not None:
@@ -178,15 +178,16 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
             name, email, active, has_password = own[0][1:5]
             person = [name, email, account_words[account_state(active, has_password)], "; ".join(teams[user_id])]
             own = sorted((r for r in own if r[5] is not None), key=lambda r: modules[r[5]][0])
-            mine = []
+            mine: list[int] = []
             if active:  # a deactivated person is no assignment's any more
                 mine = sorted(
-                    {a for t in team_ids[user_id] for a in by_team.get(t, ())} | set(named[user_id]), key=order.get
+                    {a for t in team_ids[user_id] for a in by_team.get(t, ())} | set(named[user_id]),
+                    key=order.__getitem__,
                 )
             if not own and not mine:
                 yield person + [empty] * 10
                 continue
-            states = {}
+            states: dict[int | None, str] = {}
             if mine:
                 state = LearnerState(
                     frozenset(modules[r[5]][0] for r in own if r[6] in SATISFIED),
@@ -196,15 +197,15 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
             unstarted = dict.fromkeys(mine)
             for _id, _n, _e, _a, _p, module_id, status, how, started, finished, score in own:
                 slug, title = modules[module_id]
-                assignment_id = next((a for a in mine if slug in requires[a]), None)
-                unstarted.pop(assignment_id, None)
+                path_id = next((a for a in mine if slug in requires[a]), None)
+                unstarted.pop(path_id, None)
                 words = finished_words.get((status, how))
                 if words is None:
-                    words = finished_words[(status, how)] = how_finished(status, how) or empty
+                    words = finished_words[(status, how)] = how_finished(status, how) or empty  # type: ignore[assignment]
                 yield person + [
-                    titles[assignment_id] if assignment_id else empty,
-                    due[assignment_id] if assignment_id else empty,
-                    states[assignment_id] if assignment_id else empty,
+                    titles[path_id] if path_id else empty,
+                    due[path_id] if path_id else empty,
+                    states[path_id] if path_id else empty,
                     title,
                     slug,
                     progress_words.get(status, ""),
@@ -213,8 +214,8 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
                     day(finished),
                     empty if score is None else score,
                 ]
-            for assignment_id in unstarted:
-                yield person + [titles[assignment_id], due[assignment_id], states[assignment_id]] + [empty] * 7
+            for path_id in unstarted:
+                yield person + [titles[path_id], due[path_id], states[path_id]] + [empty] * 7
 
 
 def export_csv_chunks(organisation_id: int, team_id: int | None = None):

@@ -19,12 +19,12 @@ from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
 
 OUTBOX_STATES = ("pending", "sending", "sent", "skipped")
 
 
-class XapiOutbox(db.Model):
+class XapiOutbox(Model):
     __tablename__ = "xapi_outbox"
     __table_args__ = (
         CheckConstraint("state IN ('pending','sending','sent','skipped')", name="state"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, func, select
@@ -240,6 +241,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     if not rows:
         return
     dialect = db.session.get_bind().dialect.name
+    statement: Any
     if dialect == "postgresql":
         statement = postgresql.insert(XapiOutbox).values(rows).on_conflict_do_nothing(index_elements=["statement_id"])
     elif dialect == "sqlite":
@@ -297,15 +299,15 @@ def enqueue_new(limit: int = SCAN_BATCH, *, now: datetime | None = None) -> Enqu
             .limit(limit)
         )
     )
-    for data in assignment_data(assignments):
-        made = xs.statements_for_assignment(data, base)
+    for assignment in assignment_data(assignments):
+        made = xs.statements_for_assignment(assignment, base)
         if not made:
             report.skipped += 1
             report.skipped_kinds["assigned"] = report.skipped_kinds.get("assigned", 0) + 1
-            rows.append(_row("assignment", data.id, "assigned", data.occurred_at, None, now))
+            rows.append(_row("assignment", assignment.id, "assigned", assignment.occurred_at, None, now))
         for statement in made:
             report.queued += 1
-            rows.append(_row("assignment", data.id, "assigned", data.occurred_at, statement, now))
+            rows.append(_row("assignment", assignment.id, "assigned", assignment.occurred_at, statement, now))
     _insert_ignoring_duplicates(rows)
     db.session.flush()
     return report

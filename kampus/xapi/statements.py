@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from kampus.xapi.vocabulary import (  # noqa: F401 - re-exported: the vocabulary is part of the mapping
     ACTIVITY_TYPES,
@@ -220,7 +221,7 @@ def failed(event, base):
 
 @_needs_module
 def passed(event, base):
-    result = {"success": True, "completion": True}
+    result: dict[str, Any] = {"success": True, "completion": True}
     if "score" in event.data:
         result["score"] = percent_score(event.data["score"])
     return Part("passed", self_check_activity(base, event.module), result, parent=module_activity(base, event.module))
@@ -228,7 +229,7 @@ def passed(event, base):
 
 @_needs_module
 def completed(event, base):
-    result = {"completion": True}
+    result: dict[str, Any] = {"completion": True}
     if "score" in event.data:
         result["score"] = percent_score(event.data["score"])
     return Part("completed", module_activity(base, event.module), result)
@@ -252,7 +253,7 @@ def recognised(event, base):
     """Prior learning. Passing the self-check first ("testing out") is a pass with the test-out extension;
     any other recognition (self-assessment, a manager's approval) is cmi5's ``waived``."""
     provenance = _provenance(event)
-    extensions = {extension(base, "recognition"): provenance}
+    extensions: dict[str, Any] = {extension(base, "recognition"): provenance}
     instructor = None
     for key in PEOPLE_KEYS:
         if key in provenance:
@@ -260,7 +261,7 @@ def recognised(event, base):
             break
     if event.data.get("how") == "self_check" or event.data.get("test_out"):
         extensions[extension(base, "test-out")] = True
-        result = {"success": True, "completion": True}
+        result: dict[str, Any] = {"success": True, "completion": True}
         if "score" in event.data:
             result["score"] = percent_score(event.data["score"])
         return Part("passed", module_activity(base, event.module), result, extensions, instructor=instructor)
