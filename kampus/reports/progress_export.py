@@ -194,7 +194,7 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
                     frozenset(modules[r[5]][0] for r in own if r[6] not in SATISFIED),
                 )
                 states = {a: deadline_words.get(rule.state(a, state), "") for a in mine}
-            unstarted = dict.fromkeys(mine)
+            unstarted: dict[int | None, None] = dict.fromkeys(mine)
             for _id, _n, _e, _a, _p, module_id, status, how, started, finished, score in own:
                 slug, title = modules[module_id]
                 path_id = next((a for a in mine if slug in requires[a]), None)
