@@ -215,7 +215,8 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
                     empty if score is None else score,
                 ]
             for path_id in unstarted:
-                yield person + [titles[path_id], due[path_id], states[path_id]] + [empty] * 7
+                if path_id is not None:
+                    yield person + [titles[path_id], due[path_id], states[path_id]] + [empty] * 7
 
 
 def export_csv_chunks(organisation_id: int, team_id: int | None = None):
