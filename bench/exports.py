@@ -6,7 +6,9 @@ Run from the project root (builds the data once with ``bench/national.py``'s gen
     python bench/exports.py --db /tmp/kampus-national.sqlite   # on the full national dataset
 
 Each export is read to the end as a client would (the test client, server
-time); memory is the process's peak RSS growth (``VmHWM``) while it streams.
+time, with the CPU seconds the process used: on a shared machine the wall time
+mostly measures the load); memory is the process's peak RSS growth (``VmHWM``)
+while it streams.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +31,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="/tmp/exports-bench.sqlite")
     parser.add_argument("--big", type=int, default=10_000)
+    parser.add_argument("--csv-only", action="store_true")
     args = parser.parse_args(argv)
     world_file = Path(args.db + ".json")
     if not world_file.exists():
@@ -44,11 +48,16 @@ def main(argv=None) -> int:
     ]
     if big.get("big_team"):
         exports.insert(0, ("CSV export, team of 2,000", f"/org/teams/{big['big_team']}/export.csv", 5))
+    if args.csv_only:
+        exports = [e for e in exports if e[1].endswith(".csv")]
     for name, path, seconds in exports:
+        cpu = time.process_time()
         m = national.measure_export(app, client, path)
+        cpu = time.process_time() - cpu
         ok = m["status"] == 200 and (seconds is None or m["seconds"] <= seconds) and m["rss_growth_mb"] <= 50
         met += ok
-        figure = f"{m['seconds']:.1f} s, {m['mb']:.0f} MB, RSS +{m['rss_growth_mb']:.0f} MB"
+        # CPU seconds beside wall time: on a shared machine the wall time mostly measures the others.
+        figure = f"{m['seconds']:.1f} s ({cpu:.1f} s CPU), {m['mb']:.0f} MB, RSS +{m['rss_growth_mb']:.0f} MB"
         target = (f"≤ {seconds} s, " if seconds else "") + "RSS ≤ +50 MB"
         print(f"  {name:<46} {figure:<34} {target:<26} {'met' if ok else 'NOT met'}", flush=True)
     print(f"{met} of {len(exports)} met")

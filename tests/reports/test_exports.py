@@ -182,3 +182,31 @@ def test_export_queries_do_not_grow_with_the_number_of_people(app, count_queries
             counts[(people, fmt)] = counter.count
     assert counts[(20, "csv")] == counts[(200, "csv")], counts
     assert counts[(20, "xlsx")] == counts[(200, "xlsx")], counts
+
+
+def test_xlsx_export_memory_does_not_grow_with_its_size(app):
+    import tracemalloc
+
+    from sqlalchemy import select
+
+    from kampus.catalogue.models import Module
+    from tests.reports.test_pages import _big_organisation
+
+    modules = list(db.session.scalars(select(Module).order_by(Module.id).limit(5)))
+    peaks = {}
+    for people in (500, 2000):  # 2,500 and 10,000 rows: both more than a batch (EXPORT_BATCH)
+        org, manager = _big_organisation(people, modules)
+        client = app.test_client()
+        login(client, manager.email, PASSWORD)
+        client.get("/org/export.xlsx").get_data()  # warm (imports, caches)
+        tracemalloc.start()
+        response = client.get("/org/export.xlsx")
+        assert response.is_streamed
+        size = sum(len(chunk) for chunk in response.response)
+        peaks[people] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        response.close()
+        assert size > 0
+    # Four times the rows; rows go to a temporary file, so the peak grows far less than
+    # fourfold (what remains is openpyxl's zip step; bench/exports.py measures RSS at 10,000 staff).
+    assert peaks[2000] < 2 * peaks[500], peaks
