@@ -63,6 +63,8 @@ class DeadlineStates:
         self.assignments = {a.id: a for a in assignments}
         self.goals = {a.id: template_goal_slugs(a.template, self.graph) for a in assignments}
         self.relevant = {i: frozenset(required_closure(self.graph, g)) for i, g in self.goals.items()}
+        # Assignments of one template with one due date (a template given to several teams) share plans.
+        self._same = {a.id: (tuple(self.goals[a.id]), a.due) for a in assignments}
         self._columns: dict[int, list[str]] = {}
         self._memo: dict[tuple, str] = {}
 
@@ -76,7 +78,7 @@ class DeadlineStates:
     def state(self, assignment_id: int, state: LearnerState) -> str:
         """One learner's deadline state on the assignment (memoised on what the assignment requires)."""
         relevant = self.relevant[assignment_id]
-        key = (assignment_id, state.satisfied & relevant, state.in_progress & relevant)
+        key = (self._same[assignment_id], state.satisfied & relevant, state.in_progress & relevant)
         found = self._memo.get(key)
         if found is None:
             due = self.assignments[assignment_id].due
