@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="/tmp/exports-bench.sqlite")
     parser.add_argument("--big", type=int, default=10_000)
-    parser.add_argument("--csv-only", action="store_true")
+    parser.add_argument("--format", choices=("csv", "xlsx", "both"), default="both")
     args = parser.parse_args(argv)
     world_file = Path(args.db + ".json")
     if not world_file.exists():
@@ -48,8 +48,8 @@ def main(argv=None) -> int:
     ]
     if big.get("big_team"):
         exports.insert(0, ("CSV export, team of 2,000", f"/org/teams/{big['big_team']}/export.csv", 5))
-    if args.csv_only:
-        exports = [e for e in exports if e[1].endswith(".csv")]
+    if args.format != "both":
+        exports = [e for e in exports if e[1].endswith("." + args.format)]
     for name, path, seconds in exports:
         cpu = time.process_time()
         m = national.measure_export(app, client, path)
