@@ -284,6 +284,14 @@ def plan_assignment(
     graph = graph if graph is not None else catalogue_graph()
     on = on or today()
     goals = template_goal_slugs(assignment.template, graph)
+    result = assigned_deadline(graph, goals, assignment.due, state, on)
+    return AssignedPlan(assignment, goals, result[0], coverage(graph, goals, state.satisfied, result[0]), result[1])
+
+
+def assigned_deadline(graph, goals: list[str], due: dt.date, state: LearnerState, on: dt.date):
+    """(plan, deadline state) of an assigned path with ``goals`` due on ``due`` for a learner in
+    ``state``, at the sustainable pace from ``on``: the one rule behind every "on track / at
+    risk / overdue" (:func:`plan_assignment` and the figures of many people at once)."""
     result = plan(
         graph,
         goals,
@@ -291,15 +299,9 @@ def plan_assignment(
         in_progress=state.in_progress,
         minutes_per_week=minutes_per_week or SUSTAINABLE_MINUTES_PER_WEEK,
         start=on,
-        due=assignment.due,
+        due=due,
     )
-    return AssignedPlan(
-        assignment,
-        goals,
-        result,
-        coverage(graph, goals, state.satisfied, result),
-        deadline_state(result, on, assignment.due),
-    )
+    return result, deadline_state(result, on, due)
 
 
 # --- seed ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from kampus.assignments import services
+from kampus.assignments import completion, services
 from kampus.assignments.forms import AssignmentForm, ExtendForm, TemplateForm
 from kampus.auth.access import require_admin, require_manager
 from kampus.auth.models import User
@@ -153,11 +153,13 @@ def org_assignments():
             db.session.commit()
             flash(_("The path was assigned."), "success")
             return redirect(url_for("assignments.org_assignments"))
+    assignments = services.organisation_assignments(organisation.id, include_withdrawn=True)
     return render_template(
         "assignments/assignments.html",
         form=form,
         organisation=organisation,
-        assignments=services.organisation_assignments(organisation.id, include_withdrawn=True),
+        assignments=assignments,
+        completion=completion.completion([a for a in assignments if a.active]),
         extend_form=ExtendForm(formdata=None),
         action_form=EmptyForm(),
         today=services.today(),
@@ -246,3 +248,23 @@ def admin_template_edit(template_id: int):
         back=url_for("assignments.admin_templates"),
         action=url_for("assignments.admin_template_edit", template_id=template_id),
     )
+
+
+#: People listed per assignment on the overdue page (the rest are counted).
+OVERDUE_LISTED = 100
+
+
+@bp.get("/org/assignments/overdue")
+def overdue():
+    """The overdue assignments (due date passed) and, for each, the people not done yet."""
+    organisation = require_manager()
+    on = services.today()
+    assignments = [a for a in completion.load_assignments(organisation.id) if a.due < on]
+    states = completion.people_states(assignments, on=on)
+    late = {a.id: [u for u, s in states[a.id].items() if s != "done"] for a in assignments}
+    names = completion.people_names({u for ids in late.values() for u in ids})
+    rows = []
+    for a in assignments:
+        people = sorted(late[a.id], key=lambda u: names.get(u, ("", ""))[0].casefold())
+        rows.append((a, len(states[a.id]), people[:OVERDUE_LISTED], len(people)))
+    return render_template("assignments/overdue.html", rows=rows, names=names, organisation=organisation)

@@ -50,6 +50,25 @@ class ImpactSummary:
     paths_changed: int
     newly_locked: dict[str, int]  # slug -> number of learners who started it and would find it locked
     path_keys: list = field(default_factory=list)  # (user_id, "p<id>" | "a<id>") whose plans change
+    people: list[ImpactPerson] = field(default_factory=list)  # the first PEOPLE_LISTED of those learners
+    people_more: int = 0  # how many more are not listed
+    due_at_risk: int = 0  # assigned paths whose deadline state moves to at risk or overdue
+
+
+@dataclass
+class ImpactPerson:
+    """One learner whose path changes: who, the planned minutes added (negative: removed)
+    over their changed paths, and the assignments that would move to at risk."""
+
+    user_id: int
+    name: str
+    organisation: str
+    minutes: int
+    at_risk: list = field(default_factory=list)  # (assignment title map, due date, new state)
+
+
+#: Learners listed by name in an impact preview (the rest are counted).
+PEOPLE_LISTED = 50
 
 
 @dataclass
@@ -141,22 +160,32 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
         .order_by(Path.id, PathGoal.id)
     ):
         goals[(user_id, f"p{path_id}")].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
-    for key, slugs in _assignment_goals(theme_modules).items():
+    deadlines = {}
+    for key, (slugs, deadline) in _assignment_goals(theme_modules).items():
         goals[key].extend(slugs)
+        deadlines[key] = deadline
     with_paths = {user_id for user_id, _key in goals}
     for user_id in in_progress:
         if user_id not in with_paths:
             goals[(user_id, NO_PATH)] = []
     return {
-        key: LearnerState(list(dict.fromkeys(slugs)), frozenset(satisfied[key[0]]), frozenset(in_progress[key[0]]))
+        key: LearnerState(
+            list(dict.fromkeys(slugs)),
+            frozenset(satisfied[key[0]]),
+            frozenset(in_progress[key[0]]),
+            *deadlines.get(key, ()),
+        )
         for key, slugs in goals.items()
     }
 
 
-def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, list[str]]:
-    """``(user_id, "a<id>")`` → goal slugs of every active assignment (four queries; none without the feature)."""
+def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, tuple[list[str], tuple]]:
+    """``(user_id, "a<id>")`` → (goal slugs, (due, weekly pace, today)) of every active assignment
+    (four queries; none without the feature): the deadline state's inputs, as
+    :func:`kampus.assignments.services.plan_assignment` gives them."""
     try:
         from kampus.assignments.models import Assignment, AssignmentPerson, TemplateGoal
+        from kampus.assignments.services import SUSTAINABLE_MINUTES_PER_WEEK, today
     except ImportError:  # pragma: no cover - the assignments feature is optional here
         return {}
     from kampus.orgs.models import TeamMembership
@@ -170,7 +199,9 @@ def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, list[s
     ):
         template_goals[template_id].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
     active = db.session.execute(
-        select(Assignment.id, Assignment.template_id, Assignment.team_id).where(Assignment.withdrawn_at.is_(None))
+        select(Assignment.id, Assignment.template_id, Assignment.team_id, Assignment.due).where(
+            Assignment.withdrawn_at.is_(None)
+        )
     ).all()
     people = defaultdict(set)
     for assignment_id, user_id in db.session.execute(
@@ -187,9 +218,13 @@ def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, list[s
     ):
         members[team_id].add(user_id)
     result = {}
-    for assignment_id, template_id, team_id in active:
+    on = today()
+    for assignment_id, template_id, team_id, due in active:
         for user_id in people[assignment_id] | (members[team_id] if team_id else set()):
-            result[(user_id, f"a{assignment_id}")] = list(template_goals[template_id])
+            result[(user_id, f"a{assignment_id}")] = (
+                list(template_goals[template_id]),
+                (due, SUSTAINABLE_MINUTES_PER_WEEK, on),
+            )
     return result
 
 
@@ -209,12 +244,57 @@ def preview(change: EdgeChange) -> ChangePreview:
 def summarise(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> ImpactSummary:
     """Every learner's paths planned on both graphs (:func:`kampus.graph.impact`), counted for people."""
     result = impact(graph_before, graph_after, learner_states(graph_before, graph_after))
+    changed_people: list[int] = sorted({key[0] for key in result.changed})  # type: ignore[index]
+    listed = changed_people[:PEOPLE_LISTED]
     return ImpactSummary(
-        learners_changed=len({user_id for user_id, _path in result.changed}),
+        learners_changed=len(changed_people),
         paths_changed=len([key for key in result.changed if key[1] != NO_PATH]),
         newly_locked={slug: len({user_id for user_id, _path in keys}) for slug, keys in result.newly_locked.items()},
         path_keys=list(result.changed),
+        people=_impact_people(listed, result),
+        people_more=len(changed_people) - len(listed),
+        due_at_risk=len(result.at_risk),
     )
+
+
+def _impact_people(user_ids: list[int], result) -> list[ImpactPerson]:
+    """The listed learners by name with their organisation, minutes and assignments at risk (two queries)."""
+    if not user_ids:
+        return []
+    from kampus.assignments.models import Assignment, PathTemplate
+    from kampus.auth.models import User
+    from kampus.orgs.models import Organisation
+
+    wanted = set(user_ids)
+    minutes: dict[int, int] = {}
+    for (user_id, _path), (before, after) in result.minutes.items():
+        if user_id in wanted:
+            minutes[user_id] = minutes.get(user_id, 0) + after - before
+    risky = {(u, int(path[1:])): states for (u, path), states in result.at_risk.items() if u in wanted}
+    assignments = {}
+    if risky:
+        assignments = {
+            assignment_id: (title, due)
+            for assignment_id, title, due in db.session.execute(
+                select(Assignment.id, PathTemplate.title, Assignment.due)
+                .join(PathTemplate, PathTemplate.id == Assignment.template_id)
+                .where(Assignment.id.in_({a for _u, a in risky}))
+            )
+        }
+    people = []
+    for user_id, name, email, organisation in db.session.execute(
+        select(User.id, User.name, User.email, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(User.id.in_(user_ids))
+        .order_by(User.name, User.email)
+    ):
+        at_risk = [
+            (*assignments[a], states[1])
+            for (u, a), states in sorted(risky.items())
+            if u == user_id and a in assignments
+        ]
+        people.append(ImpactPerson(user_id, name or email, organisation or "", minutes.get(user_id, 0), at_risk))
+    return people
 
 
 def status_impact(slug: str, status: str) -> ImpactSummary:

@@ -2,18 +2,23 @@
 
 An author edits prerequisites; :func:`impact` compares every learner's plan on
 the graph before and after the edit and lists whose path changes and which
-modules that people have started would become locked.
+modules that people have started would become locked; for each changed path
+the planned minutes before and after; and, for a path with a due date, whether
+the deadline state (:func:`kampus.graph.coverage.deadline_state`, the one rule)
+moves from on track or done to at risk or overdue.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from kampus.graph.planner import plan, unsatisfied_prerequisites
+from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, deadline_state
+from kampus.graph.planner import Plan, plan, unsatisfied_prerequisites
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,10 @@ class LearnerState:
     goals: Iterable[str] = ()
     satisfied: Iterable[str] = ()
     in_progress: Iterable[str] = ()
+    #: An assigned path's due date, with the pace and today's date its deadline state assumes.
+    due: dt.date | None = None
+    minutes_per_week: int | None = None
+    today: dt.date | None = None
 
 
 @dataclass
@@ -32,11 +41,16 @@ class Impact:
     ``changed``: sorted ids of the learners whose plan steps (slug, status,
     blocked_by) differ. ``newly_locked``: module slug → sorted ids of the
     learners who have the module in progress and for whom it was open before
-    the edit and locked after it.
+    the edit and locked after it. ``minutes``: learner id → (planned minutes
+    before, after) for every changed plan. ``at_risk``: learner id → (deadline
+    state before, after) for the changed plans with a due date whose state gets
+    worse (done or on track → at risk or overdue).
     """
 
     changed: list[Hashable] = field(default_factory=list)
     newly_locked: dict[str, list[Hashable]] = field(default_factory=dict)
+    minutes: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
+    at_risk: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def learners_changed(self) -> int:
@@ -64,12 +78,21 @@ def impact(
     """
     changed: list[Hashable] = []
     newly_locked: dict[str, list[Hashable]] = {}
+    minutes: dict[Hashable, tuple[int, int]] = {}
+    at_risk: dict[Hashable, tuple[str, str]] = {}
     for learner_id, state in learners.items():
         goals, satisfied, in_progress = _unpack(state)
-        before = _steps(graph_before, goals, satisfied, in_progress)
-        after = _steps(graph_after, goals, satisfied, in_progress)
-        if before != after:
+        before = _plan(graph_before, goals, satisfied, in_progress)
+        after = _plan(graph_after, goals, satisfied, in_progress)
+        if _steps(before) != _steps(after):
             changed.append(learner_id)
+            minutes[learner_id] = (before.total_minutes, after.total_minutes)
+            if isinstance(state, LearnerState) and state.due is not None and state.today is not None:
+                due, pace, today = state.due, state.minutes_per_week, state.today
+                was = deadline_state(_plan(graph_before, goals, satisfied, in_progress, pace, today, due), today, due)
+                now = deadline_state(_plan(graph_after, goals, satisfied, in_progress, pace, today, due), today, due)
+                if was in (DONE, ON_TRACK) and now in (AT_RISK, OVERDUE):
+                    at_risk[learner_id] = (was, now)
         for slug in in_progress:
             if slug in satisfied:
                 continue
@@ -78,6 +101,8 @@ def impact(
     return Impact(
         changed=sorted(changed, key=_id_order),
         newly_locked={slug: sorted(ids, key=_id_order) for slug, ids in sorted(newly_locked.items())},
+        minutes=minutes,
+        at_risk=at_risk,
     )
 
 
@@ -91,11 +116,28 @@ def _unpack(state: LearnerState | Mapping[str, Any]) -> tuple[list[str], set[str
     return list(goals or ()), set(satisfied or ()), set(in_progress or ())
 
 
-def _steps(
-    graph: nx.DiGraph[str], goals: list[str], satisfied: set[str], in_progress: set[str]
-) -> list[tuple[str, str, tuple[str, ...]]]:
+def _plan(
+    graph: nx.DiGraph[str],
+    goals: list[str],
+    satisfied: set[str],
+    in_progress: set[str],
+    minutes_per_week: int | None = None,
+    start: dt.date | None = None,
+    due: dt.date | None = None,
+) -> Plan:
     known_goals = [goal for goal in goals if goal in graph]
-    path = plan(graph, known_goals, satisfied, in_progress=in_progress)
+    return plan(
+        graph,
+        known_goals,
+        satisfied,
+        in_progress=in_progress,
+        minutes_per_week=minutes_per_week if due is not None else None,
+        start=start if due is not None else None,
+        due=due,
+    )
+
+
+def _steps(path: Plan) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(step.slug, step.status, tuple(step.blocked_by)) for step in path.steps]
 
 

@@ -19,6 +19,7 @@ from kampus.auth import services as auth_services
 from kampus.auth.models import User, normalise_email
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
+from kampus.orgs import population
 from kampus.orgs.models import THEME_ROLES, Organisation, OrganisationThemeRole, Team, TeamMembership
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -91,15 +92,23 @@ def set_theme_roles(organisation: Organisation, roles: dict[int, str | None]) ->
 @dataclass(frozen=True)
 class OrganisationSummary:
     organisation: Organisation
-    staff: int
+    staff: int  # joined and not deactivated (kampus.orgs.population)
     managers: int
     teams: int
+    pending: int = 0  # invited, not yet joined
 
 
 def organisation_summaries() -> list[OrganisationSummary]:
     """Every organisation with its head counts (two grouped queries)."""
     staff = dict(
-        db.session.execute(select(User.organisation_id, func.count(User.id)).group_by(User.organisation_id)).all()
+        db.session.execute(
+            select(User.organisation_id, func.count(User.id)).where(population.joined()).group_by(User.organisation_id)
+        ).all()
+    )
+    pending = dict(
+        db.session.execute(
+            select(User.organisation_id, func.count(User.id)).where(population.pending()).group_by(User.organisation_id)
+        ).all()
     )
     managers = dict(
         db.session.execute(
@@ -111,7 +120,8 @@ def organisation_summaries() -> list[OrganisationSummary]:
     )
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     return [
-        OrganisationSummary(o, staff.get(o.id, 0), managers.get(o.id, 0), teams.get(o.id, 0)) for o in organisations
+        OrganisationSummary(o, staff.get(o.id, 0), managers.get(o.id, 0), teams.get(o.id, 0), pending.get(o.id, 0))
+        for o in organisations
     ]
 
 
@@ -121,9 +131,10 @@ def organisation_summary(organisation: Organisation) -> OrganisationSummary:
 
     return OrganisationSummary(
         organisation,
-        count(select(func.count(User.id)).where(User.organisation_id == organisation.id, User.active)),
+        count(select(func.count(User.id)).where(User.organisation_id == organisation.id, population.joined())),
         count(select(func.count(User.id)).where(User.organisation_id == organisation.id, User.is_manager)),
         count(select(func.count(Team.id)).where(Team.organisation_id == organisation.id)),
+        count(select(func.count(User.id)).where(User.organisation_id == organisation.id, population.pending())),
     )
 
 

@@ -17,3 +17,13 @@ def provenance_label(how: str | None, short: bool = False) -> str:
             "manager": _("recognised (manager)"),
         }
     return labels.get(how or "", "" if short else _("Recognised"))
+
+
+def how_finished(status: str | None, how: str | None) -> str:
+    """How a module was finished, for exports: "Completed" (studied and passed), the
+    recognition's provenance (:func:`provenance_label`) when recognised, else ""."""
+    if status == "completed":
+        return _("Completed")
+    if status == "recognised":
+        return provenance_label(how)
+    return ""

@@ -1,7 +1,8 @@
 """Digital capability (digikyvykkyys) of an organisation, per theme: the one
 definition the pages, the radar, the trend and the network overview share.
 
-For each theme, over the organisation's active members:
+For each theme, over the organisation's staff (people who have joined and are not
+deactivated, :func:`kampus.orgs.population.joined`):
 
 * **share** — the share (0–100 %) of members who have completed or had
   recognised *every* published module of the theme at levels A1–B1 (the
@@ -26,6 +27,7 @@ from kampus.auth.models import User
 from kampus.catalogue.models import Module, Theme
 from kampus.extensions import db
 from kampus.graph import LEVELS
+from kampus.orgs.population import joined
 from kampus.progress.models import SATISFIED, LearningEvent, Progress, SelfAssessment
 
 BASIC_LEVELS = ("A1", "A2", "B1")
@@ -63,7 +65,7 @@ def _basics() -> tuple[list[Theme], dict[int, set[int]]]:
 
 
 def member_ids_by_org(organisation_ids=None) -> dict[int, list[int]]:
-    query = select(User.organisation_id, User.id).where(User.active.is_(True), User.organisation_id.is_not(None))
+    query = select(User.organisation_id, User.id).where(joined(), User.organisation_id.is_not(None))
     if organisation_ids is not None:
         query = query.where(User.organisation_id.in_(list(organisation_ids)))
     grouped: dict[int, list[int]] = defaultdict(list)
@@ -89,7 +91,7 @@ def capabilities(organisation_ids) -> dict[int, Capability]:
             .join(Module, Module.id == Progress.module_id)
             .where(
                 User.organisation_id.in_(organisation_ids),
-                User.active.is_(True),
+                joined(),
                 Progress.status.in_(SATISFIED),
                 Module.status == "published",
                 Module.level.in_(BASIC_LEVELS),
@@ -103,7 +105,7 @@ def capabilities(organisation_ids) -> dict[int, Capability]:
         for user_id, theme_id, level in db.session.execute(
             select(SelfAssessment.user_id, SelfAssessment.theme_id, SelfAssessment.level)
             .join(User, User.id == SelfAssessment.user_id)
-            .where(User.organisation_id.in_(organisation_ids), User.active.is_(True))
+            .where(User.organisation_id.in_(organisation_ids), joined())
         ):
             levels[(org_of[user_id], theme_id)].append(LEVEL_NUMBER[level])
     result = {}
@@ -158,7 +160,7 @@ def trend(organisation_id: int, today: dt.date, months: int = 6) -> list[tuple[d
             .join(Module, Module.id == LearningEvent.module_id)
             .where(
                 User.organisation_id == organisation_id,
-                User.active.is_(True),
+                joined(),
                 LearningEvent.verb.in_(SATISFIED),
                 Module.status == "published",
                 Module.level.in_(BASIC_LEVELS),

@@ -1,5 +1,5 @@
 """Report pages beside the manager's overview and team pages: a member's detail
-page, CSV exports, and the admins' network overview."""
+page, progress exports (CSV and .xlsx), and the admins' network overview."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from sqlalchemy import select
 from kampus.auth.access import require_admin, require_manager
 from kampus.auth.models import User
 from kampus.errors import NotFound
+from kampus.exports import XLSX_MIMETYPE
 from kampus.extensions import db
 from kampus.orgs.models import Organisation, OrganisationThemeRole, Team
 from kampus.reports import (
     aggregates,  # noqa: F401  (moves the report versions on writes)
+    progress_export,
     services,
 )
 
@@ -42,28 +44,40 @@ def member(user_id: int):
     )
 
 
-def _csv(chunks, filename: str) -> Response:
-    """A streamed CSV download: rows are fetched in batches as the client reads (constant memory)."""
+def _download(chunks, filename: str, mimetype: str) -> Response:
+    """A streamed download: rows are fetched in batches as the client reads (constant memory)."""
     return Response(
         stream_with_context(chunks),
-        mimetype="text/csv",
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
 
 
-@bp.get("/org/export.csv")
-def export_organisation():
+FORMATS = {
+    "csv": (progress_export.export_csv_chunks, "text/csv"),
+    "xlsx": (progress_export.export_xlsx_chunks, XLSX_MIMETYPE),
+}
+
+
+@bp.get("/org/export.csv", defaults={"fmt": "csv"})
+@bp.get("/org/export.xlsx", defaults={"fmt": "xlsx"})
+def export_organisation(fmt: str):
+    """Everyone's progress in the manager's organisation, as CSV or .xlsx."""
     organisation = require_manager()
-    return _csv(services.export_csv_chunks(organisation.id), f"kampus-{organisation.slug}-progress.csv")
+    chunks, mimetype = FORMATS[fmt]
+    return _download(chunks(organisation.id), f"kampus-{organisation.slug}-progress.{fmt}", mimetype)
 
 
-@bp.get("/org/teams/<id:team_id>/export.csv")
-def export_team(team_id: int):
+@bp.get("/org/teams/<id:team_id>/export.csv", defaults={"fmt": "csv"})
+@bp.get("/org/teams/<id:team_id>/export.xlsx", defaults={"fmt": "xlsx"})
+def export_team(team_id: int, fmt: str):
+    """A team's members' progress, as CSV or .xlsx."""
     organisation = require_manager()
     team = db.session.scalar(select(Team).where(Team.id == team_id, Team.organisation_id == organisation.id))
     if team is None:
         raise NotFound(f"no team {team_id}")
-    return _csv(services.export_csv_chunks(organisation.id, team.id), f"kampus-{organisation.slug}-team-{team.id}.csv")
+    chunks, mimetype = FORMATS[fmt]
+    return _download(chunks(organisation.id, team.id), f"kampus-{organisation.slug}-team-{team.id}.{fmt}", mimetype)
 
 
 @bp.get("/admin/network")

@@ -84,7 +84,8 @@ def test_assign_a_path_see_it_complete_a_module_and_follow_it(page, base_url, ax
     with page.expect_download() as download:
         page.get_by_role("link", name="Lataa CSV-tiedostona").click()
     text = open(download.value.path(), encoding="utf-8-sig").read()
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert any(
-        r["email"] == MEMBER and r["module"] == slug and r["status"] in ("completed", "recognised") for r in rows
+        r["Sähköposti"] == MEMBER and r["Moduulin tunnus"] == slug and r["Edistyminen"] in ("Suoritettu", "Tunnustettu")
+        for r in rows
     )

@@ -98,3 +98,16 @@ def test_learner_ids_and_module_lists_come_back_sorted():
     result = impact(before, after, {30: state, 4: state, 12: state})
     assert result.changed == [4, 12, 30]
     assert result.newly_locked == {"advanced": [4, 12, 30]}
+
+
+def test_a_changed_plan_reports_its_minutes_and_a_due_date_that_moves_to_at_risk():
+    import datetime as dt
+
+    today = dt.date(2026, 12, 7)
+    before, after = graphs(edge("practice", "advanced"), edge("extra", "practice"))
+    # Advanced alone is 30 minutes (one week at 30 a week); after the edit practice and extra come first.
+    tight = LearnerState(["advanced"], {"intro", "basics"}, (), today + dt.timedelta(days=7), 30, today)
+    roomy = LearnerState(["advanced"], {"intro", "basics"}, (), today + dt.timedelta(days=70), 30, today)
+    result = impact(before, after, {"tight": tight, "roomy": roomy, "personal": LearnerState(["advanced"])})
+    assert result.minutes["tight"] == (30, 90) and result.minutes["roomy"] == (30, 90)
+    assert result.at_risk == {"tight": ("on_track", "at_risk")}  # roomy still has time; personal has no due date

@@ -23,7 +23,8 @@ ODD_IDS = ("99999999999999999999", "0", "²")
 
 def rows_of(response) -> list[dict]:
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8").lstrip("\ufeff"))))
+    text = response.get_data().decode("utf-8").lstrip("\ufeff")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
 
 
 # --- item 3: CSV injection ----------------------------------------------------------------------
@@ -50,11 +51,11 @@ def test_every_csv_export_neutralises_formulas_in_names_and_team_names(app, worl
     client = app.test_client()
     login(client, world.manager_a.email)
     for url in ("/org/export.csv", f"/org/teams/{team.id}/export.csv"):
-        rows = [r for r in rows_of(client.get(url)) if r["email"] == "evil@example.fi"]
+        rows = [r for r in rows_of(client.get(url)) if r["Sähköposti"] == "evil@example.fi"]
         assert rows, url
         for row in rows:
-            assert row["name"] == "'" + evil.name
-            assert row["teams"].startswith("'+cmd")
+            assert row["Nimi"] == "'" + evil.name
+            assert row["Tiimit"].startswith("'+cmd")
             assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in row.values())
 
 

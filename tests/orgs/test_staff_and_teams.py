@@ -21,8 +21,9 @@ def post(client, url, data=None, page="/org"):
 def test_overview_counts_own_staff_and_teams(app, world):
     html = signed_in(app, world).get("/org").get_data(as_text=True)
     assert "<h1>Järvilaakson ammattiopisto</h1>" in html
-    # Active staff of A: manager, learner, other, invited (4); one team.
-    assert "<dt>Aktiivinen henkilöstö</dt><dd>4</dd>" in html
+    # Active staff of A: manager, learner, other (3); the invited person is pending, apart; one team.
+    assert '<dt>Aktiivinen henkilöstö</dt><dd id="active-staff">3</dd>' in html
+    assert '<dt>Avoimia kutsuja</dt><dd id="pending-invitations">1</dd>' in html
     assert "<dt>Tiimit</dt><dd>1</dd>" in html
 
 

@@ -226,11 +226,10 @@ def test_reports_label_each_recognition_with_its_provenance(client, world):
     member = client.get(f"/org/people/{world.learner_a.id}").get_data(as_text=True)
     assert "tunnustettu (itsearviointi)" in member and "tunnustettu (itsetesti)" in member
     text = client.get(f"/org/teams/{team.id}/export.csv").get_data().decode("utf-8-sig")
-    rows = {(r["email"], r["module"]): r for r in csv.DictReader(io.StringIO(text))}
-    assert rows[(world.learner_a.email, SLUG)]["status_in_words"] == "tunnustettu (itsearviointi)"
-    assert rows[(world.learner_a.email, OTHER)]["status_in_words"] == "tunnustettu (itsetesti)"
-    assert rows[(world.other_a.email, SLUG)]["status_in_words"] == "tunnustettu (esihenkilö)"
-    assert rows[(world.other_a.email, SLUG)]["recognised_by"] == "manager"
+    rows = {(r["Sähköposti"], r["Moduulin tunnus"]): r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
+    assert rows[(world.learner_a.email, SLUG)]["Miten suoritettu"] == "tunnustettu (itsearviointi)"
+    assert rows[(world.learner_a.email, OTHER)]["Miten suoritettu"] == "tunnustettu (itsetesti)"
+    assert rows[(world.other_a.email, SLUG)]["Miten suoritettu"] == "tunnustettu (esihenkilö)"
 
 
 def test_the_learner_gets_the_rejection_by_mail_after_commit_only_when_mail_is_configured(

@@ -142,6 +142,10 @@ ROUTES = [
     Route("GET", "/org/people/{learner_a}", managers(200)),
     Route("GET", "/org/export.csv", managers(200, 200)),
     Route("GET", "/org/teams/{team_a}/export.csv", managers(200)),
+    # A workbook is zipped: tests/reports/test_exports.py reads it back and checks what it shows.
+    Route("GET", "/org/export.xlsx", managers(200, 200), hidden_from=frozenset()),
+    Route("GET", "/org/teams/{team_a}/export.xlsx", managers(200), hidden_from=frozenset()),
+    Route("GET", "/org/assignments/overdue", managers(200, 200)),
     # --- admins
     Route("GET", "/admin/templates", admins(200), hidden_from=frozenset()),
     Route("GET", "/admin/templates/new", admins(200), hidden_from=frozenset()),
