@@ -79,6 +79,8 @@ def queue_mail(to: str, subject: str, body: str, *, key: str) -> OutboxMessage |
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the outer transaction has not committed yet
+        return
     ids = session.info.pop(_SESSION_KEY, None)
     if not ids:
         return
