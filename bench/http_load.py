@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,7 +135,24 @@ def sign_in(port: int, email: str) -> dict:
     return cookies
 
 
-def wrk(url: str, cookies: dict | None, args) -> dict:
+def cpu_seconds(server: Server) -> float:
+    """User + system CPU of the server's master and workers so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [server.process.pid]
+    with suppress(OSError):
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text()
+        pids += [int(p) for p in children.split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def wrk(url: str, cookies: dict | None, args, server: Server | None = None) -> dict:
     command = [
         "wrk",
         f"-t{args.threads}",
@@ -147,15 +164,18 @@ def wrk(url: str, cookies: dict | None, args) -> dict:
     ]
     if cookies:
         command += ["-H", f"Cookie: {cookie_header(cookies)}"]
+    cpu_before = cpu_seconds(server) if server else 0.0
     output = subprocess.run(
         command + [url], capture_output=True, text=True, timeout=args.duration + 30, check=True
     ).stdout
+    cpu = cpu_seconds(server) - cpu_before if server else 0.0
     latency = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", output, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "cpu_ms": 1000 * cpu / max(int(re.search(r"(\d+) requests in", output).group(1)), 1),
         "latency": latency,
         "non_2xx": int(errors.group(1)) if errors else 0,
         "socket_errors": socket_errors.group(1).strip() if socket_errors else "",
@@ -278,12 +298,16 @@ def run_backend(label: str, database_url: str, args) -> list[tuple[str, str, dic
             f"gunicorn -w 2 (sync workers); {os.cpu_count()} CPUs",
             flush=True,
         )
-        hello_before = wrk(f"http://127.0.0.1:{hello.port}/", None, args)
-        results = [(key, name, wrk(base + path, cookies, args)) for key, name, path, cookies in targets]
-        hello_after = wrk(f"http://127.0.0.1:{hello.port}/", None, args)
+        hello_before = wrk(f"http://127.0.0.1:{hello.port}/", None, args, hello)
+        results = [(key, name, wrk(base + path, cookies, args, kampus)) for key, name, path, cookies in targets]
+        hello_after = wrk(f"http://127.0.0.1:{hello.port}/", None, args, hello)
         baseline = (hello_before["rps"] + hello_after["rps"]) / 2
+        hello_cpu = (hello_before["cpu_ms"] + hello_after["cpu_ms"]) / 2
 
-        print(f"{'':36} {'req/s':>8} {'ratio':>7} {'target':>7} {'p50':>9} {'p99':>9}  result")
+        print(
+            f"{'':36} {'req/s':>8} {'ratio':>7} {'target':>7} {'p50':>9} {'p99':>9} {'CPU/req':>8} {'CPU ratio':>9}"
+            "  result"
+        )
         rows = [("hello", "bare Flask hello (before)", hello_before)] + results
         rows.append(("hello", "bare Flask hello (after)", hello_after))
         out = []
@@ -299,11 +323,16 @@ def run_backend(label: str, database_url: str, args) -> list[tuple[str, str, dic
                 verdict = "met" if share >= target and not result["non_2xx"] else "NOT met"
             print(
                 f"{name:36} {result['rps']:8.1f} {share:6.1%} {f'{target:.0%}' if target else '':>7} "
-                f"{lat.get('50', '-'):>9} {lat.get('99', '-'):>9}  {verdict}{errors}",
+                f"{lat.get('50', '-'):>9} {lat.get('99', '-'):>9} {result['cpu_ms']:6.2f}ms "
+                f"{hello_cpu / max(result['cpu_ms'], 1e-6):8.1%}  {verdict}{errors}",
                 flush=True,
             )
             out.append((key, name, result, share, target, verdict))
         print(f"baseline: the bare app's mean of {hello_before['rps']:.0f} and {hello_after['rps']:.0f} req/s")
+        print(
+            "CPU/req: the servers' own CPU time per request (/proc); CPU ratio = the bare app's CPU/req over"
+            " the page's, which a busy machine disturbs less than req/s"
+        )
         return out
 
 

@@ -1,0 +1,186 @@
+"""Page and fragment cache: whole anonymous pages and the parts of signed-in pages that only
+change with a version (the catalogue's, a learner's progress).
+
+Invalidation is by key, never by time: every key holds the versions its value was
+computed from (the catalogue version, the reader's locale, the templates'
+fingerprint, and for a learner their progress version), so a change moves the key
+and the old value is simply never read again. A time-to-live exists only to give
+the memory back in Redis.
+
+Backends: an in-process LRU (development, SQLite, tests), or Redis in production
+(``CACHE_URL``, by default ``REDIS_URL``: the same Redis as Celery and the rate
+limits), shared by every worker and server. A Redis that fails is skipped: the
+page is computed as if nothing were cached, never an error page.
+
+CSRF tokens are per session: a cached page stores a placeholder in their place,
+and each request fills in its own token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app, request, session
+
+log = logging.getLogger("kampus.cache")
+
+#: Stands for the request's CSRF token in a stored page.
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+#: Seconds Redis keeps an entry no one reads (memory only: keys carry their versions).
+REDIS_TTL = 24 * 3600
+
+
+class LRUCache:
+    """Bounded, per process, thread-safe."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        return None
+
+    def set(self, key: str, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class RedisCache:
+    """Shared by every process; values pickled (only Kampus writes them)."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def get(self, key: str):
+        try:
+            raw = self.client.get("kampus:cache:" + key)
+        except Exception:  # noqa: BLE001 - a cache that fails is a cache miss
+            log.warning("page cache: Redis get failed", exc_info=True)
+            return None
+        return None if raw is None else pickle.loads(raw)  # noqa: S301 - written by Kampus only
+
+    def set(self, key: str, value) -> None:
+        try:
+            self.client.set("kampus:cache:" + key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), ex=REDIS_TTL)
+        except Exception:  # noqa: BLE001
+            log.warning("page cache: Redis set failed", exc_info=True)
+
+    def clear(self) -> None:
+        try:
+            for key in self.client.scan_iter("kampus:cache:*"):
+                self.client.delete(key)
+        except Exception:  # noqa: BLE001
+            log.warning("page cache: Redis clear failed", exc_info=True)
+
+
+def templates_fingerprint(folder: Path) -> str:
+    """A digest of every template's name and text: editing any template moves every key."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in sorted(folder.rglob("*.html")):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("CACHE_URL")
+    app.extensions["kampus_cache"] = RedisCache(url) if url else LRUCache(app.config.get("CACHE_LRU_SIZE", 2048))
+    app.extensions["kampus_cache_fingerprint"] = templates_fingerprint(Path(app.template_folder))
+
+
+def backend():
+    return current_app.extensions["kampus_cache"]
+
+
+def enabled() -> bool:
+    # With templates reloaded on every change (debug), the fingerprint taken at start-up would lie.
+    return current_app.config.get("PAGE_CACHE", True) and not current_app.debug
+
+
+def make_key(*parts) -> str:
+    """A key from ``parts`` plus the templates' fingerprint and the database (tests run many)."""
+    text = repr(
+        (current_app.extensions["kampus_cache_fingerprint"], current_app.config["SQLALCHEMY_DATABASE_URI"], parts)
+    )
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def get_or_compute(parts: tuple, compute: Callable[[], object]):
+    """The value stored under ``parts``, or ``compute()`` stored there."""
+    if not enabled():
+        return compute()
+    key = make_key(*parts)
+    value = backend().get(key)
+    if value is None:
+        value = compute()
+        backend().set(key, value)
+    return value
+
+
+def _with_placeholder(html: str) -> str:
+    from flask import g
+
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))  # set when the page asked for one
+    return html.replace(token, CSRF_PLACEHOLDER) if token else html
+
+
+def _with_token(html: str) -> str:
+    if CSRF_PLACEHOLDER not in html:
+        return html
+    from flask_wtf.csrf import generate_csrf
+
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf())
+
+
+def anonymous_page_cacheable() -> bool:
+    """A GET by a visitor who is not signed in and has no message waiting to be shown."""
+    from flask_login import current_user
+
+    return enabled() and request.method == "GET" and not current_user.is_authenticated and not session.get("_flashes")
+
+
+def anonymous_page(parts: tuple, render: Callable[[], str]) -> str:
+    """The whole page for anonymous visitors, cached under ``parts`` + the path, query and locale.
+
+    ``parts`` must hold every version the page depends on (e.g. the catalogue version);
+    signed-in readers and visitors with a flash message get ``render()`` itself.
+    """
+    if not anonymous_page_cacheable():
+        return render()
+    from kampus.i18n import current_language
+
+    stored = get_or_compute(
+        ("anonymous-page", request.path, request.query_string, current_language(), *parts),
+        lambda: _with_placeholder(render()),
+    )
+    return _with_token(stored)
+
+
+def fragment(parts: tuple, render: Callable[[], str]) -> str:
+    """An HTML fragment cached under ``parts`` (which must hold its versions); CSRF tokens in it
+    are stored as a placeholder and filled in for each request."""
+    return _with_token(get_or_compute(("fragment", *parts), lambda: _with_placeholder(render())))
+
+
+def clear() -> None:
+    backend().clear()
