@@ -14,6 +14,16 @@ page is computed as if nothing were cached, never an error page.
 
 CSRF tokens are per session: a cached page stores a placeholder in their place,
 and each request fills in its own token.
+
+Signed-in pages are personal, so only their own blocks (``title``, ``content``
+…) are cached, keyed on the reader's ``users.page_version``; ``base.html`` (the
+navigation, messages, the language switch) is rendered for every request. The
+version moves in the committing transaction whenever a flushed row names the
+person (any ``user_id``: progress, events, memberships, assignments naming them,
+reflections …), or their organisation (an assignment, a team, a template of
+theirs: every member's version moves), or a network-wide template changes
+(everyone's). Missing a write here would show a stale page, so the rule is broad
+on purpose: moving a version too often only costs a recomputation.
 """
 
 from __future__ import annotations
@@ -26,7 +36,10 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, render_template, request, session
+from markupsafe import Markup
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
 log = logging.getLogger("kampus.cache")
 
@@ -184,3 +197,128 @@ def fragment(parts: tuple, render: Callable[[], str]) -> str:
 
 def clear() -> None:
     backend().clear()
+
+
+# --- signed-in pages: their own blocks, per person and page version ---------------------
+
+_BLOCK = "\x00block:{}\x00"
+
+
+def _capture_env():
+    """The app's Jinja environment, except that ``base.html`` only marks where each block goes."""
+    env = current_app.extensions.get("kampus_cache_capture")
+    if env is None:
+        from jinja2 import ChoiceLoader, DictLoader
+
+        names = list(current_app.jinja_env.get_template("base.html").blocks)
+        capture = "".join(_BLOCK.format(n) + "{% block " + n + " %}{% endblock %}" for n in names)
+        env = current_app.jinja_env.overlay(
+            loader=ChoiceLoader([DictLoader({"base.html": capture}), current_app.jinja_loader])
+        )
+        shell = '{% extends "base.html" %}' + "".join(
+            "{% block " + n + " %}{{ kampus_cached_blocks[" + repr(n) + "] }}{% endblock %}" for n in names
+        )
+        current_app.extensions["kampus_cache_shell"] = shell
+        current_app.extensions["kampus_cache_capture"] = env
+    return env
+
+
+def _render_blocks(template: str, context: dict) -> dict[str, str]:
+    env = _capture_env()
+    values = dict(context)
+    current_app.update_template_context(values)
+    text = env.get_template(template).render(values)
+    blocks = {}
+    for part in text.split("\x00block:")[1:]:
+        name, _, html = part.partition("\x00")
+        blocks[name] = _with_placeholder(html)
+    return blocks
+
+
+def personal_page(template: str, parts: tuple, context: Callable[[], dict]) -> str:
+    """``render_template(template, **context())`` for the signed-in reader, with the page's own
+    blocks cached per person, page version, catalogue version, language, day, path and query
+    (plus ``parts``). ``base.html`` is rendered for every request."""
+    from flask_login import current_user
+
+    from kampus.catalogue.services import current_version
+    from kampus.i18n import current_language
+
+    if not enabled() or request.method != "GET" or not current_user.is_authenticated:
+        return render_template(template, **context())
+    import datetime as dt
+
+    blocks = get_or_compute(
+        (
+            "personal",
+            template,
+            current_user.id,
+            current_user.page_version,
+            current_version(),
+            current_language(),
+            dt.date.today().isoformat(),
+            request.path,
+            request.query_string,
+            *parts,
+        ),
+        lambda: _render_blocks(template, context()),
+    )
+    _capture_env()
+    shell = current_app.extensions["kampus_cache_shell"]
+    filled = {name: Markup(_with_token(html)) for name, html in blocks.items()}
+    from flask import render_template_string
+
+    return render_template_string(shell, kampus_cached_blocks=filled)
+
+
+# --- moving the page versions -----------------------------------------------------------
+
+_PEOPLE, _ORGS, _EVERYONE = "kampus_page_people", "kampus_page_orgs", "kampus_page_everyone"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_page_changes(session, flush_context):
+    from kampus.auth.models import User
+    from kampus.orgs.models import Organisation
+
+    people, orgs = session.info.setdefault(_PEOPLE, set()), session.info.setdefault(_ORGS, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, User):
+            people.add(obj.id)
+        elif isinstance(obj, Organisation):
+            orgs.add(obj.id)
+        else:
+            user_id = getattr(obj, "user_id", None)
+            if isinstance(user_id, int):
+                people.add(user_id)
+            if hasattr(obj, "organisation_id"):
+                if isinstance(obj.organisation_id, int):
+                    orgs.add(obj.organisation_id)
+                elif type(obj).__name__ == "PathTemplate":  # a network template: on everyone's dashboard
+                    session.info[_EVERYONE] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _move_page_versions(session):
+    session.flush()
+    people, orgs = session.info.pop(_PEOPLE, None), session.info.pop(_ORGS, None)
+    everyone = session.info.pop(_EVERYONE, None)
+    if not (people or orgs or everyone):
+        return
+    from kampus.auth.models import User
+
+    bump = update(User).values(page_version=User.page_version + 1)
+    if everyone:
+        session.connection().execute(bump)
+        return
+    if orgs:
+        session.connection().execute(bump.where(User.organisation_id.in_(sorted(orgs))))
+    people = sorted(people or ())
+    if people:
+        session.connection().execute(bump.where(User.id.in_(people)))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_page_changes(session):
+    for key in (_PEOPLE, _ORGS, _EVERYONE):
+        session.info.pop(key, None)

@@ -17,7 +17,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from kampus.db import utcnow
@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     secret: Mapped[str] = mapped_column(String(64), default=new_user_secret)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Moves when anything on this person's own pages may have changed (kampus.cache keys on it).
+    page_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")  # noqa: F821
     team_memberships: Mapped[list[TeamMembership]] = relationship(  # noqa: F821

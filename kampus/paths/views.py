@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from kampus import cache
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.services import catalogue_graph, theme_overview
 from kampus.catalogue.views import status_labels
@@ -54,15 +55,18 @@ def event_labels() -> dict[str, str]:
 @bp.get("/me")
 @login_required
 def dashboard():
-    planned = services.dashboard(current_user.id)
-    return render_template(
+    # The page's own blocks are cached per learner and page version (kampus.cache).
+    return cache.personal_page(
         "paths/dashboard.html",
-        planned=planned,
-        assessed=assessment.has_assessed(current_user.id),
-        events=recent_events(current_user.id),
-        event_labels=event_labels(),
-        provenance_labels=provenance_labels(),
-        deadline_labels=deadline_labels(),
+        (),
+        lambda: dict(
+            planned=services.dashboard(current_user.id),
+            assessed=assessment.has_assessed(current_user.id),
+            events=recent_events(current_user.id),
+            event_labels=event_labels(),
+            provenance_labels=provenance_labels(),
+            deadline_labels=deadline_labels(),
+        ),
     )
 
 
@@ -152,6 +156,10 @@ def new_path():
 
 
 def _render_path(planned):
+    return render_template("paths/show.html", **_path_context(planned))
+
+
+def _path_context(planned) -> dict:
     graph = catalogue_graph()
     slugs = planned.plan.slugs
     statuses = {step.slug: step.status for step in planned.plan.steps}
@@ -168,8 +176,7 @@ def _render_path(planned):
         if slugs
         else None
     )
-    return render_template(
-        "paths/show.html",
+    return dict(
         planned=planned,
         drawing=drawing,
         status_labels=status_labels(),
@@ -183,7 +190,9 @@ def _render_path(planned):
 @bp.get("/paths/<id:path_id>")
 @login_required
 def show(path_id: int):
-    return _render_path(services.plan_path(services.get_path(current_user.id, path_id)))
+    return cache.personal_page(
+        "paths/show.html", (), lambda: _path_context(services.plan_path(services.get_path(current_user.id, path_id)))
+    )
 
 
 @bp.get("/me/assignments/<id:assignment_id>")
@@ -194,10 +203,13 @@ def assigned(assignment_id: int):
     from kampus.errors import NotFound
     from kampus.progress.services import learner_state
 
-    found = next((a for a in user_assignments(current_user.id) if a.id == assignment_id), None)
-    if found is None:
-        raise NotFound(f"no assignment {assignment_id}")
-    return _render_path(services.plan_assigned(found, learner_state(current_user.id)))
+    def context() -> dict:
+        found = next((a for a in user_assignments(current_user.id) if a.id == assignment_id), None)
+        if found is None:
+            raise NotFound(f"no assignment {assignment_id}")
+        return _path_context(services.plan_assigned(found, learner_state(current_user.id)))
+
+    return cache.personal_page("paths/show.html", (), context)
 
 
 def deadline_labels() -> dict[str, str]:
