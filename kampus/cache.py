@@ -38,7 +38,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, render_template, request, session
 from markupsafe import Markup
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 log = logging.getLogger("kampus.cache")
@@ -282,6 +282,7 @@ def _note_page_changes(session, flush_context):
     from kampus.orgs.models import Organisation
 
     people, orgs = session.info.setdefault(_PEOPLE, set()), session.info.setdefault(_ORGS, set())
+    teams: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, User):
             people.add(obj.id)
@@ -291,11 +292,18 @@ def _note_page_changes(session, flush_context):
             user_id = getattr(obj, "user_id", None)
             if isinstance(user_id, int):
                 people.add(user_id)
+            team_id = getattr(obj, "team_id", None)
+            if isinstance(team_id, int):
+                teams.add(team_id)
             if hasattr(obj, "organisation_id"):
                 if isinstance(obj.organisation_id, int):
                     orgs.add(obj.organisation_id)
                 elif type(obj).__name__ == "PathTemplate":  # a network template: on everyone's dashboard
                     session.info[_EVERYONE] = True
+    if teams:  # a membership changed: the team's organisation (its managers' team pages)
+        from kampus.orgs.models import Team
+
+        orgs.update(session.connection().scalars(select(Team.organisation_id).where(Team.id.in_(sorted(teams)))))
 
 
 @event.listens_for(Session, "before_commit")
