@@ -1,5 +1,7 @@
 """The theme page's drawing is computed once per catalogue version and language, not per request."""
 
+import re
+
 from sqlalchemy import select
 
 from kampus.catalogue import services
@@ -49,7 +51,9 @@ def test_a_visitors_landing_theme_and_module_pages_cost_one_query_once_cached(ap
         first = client.get(url)
         with count_queries(app) as counter:
             again = client.get(url)
-        assert again.status_code == 200 and again.get_data() == first.get_data()
+        tokens = re.compile(r'name="csrf_token" value="[^"]+"')
+        same = tokens.sub("", again.get_data(as_text=True)) == tokens.sub("", first.get_data(as_text=True))
+        assert again.status_code == 200 and same
         assert counter.count == 1, f"{url}: {counter.statements}"  # the catalogue version, nothing else
 
 
