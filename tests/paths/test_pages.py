@@ -181,7 +181,12 @@ def test_dashboard_query_count_does_not_grow_with_paths(app, client, count_queri
     with count_queries(app) as four:
         html = client.get("/me").get_data(as_text=True)
     assert html.count('<progress id="bar-') == 4
-    assert four.count == one.count <= 13, "\n\n".join(four.statements)
+
+    # Whether the reader is loaded again depends on what the session still holds: leave that out.
+    def computing(counter):
+        return [q for q in counter.statements if not q.lstrip().startswith("SELECT users.id, users.email")]
+
+    assert len(computing(four)) == len(computing(one)) <= 12, "\n\n".join(four.statements)
     with count_queries(app) as cached:
         assert client.get("/me").get_data(as_text=True).count('<progress id="bar-') == 4
     assert cached.count <= 2  # at most the reader and the catalogue version: the page's blocks come from the cache
