@@ -112,6 +112,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    from kampus import cache
+
+    cache.init_app(app)
 
     # Import models so metadata is complete for migrations and relationships.
     import kampus.models  # noqa: F401

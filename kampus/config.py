@@ -8,7 +8,8 @@ the ``kampus`` command and its ``kampus run`` dev server) and the tests.
 
 Production also needs ``KAMPUS_BASE_URL`` (every link that leaves the site is
 built from it, and only its host is trusted in ``Host`` headers) and a rate-limit
-store shared by the workers (``KAMPUS_RATELIMIT_STORAGE_URI``, e.g. Redis) unless
+store shared by the workers (``KAMPUS_RATELIMIT_STORAGE_URI``, e.g. Redis; by
+default ``KAMPUS_REDIS_URL``, the same Redis as Celery and the page cache) unless
 ``KAMPUS_SINGLE_PROCESS=1`` says only one process serves.
 """
 
@@ -63,6 +64,9 @@ class Config:
     UPLOAD_MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     KAMPUS_BASE_URL: str | None = "http://127.0.0.1:5000"  # for links in e-mails sent outside a request
     REDIS_URL: str | None = None  # Celery's broker; unset: background tasks run in-process
+    #: The page and fragment cache: ``redis://…`` (production: REDIS_URL by default), unset: in-process LRU.
+    CACHE_URL: str | None = None
+    CACHE_LRU_SIZE = 2048
     TEST_OUT_ATTEMPTS = 2  # test-out attempts in a row before the cool-down
     TEST_OUT_COOLDOWN_HOURS = 24
     # xAPI delivery to a Learning Record Store (kampus.xapi); no endpoint: statements wait in the outbox
@@ -98,6 +102,8 @@ class Config:
             values["KAMPUS_BASE_URL"] = os.environ["KAMPUS_BASE_URL"].rstrip("/")
         if os.environ.get("KAMPUS_REDIS_URL"):
             values["REDIS_URL"] = os.environ["KAMPUS_REDIS_URL"]
+        if os.environ.get("KAMPUS_CACHE_URL"):
+            values["CACHE_URL"] = os.environ["KAMPUS_CACHE_URL"]
         if os.environ.get("KAMPUS_OUTBOX_LEASE_SECONDS"):
             values["OUTBOX_LEASE_SECONDS"] = int(os.environ["KAMPUS_OUTBOX_LEASE_SECONDS"])
         for name in ("TEST_OUT_ATTEMPTS", "TEST_OUT_COOLDOWN_HOURS"):
@@ -194,6 +200,11 @@ class ProductionConfig(Config):
             # Requests naming another host get 400 instead of reaching a view.
             config["TRUSTED_HOSTS"] = [base_url_host(config["KAMPUS_BASE_URL"]), *config.get("EXTRA_TRUSTED_HOSTS", ())]
         storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        if storage.startswith("memory://") and config.get("REDIS_URL") and not config.get("SINGLE_PROCESS"):
+            # One Redis for Celery, the rate limits and the page caches.
+            storage = config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
+        if not config.get("CACHE_URL") and config.get("REDIS_URL") and not config.get("SINGLE_PROCESS"):
+            config["CACHE_URL"] = config["REDIS_URL"]
         if storage.startswith("memory://") and not config.get("SINGLE_PROCESS"):
             raise ConfigError(
                 "Production mode needs a rate-limit store shared by every worker: set KAMPUS_RATELIMIT_STORAGE_URI "

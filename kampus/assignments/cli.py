@@ -1,7 +1,8 @@
 """``kampus remind``: due-date reminders to learners and weekly summaries to managers.
 
-Run it once a day (cron, a systemd timer); running it again the same day sends
-nothing new. One line per mail: recipient, kind, subject.
+Run it once a day (cron, a systemd timer; with Celery, beat runs it); running it
+again the same day sends nothing new. Each mail is recorded and queued in the
+outbox, and goes after the commit. One line per mail: recipient, kind, subject.
 """
 
 from __future__ import annotations
@@ -36,18 +37,15 @@ def remind_command(dry_run: bool, on: dt.datetime | None) -> None:
     if not dry_run:
         db.session.commit()
     for reminder in reminders:
-        status = "would send" if dry_run else ("sent" if reminder.sent else "NOT SENT")
+        status = "would send" if dry_run else ("queued" if reminder.sent else "NOT queued")
         click.echo(f"{status}\t{reminder.email}\t{reminder.kind}\t{reminder.subject}")
-    sent = sum(r.sent for r in reminders)
+    queued = sum(r.sent for r in reminders)
     if dry_run:
         click.echo(f"{day.isoformat()}: {len(reminders)} mail(s) would be sent (dry run: nothing sent or recorded)")
     else:
-        click.echo(f"{day.isoformat()}: {sent} of {len(reminders)} mail(s) sent")
-        if sent < len(reminders):
-            hint = "" if mail_configured() else " (MAIL_SERVER is not configured: mails were only logged)"
-            click.echo(
-                f"{len(reminders) - sent} mail(s) not sent{hint}; they will be tried again on the next run", err=True
-            )
+        click.echo(f"{day.isoformat()}: {queued} of {len(reminders)} mail(s) queued in the outbox")
+        if not mail_configured() and queued:
+            click.echo("MAIL_SERVER is not configured: the mails wait in the outbox until it is", err=True)
 
 
 def register(app: Flask) -> None:

@@ -7,14 +7,22 @@ done; managers of an organisation with active assignments get a weekly
 people who joined later are reminded too; withdrawn assignments and inactive
 people are skipped.
 
-Each mail sent is recorded as a :class:`ReminderSent` row, keyed by
-(person, kind, key, day) with a unique constraint: a learner's reminder (key:
-the assignment id) goes at most once a day, a summary (key: the ISO week) at
-most once a week. Mails are written in the recipient's language.
+Each mail is recorded as a :class:`ReminderSent` row, keyed by (person, kind,
+key, day) with a unique constraint, and queued in the outbox
+(:func:`kampus.jobs.outbox.queue_mail`, keyed by person × kind × key × day) in
+the same transaction: it goes after the commit, once, even if a worker dies.
+A learner's reminder (key: the assignment id) goes at most once a day, a
+summary (key: the ISO week) at most once a week. Mails are written in the
+recipient's language.
 
-Planning loads everything in a bounded number of queries (assignments with
-their templates, named people, team memberships, people, progress, module
-titles, reminders already sent), whatever the number of learners.
+The work is lean and split in batches (:func:`plan_batches`): SQL picks only
+the assignment × person pairs that are due (the assignment due within
+:data:`DUE_SOON_DAYS` days or overdue, the person not yet reminded today) and
+the organisations whose managers still lack this week's summary. Each batch of
+at most :data:`BATCH_SIZE` people is planned in a bounded number of queries;
+people whose progress is the same on the modules a path can need share one plan,
+and each distinct mail is translated once per language (then the name is filled
+in). The daily Celery task sends one task per batch.
 """
 
 from __future__ import annotations
@@ -24,21 +32,22 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+import networkx as nx
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from kampus.assignments.models import Assignment, PathTemplate, ReminderSent, TemplateGoal
-from kampus.assignments.services import AssignedPlan, notify_reminded, plan_assignment
-from kampus.auth.mail import send_mail
+from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, ReminderSent, TemplateGoal
+from kampus.assignments.services import AssignedPlan, notify_reminded, plan_assignment, template_goal_slugs
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.i18n import format_date
+from kampus.jobs.outbox import queue_mail
 from kampus.links import external_url
 from kampus.orgs.models import Organisation, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
@@ -71,82 +80,224 @@ def iso_week(on: dt.date) -> str:
 
 # --- planning -----------------------------------------------------------------
 
-
-@dataclass
-class _Data:
-    """Everything the mails need, loaded in bulk."""
-
-    assignments: list[Assignment]
-    people: dict[int, list[int]]  # assignment id -> user ids (active people, team members now or named)
-    users: dict[int, User]
-    states: dict[int, LearnerState]
-    managers: dict[int, list[User]]  # organisation id -> active managers
-    organisations: dict[int, Organisation]
+#: People per batch: a worker plans and queues this many mails in a second or two.
+BATCH_SIZE = 500
+_NAME = "\x00name\x00"  # stands for the recipient's name in a mail translated once per language
 
 
-def _load(on: dt.date) -> _Data:
-    assignments = list(
+@dataclass(frozen=True)
+class Batch:
+    """A unit of work: learners of one assignment (``kind`` "learners"), or the managers of one
+    organisation who still lack this week's summary (``kind`` "summary")."""
+
+    kind: str
+    target_id: int  # the assignment id, or the organisation id
+    user_ids: tuple[int, ...]
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "target_id": self.target_id, "user_ids": list(self.user_ids)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Batch:
+        return cls(data["kind"], int(data["target_id"]), tuple(int(u) for u in data["user_ids"]))
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    email: str
+    display_name: str
+    language: str
+
+
+def _people_of(assignment_ids: list[int]) -> dict[int, list[int]]:
+    """Assignment id -> ids of its active people (team members now, and those named), in a stable order."""
+    if not assignment_ids:
+        return {}
+    people: dict[int, list[int]] = defaultdict(list)
+    team_rows = db.session.execute(
+        select(Assignment.id, TeamMembership.user_id)
+        .join(TeamMembership, TeamMembership.team_id == Assignment.team_id)
+        .join(User, User.id == TeamMembership.user_id)
+        .where(Assignment.id.in_(assignment_ids), User.active.is_(True))
+        .order_by(Assignment.id, TeamMembership.user_id)
+    )
+    named_rows = db.session.execute(
+        select(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
+        .join(User, User.id == AssignmentPerson.user_id)
+        .where(AssignmentPerson.assignment_id.in_(assignment_ids), User.active.is_(True))
+        .order_by(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
+    )
+    for assignment_id, user_id in [*team_rows, *named_rows]:
+        people[assignment_id].append(user_id)
+    return {aid: list(dict.fromkeys(ids)) for aid, ids in people.items()}
+
+
+def plan_batches(on: dt.date) -> list[Batch]:
+    """The work due on ``on``, in batches: only pairs not yet reminded, only unsent summaries. Changes nothing."""
+    horizon = on + dt.timedelta(days=DUE_SOON_DAYS)
+    active = Assignment.withdrawn_at.is_(None)
+    kind_of = {
+        aid: (DUE_SOON if due >= on else OVERDUE_KIND)
+        for aid, due in db.session.execute(
+            select(Assignment.id, Assignment.due)
+            .where(active, Assignment.due <= horizon)
+            .order_by(Assignment.due, Assignment.id)
+        )
+    }
+    due = list(kind_of)
+    people = _people_of(due)
+    reminded = set(
+        db.session.execute(
+            select(ReminderSent.user_id, ReminderSent.kind, ReminderSent.key).where(
+                ReminderSent.sent_on == on, ReminderSent.kind != SUMMARY
+            )
+        )
+    )
+    batches = []
+    for aid in due:
+        todo = [uid for uid in people.get(aid, ()) if (uid, kind_of[aid], str(aid)) not in reminded]
+        batches += [Batch("learners", aid, tuple(todo[i : i + BATCH_SIZE])) for i in range(0, len(todo), BATCH_SIZE)]
+    summarised = select(ReminderSent.user_id).where(ReminderSent.kind == SUMMARY, ReminderSent.key == iso_week(on))
+    managers: dict[int, list[int]] = defaultdict(list)
+    for organisation_id, user_id in db.session.execute(
+        select(User.organisation_id, User.id)
+        .where(
+            User.active.is_(True),
+            User.is_manager.is_(True),
+            User.organisation_id.in_(select(Assignment.organisation_id).where(active)),
+            User.id.not_in(summarised),
+        )
+        .order_by(User.organisation_id, User.id)
+    ):
+        managers[organisation_id].append(user_id)
+    batches += [Batch(SUMMARY, oid, tuple(ids)) for oid, ids in managers.items()]
+    return batches
+
+
+def _assignments(query) -> list[Assignment]:
+    return list(
         db.session.scalars(
-            select(Assignment)
-            .where(Assignment.withdrawn_at.is_(None))
-            .options(
+            query.options(
                 selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
                 selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.theme),
                 selectinload(Assignment.team),
                 selectinload(Assignment.people),
-            )
-            .order_by(Assignment.due, Assignment.id)
+            ).order_by(Assignment.due, Assignment.id)
         )
     )
-    team_ids = {a.team_id for a in assignments if a.team_id is not None}
-    members: dict[int, list[int]] = defaultdict(list)
-    if team_ids:
-        for team_id, user_id in db.session.execute(
-            select(TeamMembership.team_id, TeamMembership.user_id).where(TeamMembership.team_id.in_(team_ids))
-        ):
-            members[team_id].append(user_id)
-    candidates: dict[int, list[int]] = {}
-    for a in assignments:
-        ids = list(members.get(a.team_id, ())) if a.team_id is not None else []
-        ids.extend(p.user_id for p in a.people)
-        candidates[a.id] = list(dict.fromkeys(ids))
-    organisation_ids = {a.organisation_id for a in assignments}
-    learner_ids = {uid for ids in candidates.values() for uid in ids}
-    users: dict[int, User] = {}
-    managers: dict[int, list[User]] = defaultdict(list)
-    if learner_ids or organisation_ids:
-        for user in db.session.scalars(
-            select(User)
-            .where(
-                User.active.is_(True),
-                or_(
-                    User.id.in_(learner_ids),
-                    and_(User.is_manager.is_(True), User.organisation_id.in_(organisation_ids)),
-                ),
-            )
-            .order_by(User.id)
-        ):
-            users[user.id] = user
-            if user.is_manager and user.organisation_id in organisation_ids:
-                managers[user.organisation_id].append(user)
-    people = {aid: [uid for uid in ids if uid in users] for aid, ids in candidates.items()}
-    active_learners = {uid for ids in people.values() for uid in ids}
+
+
+def _persons(user_ids) -> dict[int, _Person]:
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(User.id, User.email, User.name, User.language).where(User.id.in_(user_ids), User.active.is_(True))
+    )
+    return {uid: _Person(uid, email, name or email, language) for uid, email, name, language in rows}
+
+
+def _states(user_ids) -> dict[int, LearnerState]:
     satisfied: dict[int, set[str]] = defaultdict(set)
     in_progress: dict[int, set[str]] = defaultdict(set)
-    if active_learners:
+    if user_ids:
         for user_id, slug, status in db.session.execute(
             select(Progress.user_id, Module.slug, Progress.status)
             .join(Module, Progress.module_id == Module.id)
-            .where(Progress.user_id.in_(active_learners))
+            .where(Progress.user_id.in_(user_ids))
         ):
             (satisfied if status in SATISFIED else in_progress)[user_id].add(slug)
-    states = {uid: LearnerState(frozenset(satisfied[uid]), frozenset(in_progress[uid])) for uid in active_learners}
-    organisations = (
-        {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(organisation_ids)))}
-        if organisation_ids
-        else {}
+    return {uid: LearnerState(frozenset(satisfied[uid]), frozenset(in_progress[uid])) for uid in user_ids}
+
+
+class _Planner:
+    """Plans an assignment once per distinct learner state on the modules its path can need."""
+
+    def __init__(self, graph, on: dt.date):
+        self.graph, self.on = graph, on
+        self._relevant: dict[int, frozenset[str]] = {}
+        self._plans: dict[tuple, AssignedPlan] = {}
+
+    def relevant(self, assignment: Assignment) -> frozenset[str]:
+        if assignment.id not in self._relevant:
+            goals = [g for g in template_goal_slugs(assignment.template, self.graph) if g in self.graph]
+            reach = set(goals)
+            for goal in goals:
+                reach |= nx.ancestors(self.graph, goal)
+            self._relevant[assignment.id] = frozenset(reach)
+        return self._relevant[assignment.id]
+
+    def plan(self, assignment: Assignment, state: LearnerState) -> AssignedPlan:
+        relevant = self.relevant(assignment)
+        key = (assignment.id, state.satisfied & relevant, state.in_progress & relevant)
+        if key not in self._plans:
+            self._plans[key] = plan_assignment(assignment, LearnerState(key[1], key[2]), self.graph, on=self.on)
+        return self._plans[key]
+
+
+def reminders_for(batch: Batch, on: dt.date) -> list[Reminder]:
+    """The mails of one batch not yet sent: planned, written, not recorded. Changes nothing."""
+    graph = catalogue_graph()
+    planner = _Planner(graph, on)
+    if batch.kind == SUMMARY:
+        return _summary_batch(batch, on, planner)
+    assignment = next(iter(_assignments(select(Assignment).where(Assignment.id == batch.target_id))), None)
+    if assignment is None or assignment.withdrawn_at is not None:
+        return []
+    kind = DUE_SOON if assignment.due >= on else OVERDUE_KIND
+    if (assignment.due - on).days > DUE_SOON_DAYS:
+        return []
+    persons = _persons(batch.user_ids)
+    states = _states(list(persons))
+    sent = _already_sent(set(persons), on)
+    mails = []
+    for uid in batch.user_ids:
+        if uid in persons and (uid, kind, str(assignment.id)) not in sent:
+            assigned = planner.plan(assignment, states[uid])
+            if assigned.state != DONE:
+                mails.append((persons[uid], assigned))
+    titles = _module_titles({step.slug for _p, assigned in mails for step in assigned.plan.steps})
+    written: dict[tuple, tuple[str, str]] = {}
+    reminders = []
+    for person, assigned in mails:
+        key = (id(assigned), person.language)
+        if key not in written:  # translated once per language and plan, the name filled in below
+            written[key] = _learner_mail(_NAME, person.language, assignment, assigned, kind, on, titles)
+        subject, body = written[key]
+        reminders.append(
+            Reminder(
+                person.id, person.email, kind, str(assignment.id), subject, body.replace(_NAME, person.display_name)
+            )
+        )
+    return reminders
+
+
+def _summary_batch(batch: Batch, on: dt.date, planner: _Planner) -> list[Reminder]:
+    organisation = db.session.get(Organisation, batch.target_id)
+    managers = _persons(batch.user_ids)
+    sent = _already_sent(set(managers), on)
+    managers = {uid: m for uid, m in managers.items() if (uid, SUMMARY, iso_week(on)) not in sent}
+    if organisation is None or not managers:
+        return []
+    assignments = _assignments(
+        select(Assignment).where(Assignment.organisation_id == organisation.id, Assignment.withdrawn_at.is_(None))
     )
-    return _Data(assignments, people, users, states, managers, organisations)
+    people = _people_of([a.id for a in assignments])
+    learners = _persons({uid for ids in people.values() for uid in ids})
+    states = _states(list(learners))
+    rows = []
+    for a in assignments:
+        counts = {DONE: 0, ON_TRACK: 0, AT_RISK: 0, OVERDUE: 0}
+        overdue = []
+        for uid in people.get(a.id, ()):
+            if uid not in learners:
+                continue
+            state = planner.plan(a, states[uid]).state
+            counts[state] += 1
+            if state == OVERDUE:
+                overdue.append(learners[uid].display_name)
+        rows.append(_SummaryRow(a, counts, sorted(overdue, key=str.casefold)))
+    return [_summary_mail(managers[uid], organisation, rows, on) for uid in batch.user_ids if uid in managers]
 
 
 def _already_sent(user_ids: set[int], on: dt.date) -> set[tuple[int, str, str]]:
@@ -165,36 +316,7 @@ def _already_sent(user_ids: set[int], on: dt.date) -> set[tuple[int, str, str]]:
 def plan_reminders(on: dt.date) -> list[Reminder]:
     """The reminders due on ``on`` that have not been sent yet: learners' first (by assignment
     due date), then the managers' summaries. Changes nothing."""
-    data = _load(on)
-    graph = catalogue_graph()
-    plans: dict[tuple[int, int], AssignedPlan] = {}
-    for a in data.assignments:
-        for uid in data.people[a.id]:
-            plans[(a.id, uid)] = plan_assignment(a, data.states[uid], graph, on=on)
-    learner_mails = []  # (assignment, user, plan, kind)
-    for a in data.assignments:
-        days_left = (a.due - on).days
-        if days_left > DUE_SOON_DAYS:
-            continue
-        kind = DUE_SOON if days_left >= 0 else OVERDUE_KIND
-        for uid in data.people[a.id]:
-            assigned = plans[(a.id, uid)]
-            if assigned.state != DONE:
-                learner_mails.append((a, data.users[uid], assigned, kind))
-    summaries = _summaries(data, plans)
-    recipients = {u.id for _a, u, _p, _k in learner_mails} | {m.id for ms in data.managers.values() for m in ms}
-    sent = _already_sent(recipients, on)
-    titles = _module_titles({step.slug for _a, _u, p, _k in learner_mails for step in p.plan.steps})
-    week = iso_week(on)
-    reminders = []
-    for a, user, assigned, kind in learner_mails:
-        if (user.id, kind, str(a.id)) not in sent:
-            reminders.append(_learner_mail(user, a, assigned, kind, on, titles))
-    for organisation_id, rows in summaries.items():
-        for manager in data.managers.get(organisation_id, ()):
-            if (manager.id, SUMMARY, week) not in sent:
-                reminders.append(_summary_mail(manager, data.organisations[organisation_id], rows, on))
-    return reminders
+    return [reminder for batch in plan_batches(on) for reminder in reminders_for(batch, on)]
 
 
 def _module_titles(slugs: set[str]) -> dict[str, dict]:
@@ -210,28 +332,13 @@ class _SummaryRow:
     overdue_names: list[str]
 
 
-def _summaries(data: _Data, plans: dict[tuple[int, int], AssignedPlan]) -> dict[int, list[_SummaryRow]]:
-    """Per organisation, one row per active assignment: people per deadline state."""
-    result: dict[int, list[_SummaryRow]] = defaultdict(list)
-    for a in data.assignments:
-        counts = {DONE: 0, ON_TRACK: 0, AT_RISK: 0, OVERDUE: 0}
-        overdue = []
-        for uid in data.people[a.id]:
-            state = plans[(a.id, uid)].state
-            counts[state] += 1
-            if state == OVERDUE:
-                overdue.append(data.users[uid].display_name)
-        result[a.organisation_id].append(_SummaryRow(a, counts, sorted(overdue, key=str.casefold)))
-    return result
-
-
 # --- writing the mails ------------------------------------------------------------
 
 
 def _learner_mail(
-    user: User, assignment: Assignment, assigned: AssignedPlan, kind: str, on: dt.date, titles: dict[str, dict]
-) -> Reminder:
-    lang = user.language
+    name: str, lang: str, assignment: Assignment, assigned: AssignedPlan, kind: str, on: dt.date, titles: dict
+) -> tuple[str, str]:
+    """(subject, body) of a learner's reminder in ``lang``."""
     with force_locale(lang):
         path = localized(assignment.template.title, lang)
         due = format_date(assignment.due)
@@ -242,7 +349,7 @@ def _learner_mail(
             subject = _("Overdue: the path %(path)s was due on %(date)s", path=path, date=due)
             opening = _("your path %(path)s was due on %(date)s and is not finished yet.", path=path, date=due)
         steps = assigned.plan.steps
-        lines = [_("Hello %(name)s,", name=user.display_name), "", opening, ""]
+        lines = [_("Hello %(name)s,", name=name), "", opening, ""]
         lines.append(
             ngettext(
                 "Still to study: %(num)d module, about %(minutes)d minutes.",
@@ -269,10 +376,10 @@ def _learner_mail(
             "",
             _("Kampus"),
         ]
-    return Reminder(user.id, user.email, kind, str(assignment.id), subject, "\n".join(lines) + "\n")
+    return subject, "\n".join(lines) + "\n"
 
 
-def _summary_mail(manager: User, organisation: Organisation, rows: list[_SummaryRow], on: dt.date) -> Reminder:
+def _summary_mail(manager: _Person, organisation: Organisation, rows: list[_SummaryRow], on: dt.date) -> Reminder:
     lang = manager.language
     week = iso_week(on)
     with force_locale(lang):
@@ -317,33 +424,41 @@ def _summary_mail(manager: User, organisation: Organisation, rows: list[_Summary
 # --- sending ------------------------------------------------------------------------
 
 
-class _NotSent(Exception):
-    pass
+def reminder_mail_key(reminder: Reminder, on: dt.date) -> str:
+    """The outbox key of a reminder: person × kind × assignment (or week) × day, so it is queued once."""
+    return f"reminder:{reminder.kind}:{reminder.key}:{reminder.user_id}:{on.isoformat()}"
 
 
-def send_reminders(on: dt.date, *, dry_run: bool) -> list[Reminder]:
-    """Plan the reminders due on ``on`` and, unless ``dry_run``, send each one.
+def send_batch(batch: Batch, on: dt.date) -> list[Reminder]:
+    """Record and queue the mails of one batch (flushed, not committed: the caller commits).
 
-    Returns every planned reminder, with ``sent`` True for those the mail server
-    accepted. A reminder is recorded (flushed, not committed: the caller
-    commits) only when sent; the unique (person, kind, key, day) constraint is
-    claimed before sending, so two runs at once do not both send it.
+    Returns the batch's reminders, with ``sent`` True for those queued now. The unique
+    (person, kind, key, day) row is claimed before queueing, so two workers on the same
+    batch (a retry, a worker that died) queue each mail once; the outbox key guards it too.
     """
-    reminders = plan_reminders(on)
-    if dry_run:
-        return reminders
     result = []
-    for reminder in reminders:
+    for reminder in reminders_for(batch, on):
         notify_reminded(reminder.user_id, reminder.kind, reminder.key)  # in-app notification (kampus.notifications)
-        sent = False
+        queued = False
         try:
             with db.session.begin_nested():
                 db.session.add(ReminderSent(user_id=reminder.user_id, kind=reminder.kind, key=reminder.key, sent_on=on))
                 db.session.flush()
-                if not send_mail(reminder.email, reminder.subject, reminder.body):
-                    raise _NotSent
-            sent = True
-        except (IntegrityError, _NotSent):
+            queued = queue_mail(reminder.email, reminder.subject, reminder.body, key=reminder_mail_key(reminder, on))
+            queued = queued is not None
+        except IntegrityError:
             pass
-        result.append(dataclasses.replace(reminder, sent=sent))
+        result.append(dataclasses.replace(reminder, sent=queued))
     return result
+
+
+def send_reminders(on: dt.date, *, dry_run: bool) -> list[Reminder]:
+    """Plan the reminders due on ``on`` and, unless ``dry_run``, record and queue each one in the outbox.
+
+    Returns every planned reminder, with ``sent`` True for those queued (they are
+    e-mailed after the caller commits). In one process, batch after batch; the
+    daily Celery task sends one task per batch instead.
+    """
+    if dry_run:
+        return plan_reminders(on)
+    return [reminder for batch in plan_batches(on) for reminder in send_batch(batch, on)]

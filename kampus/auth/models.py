@@ -66,6 +66,8 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: the person's weekly study time, used by every plan of theirs (kampus.paths.services.weekly_minutes)
     minutes_per_week: Mapped[int | None] = mapped_column(Integer)
+    #: Moves when anything on this person's own pages may have changed (kampus.cache keys on it).
+    page_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     team_memberships: Mapped[list[TeamMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kampus.catalogue import search as catalogue_search
+from kampus import cache
 from kampus.catalogue import services
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.models import LEVELS, TARGET_GROUPS, Theme
@@ -36,6 +37,11 @@ def status_labels() -> dict[str, str]:
 
 @bp.get("/themes/<slug>")
 def theme(slug: str):
+    # Visitors get the whole page cached per catalogue version and language (kampus.cache).
+    return cache.anonymous_page(("theme", services.current_version()), lambda: _theme_page(slug))
+
+
+def _theme_page(slug: str):
     theme = services.get_theme(slug)
     view = services.theme_graph_view(theme)
     statuses = services.learner_statuses(view.graph, view.drawn)
@@ -73,6 +79,10 @@ def theme(slug: str):
 
 @bp.get("/modules/<slug>")
 def module(slug: str):
+    return cache.anonymous_page(("module", services.current_version()), lambda: _module_page(slug))
+
+
+def _module_page(slug: str):
     module = services.get_module(slug)
     if module.status == "draft" and not services.can_see_drafts():
         from kampus.errors import NotFound

@@ -21,13 +21,40 @@ def deliver_due_outbox() -> dict[str, int]:
 
 @shared_task(name="kampus.jobs.tasks.send_daily_reminders", ignore_result=True)
 def send_daily_reminders() -> int:
-    """What ``kampus remind`` does, once a day from beat; the mails go through the outbox."""
-    from kampus.assignments.reminders import send_reminders
+    """What ``kampus remind`` does, once a day from beat: one task per batch of at most
+    ``BATCH_SIZE`` people (a few seconds' work each); the mails go through the outbox."""
+    from kampus.assignments.reminders import plan_batches
     from kampus.assignments.services import today
+
+    on = today()
+    batches = plan_batches(on)
+    for batch in batches:
+        send_reminder_batch.delay(on.isoformat(), batch.as_dict())
+    return len(batches)
+
+
+@shared_task(
+    name="kampus.jobs.tasks.send_reminder_batch",
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_reminder_batch(on: str, batch: dict) -> int:
+    """One batch of reminders: recorded and queued in one transaction. Idempotent: a retry, or
+    a second worker after one died, finds the (person, kind, key, day) rows and queues nothing twice."""
+    import datetime as dt
+
+    from kampus.assignments.reminders import Batch, send_batch
     from kampus.extensions import db
 
-    reminders = send_reminders(today(), dry_run=False)
-    db.session.commit()
+    try:
+        reminders = send_batch(Batch.from_dict(batch), dt.date.fromisoformat(on))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return sum(r.sent for r in reminders)
 
 

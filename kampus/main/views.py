@@ -18,9 +18,13 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def landing():
-    from kampus.catalogue.services import theme_overview
+    from kampus import cache
+    from kampus.catalogue.services import current_version, theme_overview
 
-    return render_template("main/landing.html", themes=theme_overview())
+    # Whole page for visitors, per catalogue version and language (kampus.cache).
+    return cache.anonymous_page(
+        ("landing", current_version()), lambda: render_template("main/landing.html", themes=theme_overview())
+    )
 
 
 @bp.route("/accessibility", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from kampus import cache
 from kampus.auth.access import require_manager
 from kampus.auth.forms import show_domain_error
 from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
@@ -65,19 +66,20 @@ def flash_link(sent, *, what: str) -> None:
 @bp.get("")
 def overview():
     organisation = require_manager()
-    summary = services.organisation_summary(organisation)
     from kampus.reports.services import cached_overview, charts_for
 
-    figures = cached_overview(organisation)
-    radar, trend_line = charts_for(figures)
-    return render_template(
-        "orgs/overview.html",
-        organisation=organisation,
-        summary=summary,
-        overview=figures,
-        radar=radar,
-        trend_line=trend_line,
-    )
+    def context() -> dict:
+        figures = cached_overview(organisation)
+        radar, trend_line = charts_for(figures)
+        return dict(
+            organisation=organisation,
+            summary=services.organisation_summary(organisation),
+            overview=figures,
+            radar=radar,
+            trend_line=trend_line,
+        )
+
+    return cache.personal_page("orgs/overview.html", (organisation.id, organisation.report_version), context)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -330,6 +332,10 @@ def teams():
 
 
 def _team_page(organisation, team, rename_form=None, add_form=None):
+    return render_template("orgs/team.html", **_team_context(organisation, team, rename_form, add_form))
+
+
+def _team_context(organisation, team, rename_form=None, add_form=None) -> dict:
     """The team page: one page of the matrix and of the members, and a member picker
     that searches (``?find=``) rather than lists the whole staff."""
     rename_form = rename_form or TeamNameForm(formdata=None, obj=team)
@@ -343,8 +349,7 @@ def _team_page(organisation, team, rename_form=None, add_form=None):
     find = request.args.get("find", "").strip()[:200]
     candidates = services.member_candidates(organisation, team, find) if find else []
     report = team_report(team, sort=sort, page=page_arg())
-    return render_template(
-        "orgs/team.html",
+    return dict(
         organisation=organisation,
         team=team,
         members=[row.user for row in report.rows],
@@ -363,7 +368,12 @@ def _team_page(organisation, team, rename_form=None, add_form=None):
 @bp.get("/teams/<id:team_id>")
 def team(team_id: int):
     organisation = require_manager()
-    return _team_page(organisation, services.get_team(organisation, team_id))
+    # The page's own blocks, cached per manager, page version and the organisation's report version (kampus.cache).
+    return cache.personal_page(
+        "orgs/team.html",
+        (organisation.id, organisation.report_version),
+        lambda: _team_context(organisation, services.get_team(organisation, team_id)),
+    )
 
 
 @bp.post("/teams/<id:team_id>/rename")

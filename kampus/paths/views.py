@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from kampus.auth.forms import WeeklyTimeForm
 from kampus.auth.views import account_page
+from kampus import cache
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.services import catalogue_graph, theme_overview
 from kampus.catalogue.views import status_labels
@@ -57,15 +58,18 @@ def event_labels() -> dict[str, str]:
 @bp.get("/me")
 @login_required
 def dashboard():
-    planned = services.dashboard(current_user.id)
-    return render_template(
+    # The page's own blocks are cached per learner and page version (kampus.cache).
+    return cache.personal_page(
         "paths/dashboard.html",
-        planned=planned,
-        assessed=assessment.has_assessed(current_user.id),
-        events=recent_events(current_user.id),
-        event_labels=event_labels(),
-        provenance_labels=provenance_labels(),
-        deadline_labels=deadline_labels(),
+        (),
+        lambda: dict(
+            planned=services.dashboard(current_user.id),
+            assessed=assessment.has_assessed(current_user.id),
+            events=recent_events(current_user.id),
+            event_labels=event_labels(),
+            provenance_labels=provenance_labels(),
+            deadline_labels=deadline_labels(),
+        ),
     )
 
 
@@ -155,6 +159,10 @@ def new_path():
 
 
 def _render_path(planned, weekly_form: WeeklyTimeForm | None = None, status: int = 200):
+    return render_template("paths/show.html", **_path_context(planned, weekly_form)), status
+
+
+def _path_context(planned, weekly_form: WeeklyTimeForm | None = None) -> dict:
     graph = catalogue_graph()
     slugs = planned.plan.slugs
     statuses = {step.slug: step.status for step in planned.plan.steps}
@@ -171,8 +179,7 @@ def _render_path(planned, weekly_form: WeeklyTimeForm | None = None, status: int
         if slugs
         else None
     )
-    return render_template(
-        "paths/show.html",
+    return dict(
         planned=planned,
         drawing=drawing,
         status_labels=status_labels(),
@@ -181,7 +188,7 @@ def _render_path(planned, weekly_form: WeeklyTimeForm | None = None, status: int
         done=services.done_on_path(current_user.id, planned),
         provenance_labels=provenance_labels(),
         weekly_form=weekly_form or WeeklyTimeForm(formdata=None, minutes_per_week=current_user.minutes_per_week),
-    ), status
+    )
 
 
 def _assigned_path(assignment_id: int):
@@ -199,14 +206,16 @@ def _assigned_path(assignment_id: int):
 @bp.get("/paths/<id:path_id>")
 @login_required
 def show(path_id: int):
-    return _render_path(services.plan_path(services.get_path(current_user.id, path_id)))
+    return cache.personal_page(
+        "paths/show.html", (), lambda: _path_context(services.plan_path(services.get_path(current_user.id, path_id)))
+    )
 
 
 @bp.get("/me/assignments/<id:assignment_id>")
 @login_required
 def assigned(assignment_id: int):
     """An assigned path as the learner sees it; only the people it is assigned to may open it."""
-    return _render_path(_assigned_path(assignment_id))
+    return cache.personal_page("paths/show.html", (), lambda: _path_context(_assigned_path(assignment_id)))
 
 
 def _path_key(key: str) -> tuple[str, int] | None:

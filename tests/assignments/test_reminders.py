@@ -1,4 +1,5 @@
-"""Due-date reminders (``kampus remind``) delivered to a local SMTP server started by the tests.
+"""Due-date reminders (``kampus remind``) queued in the outbox and delivered, after the commit, to a
+local SMTP server started by the tests.
 
 The scenario: an organisation with a team of three learners, one more person
 named on an assignment, and a manager. Three team assignments: due in three
@@ -14,14 +15,17 @@ from dataclasses import dataclass
 
 import pytest
 from babel.dates import format_date
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from kampus.assignments import services as assignments
 from kampus.assignments.models import ReminderSent
 from kampus.assignments.reminders import iso_week, plan_reminders, send_reminders
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
+from kampus.db import utcnow
 from kampus.extensions import db
+from kampus.jobs import outbox
+from kampus.jobs.models import PENDING, OutboxMessage
 from kampus.orgs.models import TeamMembership
 from kampus.progress.services import recognise
 from kampus.templating import localized
@@ -254,25 +258,35 @@ def test_dry_run_lists_the_same_recipients_and_sends_and_records_nothing(mail_ap
     messages = inbox.take()
     assert sorted((m["To"], m["Subject"]) for m in messages) == sorted((to, subject) for _s, to, _k, subject in planned)
     assert sorted(kind for _s, _to, kind, _subject in planned) == ["due_soon"] * 3 + ["overdue"] * 3 + ["summary"]
-    assert "7 of 7 mail(s) sent" in real.output
+    assert "7 of 7 mail(s) queued in the outbox" in real.output
 
     db.session.rollback()  # the command committed: what it recorded is there for anyone
     assert sent_rows() == 7
     again = runner.invoke(args=["remind", "--date", s.on.isoformat()])
-    assert again.exit_code == 0 and "0 of 0 mail(s) sent" in again.output
+    assert again.exit_code == 0 and "0 of 0 mail(s) queued" in again.output
     assert inbox.take() == []
 
 
-def test_without_a_mail_server_nothing_is_recorded_so_the_next_run_tries_again(make_app):
-    app = make_app("catalogue")  # no MAIL_SERVER: mails are only logged
+def test_without_a_mail_server_the_mails_wait_in_the_outbox_and_go_once_one_is_configured(make_app, inbox):
+    app = make_app("catalogue")  # no MAIL_SERVER yet
     with app.app_context():
         s = build()
         result = app.test_cli_runner().invoke(args=["remind", "--date", s.on.isoformat()])
         assert result.exit_code == 0
-        assert "0 of 7 mail(s) sent" in result.output and "MAIL_SERVER is not configured" in result.output
+        assert (
+            "7 of 7 mail(s) queued in the outbox" in result.output and "MAIL_SERVER is not configured" in result.output
+        )
         db.session.rollback()
-        assert sent_rows() == 0
-        assert len(plan_reminders(s.on)) == 7
+        assert sent_rows() == 7 and plan_reminders(s.on) == []
+        waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.state == PENDING)).all()
+        assert len(waiting) == 7 and inbox.take() == []
+
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port)
+        db.session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))  # the back-off has run out
+        db.session.commit()
+        assert outbox.deliver_due() == {"sent": 7}
+        assert len(inbox.take()) == 7
+        assert outbox.deliver_due() == {} and inbox.take() == []  # and never twice
 
 
 # --- who does not get mail, and who does although they came later ------------------------------

@@ -1,5 +1,7 @@
 """The theme page's drawing is computed once per catalogue version and language, not per request."""
 
+import re
+
 from sqlalchemy import select
 
 from kampus.catalogue import services
@@ -36,3 +38,74 @@ def test_the_cache_is_bounded_and_drops_the_oldest_first(app):
         assert cache.get_or_compute(("what", 4), lambda: computed.append(1)) == 4 and not computed
         cache.get_or_compute(("what", 0), lambda: computed.append(1))
     assert len(cache._entries) == 3 and computed == [1]  # 0 had been dropped
+
+
+# --- whole pages for visitors (kampus.cache) ----------------------------------------------
+
+THEME = "/themes/digitaaliset-sisallot"
+MODULE = "oppimateriaalin-laatu"
+
+
+def test_a_visitors_landing_theme_and_module_pages_cost_one_query_once_cached(app, client, count_queries):
+    for url in ("/", THEME, f"/modules/{MODULE}"):
+        first = client.get(url)
+        with count_queries(app) as counter:
+            again = client.get(url)
+        tokens = re.compile(r'name="csrf_token" value="[^"]+"')
+        same = tokens.sub("", again.get_data(as_text=True)) == tokens.sub("", first.get_data(as_text=True))
+        assert again.status_code == 200 and same
+        assert counter.count == 1, f"{url}: {counter.statements}"  # the catalogue version, nothing else
+
+
+def test_an_edit_in_the_module_editor_shows_at_once_on_the_cached_pages(app, client):
+    from tests.authoring.helpers import admin_client, editor_data
+
+    for url in ("/", THEME, f"/modules/{MODULE}"):
+        assert "Laatu uusin sanoin" not in client.get(url).get_data(as_text=True)
+    admin, _user = admin_client(app)
+    edit = f"/admin/content/modules/{MODULE}/edit"
+    data = editor_data(admin.get(edit).get_data(as_text=True)) | {"action": "save", "title_fi": "Laatu uusin sanoin"}
+    assert admin.post(edit, data=data).status_code == 302
+    assert "Laatu uusin sanoin" in client.get(THEME).get_data(as_text=True)
+    assert "Laatu uusin sanoin" in client.get(f"/modules/{MODULE}").get_data(as_text=True)
+
+
+def test_each_visitor_gets_their_own_csrf_token_from_a_cached_page(app):
+    from tests.conftest import form_token
+
+    first, second = app.test_client(), app.test_client()
+    token_1 = form_token(first.get("/").get_data(as_text=True))
+    token_2 = form_token(second.get("/").get_data(as_text=True))
+    assert token_1 != token_2
+    # The language switch on the cached page works for the second visitor.
+    response = second.post("/language", data={"lang": "sv", "next": "/", "csrf_token": token_2})
+    assert response.status_code == 302
+    assert 'lang="sv"' in second.get("/").get_data(as_text=True)
+    assert 'lang="fi"' in first.get("/").get_data(as_text=True)
+
+
+def test_signed_in_readers_and_flash_messages_are_never_served_from_the_visitors_cache(app, client):
+    from tests.factories import login, make_user
+
+    client.get(THEME)
+    make_user(None, email="lukija@example.fi", name="Lukija Luotettava")
+    reader = app.test_client()
+    assert login(reader, "lukija@example.fi").status_code == 302
+    page = reader.get(THEME).get_data(as_text=True)
+    assert "Sign out" in page or "Kirjaudu ulos" in page
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Viesti vain tälle kävijälle")]
+    assert "Viesti vain tälle kävijälle" in client.get(THEME).get_data(as_text=True)
+    assert "Viesti vain tälle kävijälle" not in app.test_client().get(THEME).get_data(as_text=True)
+
+
+def test_editing_any_template_moves_every_cached_key(tmp_path):
+    from kampus.cache import templates_fingerprint
+
+    (tmp_path / "main").mkdir()
+    page = tmp_path / "main" / "landing.html"
+    page.write_text("<p>{{ _('Themes') }}</p>")
+    before = templates_fingerprint(tmp_path)
+    assert templates_fingerprint(tmp_path) == before
+    page.write_text("<p>{{ _('Themes') }}</p><form role='search'></form>")
+    assert templates_fingerprint(tmp_path) != before

@@ -57,6 +57,15 @@ def test_a_mail_queued_inside_a_savepoint_waits_for_the_outer_commit(mail_app, s
     assert [r.state for r in rows()] == [SENT]
 
 
+def test_a_savepoint_after_the_mail_does_not_send_it_before_the_commit(mail_app, sink):
+    outbox.queue_mail("a@example.fi", "Savepoint", "…", key="test:savepoint")
+    with db.session.begin_nested():  # e.g. claiming a unique row after queueing
+        db.session.flush()
+    assert sink.subjects() == [] and [r.state for r in rows()] == [PENDING]
+    db.session.commit()
+    assert sink.wait_for(1, timeout=5) == ["Savepoint"]
+
+
 def test_a_rollback_sends_nothing(mail_app, sink):
     outbox.queue_mail("a@example.fi", "Ei koskaan", "…", key="test:rollback")
     db.session.rollback()

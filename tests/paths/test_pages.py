@@ -170,11 +170,27 @@ def test_dashboard_query_count_does_not_grow_with_paths(app, client, count_queri
     make_learner()
     sign_in(client)
     create_path(client, modules=["digcomp-perusteet"], themes=["pedagogiikka"])
+    from kampus import cache
+
+    cache.clear()  # measure the page as computed, not as cached
     with count_queries(app) as one:
         client.get("/me")
     for theme in ("digistrategia", "ohjaus-ja-tuki", "verkostoituminen"):
         create_path(client, themes=[theme], modules=["tietoturva-ja-tietosuoja"])
+    cache.clear()
     with count_queries(app) as four:
         html = client.get("/me").get_data(as_text=True)
     assert html.count('<progress id="bar-') == 4
-    assert four.count == one.count <= 13, "\n\n".join(four.statements)  # one is the nav's unread count
+
+    # Whether the reader is loaded again depends on what the session still holds: leave that out.
+    def computing(counter):
+        return [q for q in counter.statements if not q.lstrip().startswith("SELECT users.id, users.email")]
+
+    assert len(computing(four)) == len(computing(one)) <= 13, "\n\n".join(
+        four.statements
+    )  # one is the nav's unread count
+    with count_queries(app) as cached:
+        assert client.get("/me").get_data(as_text=True).count('<progress id="bar-') == 4
+    assert (
+        cached.count <= 3
+    )  # at most the reader, the catalogue version and the nav's unread count: the page's blocks come from the cache

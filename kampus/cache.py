@@ -1,0 +1,332 @@
+"""Page and fragment cache: whole anonymous pages and the parts of signed-in pages that only
+change with a version (the catalogue's, a learner's progress).
+
+Invalidation is by key, never by time: every key holds the versions its value was
+computed from (the catalogue version, the reader's locale, the templates'
+fingerprint, and for a learner their progress version), so a change moves the key
+and the old value is simply never read again. A time-to-live exists only to give
+the memory back in Redis.
+
+Backends: an in-process LRU (development, SQLite, tests), or Redis in production
+(``CACHE_URL``, by default ``REDIS_URL``: the same Redis as Celery and the rate
+limits), shared by every worker and server. A Redis that fails is skipped: the
+page is computed as if nothing were cached, never an error page.
+
+CSRF tokens are per session: a cached page stores a placeholder in their place,
+and each request fills in its own token.
+
+Signed-in pages are personal, so only their own blocks (``title``, ``content``
+…) are cached, keyed on the reader's ``users.page_version``; ``base.html`` (the
+navigation, messages, the language switch) is rendered for every request. The
+version moves in the committing transaction whenever a flushed row names the
+person (any ``user_id``: progress, events, memberships, assignments naming them,
+reflections …), or their organisation (an assignment, a team, a template of
+theirs: every member's version moves), or a network-wide template changes
+(everyone's). Missing a write here would show a stale page, so the rule is broad
+on purpose: moving a version too often only costs a recomputation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app, render_template, request, session
+from markupsafe import Markup
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("kampus.cache")
+
+#: Stands for the request's CSRF token in a stored page.
+CSRF_PLACEHOLDER = "\x00csrf\x00"
+#: Seconds Redis keeps an entry no one reads (memory only: keys carry their versions).
+REDIS_TTL = 24 * 3600
+
+
+class LRUCache:
+    """Bounded, per process, thread-safe."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        return None
+
+    def set(self, key: str, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class RedisCache:
+    """Shared by every process; values pickled (only Kampus writes them)."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def get(self, key: str):
+        try:
+            raw = self.client.get("kampus:cache:" + key)
+        except Exception:  # noqa: BLE001 - a cache that fails is a cache miss
+            log.warning("page cache: Redis get failed", exc_info=True)
+            return None
+        return None if raw is None else pickle.loads(raw)  # noqa: S301 - written by Kampus only
+
+    def set(self, key: str, value) -> None:
+        try:
+            self.client.set("kampus:cache:" + key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), ex=REDIS_TTL)
+        except Exception:  # noqa: BLE001
+            log.warning("page cache: Redis set failed", exc_info=True)
+
+    def clear(self) -> None:
+        try:
+            for key in self.client.scan_iter("kampus:cache:*"):
+                self.client.delete(key)
+        except Exception:  # noqa: BLE001
+            log.warning("page cache: Redis clear failed", exc_info=True)
+
+
+def templates_fingerprint(folder: Path) -> str:
+    """A digest of every template's name and text: editing any template moves every key."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in sorted(folder.rglob("*.html")):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("CACHE_URL")
+    app.extensions["kampus_cache"] = RedisCache(url) if url else LRUCache(app.config.get("CACHE_LRU_SIZE", 2048))
+    app.extensions["kampus_cache_fingerprint"] = templates_fingerprint(Path(app.template_folder))
+
+
+def backend():
+    return current_app.extensions["kampus_cache"]
+
+
+def enabled() -> bool:
+    # With templates reloaded on every change (debug), the fingerprint taken at start-up would lie.
+    return current_app.config.get("PAGE_CACHE", True) and not current_app.debug
+
+
+def make_key(*parts) -> str:
+    """A key from ``parts`` plus the templates' fingerprint and the database (tests run many)."""
+    text = repr(
+        (current_app.extensions["kampus_cache_fingerprint"], current_app.config["SQLALCHEMY_DATABASE_URI"], parts)
+    )
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def get_or_compute(parts: tuple, compute: Callable[[], object]):
+    """The value stored under ``parts``, or ``compute()`` stored there."""
+    if not enabled():
+        return compute()
+    key = make_key(*parts)
+    value = backend().get(key)
+    if value is None:
+        value = compute()
+        backend().set(key, value)
+    return value
+
+
+def _with_placeholder(html: str) -> str:
+    from flask import g
+
+    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))  # set when the page asked for one
+    return html.replace(token, CSRF_PLACEHOLDER) if token else html
+
+
+def _with_token(html: str) -> str:
+    if CSRF_PLACEHOLDER not in html:
+        return html
+    from flask_wtf.csrf import generate_csrf
+
+    return html.replace(CSRF_PLACEHOLDER, generate_csrf())
+
+
+def anonymous_page_cacheable() -> bool:
+    """A GET by a visitor who is not signed in and has no message waiting to be shown."""
+    from flask_login import current_user
+
+    return enabled() and request.method == "GET" and not current_user.is_authenticated and not session.get("_flashes")
+
+
+def anonymous_page(parts: tuple, render: Callable[[], str]) -> str:
+    """The whole page for anonymous visitors, cached under ``parts`` + the path, query and locale.
+
+    ``parts`` must hold every version the page depends on (e.g. the catalogue version);
+    signed-in readers and visitors with a flash message get ``render()`` itself.
+    """
+    if not anonymous_page_cacheable():
+        return render()
+    from kampus.i18n import current_language
+
+    stored = get_or_compute(
+        ("anonymous-page", request.path, request.query_string, current_language(), *parts),
+        lambda: _with_placeholder(render()),
+    )
+    return _with_token(stored)
+
+
+def fragment(parts: tuple, render: Callable[[], str]) -> str:
+    """An HTML fragment cached under ``parts`` (which must hold its versions); CSRF tokens in it
+    are stored as a placeholder and filled in for each request."""
+    return _with_token(get_or_compute(("fragment", *parts), lambda: _with_placeholder(render())))
+
+
+def clear() -> None:
+    backend().clear()
+
+
+# --- signed-in pages: their own blocks, per person and page version ---------------------
+
+_BLOCK = "\x00block:{}\x00"
+
+
+def _capture_env():
+    """The app's Jinja environment, except that ``base.html`` only marks where each block goes."""
+    env = current_app.extensions.get("kampus_cache_capture")
+    if env is None:
+        from jinja2 import ChoiceLoader, DictLoader
+
+        names = list(current_app.jinja_env.get_template("base.html").blocks)
+        capture = "".join(_BLOCK.format(n) + "{% block " + n + " %}{% endblock %}" for n in names)
+        env = current_app.jinja_env.overlay(
+            loader=ChoiceLoader([DictLoader({"base.html": capture}), current_app.jinja_loader])
+        )
+        shell = '{% extends "base.html" %}' + "".join(
+            "{% block " + n + " %}{{ kampus_cached_blocks[" + repr(n) + "] }}{% endblock %}" for n in names
+        )
+        current_app.extensions["kampus_cache_shell"] = shell
+        current_app.extensions["kampus_cache_capture"] = env
+    return env
+
+
+def _render_blocks(template: str, context: dict) -> dict[str, str]:
+    env = _capture_env()
+    values = dict(context)
+    current_app.update_template_context(values)
+    text = env.get_template(template).render(values)
+    blocks = {}
+    for part in text.split("\x00block:")[1:]:
+        name, _, html = part.partition("\x00")
+        blocks[name] = _with_placeholder(html)
+    return blocks
+
+
+def personal_page(template: str, parts: tuple, context: Callable[[], dict]) -> str:
+    """``render_template(template, **context())`` for the signed-in reader, with the page's own
+    blocks cached per person, page version, catalogue version, language, day, path and query
+    (plus ``parts``). ``base.html`` is rendered for every request."""
+    from flask_login import current_user
+
+    from kampus.catalogue.services import current_version
+    from kampus.i18n import current_language
+
+    if not enabled() or request.method != "GET" or not current_user.is_authenticated:
+        return render_template(template, **context())
+    import datetime as dt
+
+    blocks = get_or_compute(
+        (
+            "personal",
+            template,
+            current_user.id,
+            current_user.page_version,
+            current_version(),
+            current_language(),
+            dt.date.today().isoformat(),
+            request.path,
+            request.query_string,
+            *parts,
+        ),
+        lambda: _render_blocks(template, context()),
+    )
+    _capture_env()
+    shell = current_app.extensions["kampus_cache_shell"]
+    filled = {name: Markup(_with_token(html)) for name, html in blocks.items()}
+    from flask import render_template_string
+
+    return render_template_string(shell, kampus_cached_blocks=filled)
+
+
+# --- moving the page versions -----------------------------------------------------------
+
+_PEOPLE, _ORGS, _EVERYONE = "kampus_page_people", "kampus_page_orgs", "kampus_page_everyone"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_page_changes(session, flush_context):
+    from kampus.auth.models import User
+    from kampus.orgs.models import Organisation
+
+    people, orgs = session.info.setdefault(_PEOPLE, set()), session.info.setdefault(_ORGS, set())
+    teams: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, User):
+            people.add(obj.id)
+        elif isinstance(obj, Organisation):
+            orgs.add(obj.id)
+        else:
+            user_id = getattr(obj, "user_id", None)
+            if isinstance(user_id, int):
+                people.add(user_id)
+            team_id = getattr(obj, "team_id", None)
+            if isinstance(team_id, int):
+                teams.add(team_id)
+            if hasattr(obj, "organisation_id"):
+                if isinstance(obj.organisation_id, int):
+                    orgs.add(obj.organisation_id)
+                elif type(obj).__name__ == "PathTemplate":  # a network template: on everyone's dashboard
+                    session.info[_EVERYONE] = True
+    if teams:  # a membership changed: the team's organisation (its managers' team pages)
+        from kampus.orgs.models import Team
+
+        orgs.update(session.connection().scalars(select(Team.organisation_id).where(Team.id.in_(sorted(teams)))))
+
+
+@event.listens_for(Session, "before_commit")
+def _move_page_versions(session):
+    session.flush()
+    people, orgs = session.info.pop(_PEOPLE, None), session.info.pop(_ORGS, None)
+    everyone = session.info.pop(_EVERYONE, None)
+    if not (people or orgs or everyone):
+        return
+    from kampus.auth.models import User
+
+    bump = update(User).values(page_version=User.page_version + 1)
+    if everyone:
+        session.connection().execute(bump)
+        return
+    if orgs:
+        session.connection().execute(bump.where(User.organisation_id.in_(sorted(orgs))))
+    people = sorted(people or ())
+    if people:
+        session.connection().execute(bump.where(User.id.in_(people)))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_page_changes(session):
+    for key in (_PEOPLE, _ORGS, _EVERYONE):
+        session.info.pop(key, None)
