@@ -17,16 +17,18 @@ from mutmut.stats import status_by_exit_code
 
 FILES = ("kampus/graph/planner.py", "kampus/graph/prereqs.py")
 
+P, R = "kampus.graph.planner.x_", "kampus.graph.prereqs.x_"
+
 #: Mutant name → why no test can kill it (the behaviour is the same).
 EQUIVALENT: dict[str, str] = {
-    "kampus.graph.planner.x_plan__mutmut_56": "a goal record's starting indegree is overwritten by len(blockers) when it is popped",
-    "kampus.graph.planner.x_plan__mutmut_93": "a prerequisite record's starting indegree is overwritten the same way",
-    "kampus.graph.planner.x__as_set__mutmut_1": "always copying into a set gives the same answers, only slower",
-    "kampus.graph.prereqs.x_validate__mutmut_115": "find_cycles' default limit is MAX_CYCLES",
-    "kampus.graph.prereqs.x_find_cycles__mutmut_15": "at len(found) == limit the inner loop breaks at once and no generator goes on",
-    "kampus.graph.prereqs.x_find_cycles__mutmut_30": "the parts are disjoint and simple_cycles never repeats a cycle: seen never matches",
-    "kampus.graph.prereqs.x_edge_kinds__mutmut_1": "typing.cast does nothing at run time",
-    "kampus.graph.prereqs.x_redundant_edges__mutmut_6": "2 << index gives distinct bits too; only their overlaps are read",
+    P + "plan__mutmut_56": "a goal record's starting indegree is overwritten by len(blockers) when popped",
+    P + "plan__mutmut_93": "a prerequisite record's starting indegree is overwritten the same way",
+    P + "_as_set__mutmut_1": "always copying into a set gives the same answers, only slower",
+    R + "validate__mutmut_115": "find_cycles' default limit is MAX_CYCLES",
+    R + "find_cycles__mutmut_15": "at len(found) == limit the inner loop breaks at once: no generator goes on",
+    R + "find_cycles__mutmut_30": "parts are disjoint and simple_cycles never repeats a cycle: seen never matches",
+    R + "edge_kinds__mutmut_1": "typing.cast does nothing at run time",
+    R + "redundant_edges__mutmut_6": "2 << index gives distinct bits too; only their overlaps are read",
 }
 
 KILLED = {"killed", "timeout", "segfault", "caught by type check"}
