@@ -115,3 +115,10 @@ def test_order_key_ranks_an_unknown_level_after_every_known_one():
     key = order_key(graph)
     assert key("odd") == (True, 1, len(LEVELS), 0, "odd")
     assert key("plain") < key("odd")
+
+
+def test_a_module_without_minutes_counts_as_none_whether_goal_or_prerequisite():
+    graph = build_graph([module("pre", minutes=None), module("goal", position=1, minutes=None)], [edge("pre", "goal")])
+    result = plan(graph, ["goal"], set())
+    assert [step.minutes for step in result.steps] == [0, 0]
+    assert result.total_minutes == 0
