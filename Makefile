@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS))
 
-.PHONY: run test test-fast lint install install-test node-test-tools system-python system-test-deps i18n db seed bench clean
+.PHONY: run test test-fast lint install install-test node-test-tools system-python system-test-deps i18n db seed bench mutants clean
 
 run: install i18n db
 	$(KAMPUS) seed --demo
@@ -93,5 +93,15 @@ bench: install-test system-test-deps
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/http_load.py
 
+# Mutation testing of the pure engine (kampus/graph/planner.py and prereqs.py against tests/graph;
+# configured in pyproject.toml [tool.mutmut]); not part of make test. One worker: the machine is shared.
+# Prints the surviving mutants; `$(BIN)/mutmut show NAME` shows one. See docs/TESTING.md.
+MUTMUT_WORKERS ?= 1
+mutants: install-test
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTMUT_WORKERS)
+	$(BIN)/mutmut results
+	$(BIN)/python bench/mutation_score.py
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache mutants

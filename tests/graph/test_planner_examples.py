@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from kampus.errors import CycleError, UnknownModule
-from kampus.graph import PlanError, build_graph, is_locked, plan, unsatisfied_prerequisites
+from kampus.graph import LEVELS, PlanError, build_graph, is_locked, order_key, plan, unsatisfied_prerequisites
 from tests.graph.test_planner import START, chain, edge, module
 
 
@@ -80,3 +80,45 @@ def test_errors_name_their_field():
     with pytest.raises(UnknownModule) as locked_unknown:
         unsatisfied_prerequisites(chain("a"), "nope", set())
     assert locked_unknown.value.slug == "nope"
+
+
+def test_a_retired_prerequisite_does_not_hide_the_other_prerequisites_of_the_module():
+    graph = build_graph(
+        [module("old", status="retired"), module("pre", position=1), module("a", position=2)],
+        [edge("old", "a"), edge("pre", "a")],  # the retired edge is read first
+    )
+    result = plan(graph, ["a"], set())
+    assert result.slugs == ["pre", "a"]
+    assert result.steps[1].status == "locked" and result.steps[1].blocked_by == ["pre"]
+
+
+def test_the_cycle_refused_is_one_among_the_needed_modules():
+    graph = build_graph(
+        [module("x"), module("y", position=1), module("a", position=2), module("b", position=3)],
+        [edge("x", "y"), edge("y", "x"), edge("a", "b"), edge("b", "a")],
+    )
+    with pytest.raises(CycleError) as raised:
+        plan(graph, ["b"], set())
+    assert set(raised.value.cycle) == {"a", "b"}
+
+
+def test_progress_may_be_given_as_any_iterable_even_a_one_shot_one():
+    graph = chain("a", "b", "c")
+    result = plan(graph, iter(["c"]), (slug for slug in ["a"]), in_progress=(slug for slug in ["b"]))
+    assert result.slugs == ["b", "c"]
+    assert result.steps[0].status == "in_progress"
+    assert unsatisfied_prerequisites(graph, "c", (slug for slug in ["a", "b"])) == []
+
+
+def test_order_key_ranks_an_unknown_level_after_every_known_one():
+    graph = build_graph([module("odd", level="Z9"), module("plain", position=1, level="C2")], [])
+    key = order_key(graph)
+    assert key("odd") == (True, 1, len(LEVELS), 0, "odd")
+    assert key("plain") < key("odd")
+
+
+def test_a_module_without_minutes_counts_as_none_whether_goal_or_prerequisite():
+    graph = build_graph([module("pre", minutes=None), module("goal", position=1, minutes=None)], [edge("pre", "goal")])
+    result = plan(graph, ["goal"], set())
+    assert [step.minutes for step in result.steps] == [0, 0]
+    assert result.total_minutes == 0

@@ -2,7 +2,7 @@
 
 import networkx as nx
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kampus.errors import CycleError, UnknownModule
@@ -295,8 +295,18 @@ def test_an_edge_along_the_order_never_closes_a_loop(dag, data):
     check_edge(graph, slugs[i], slugs[j])
 
 
+# p → y is implied by p → x → y, where x has a second predecessor q sorted after p:
+# the ancestors of x must keep every direct predecessor, not only the last one.
+REDUNDANT_BEHIND_TWO_PREDECESSORS = (
+    [module(slug, position=index) for index, slug in enumerate(["p", "q", "x", "y"])],
+    [edge("p", "x"), edge("q", "x"), edge("x", "y"), edge("p", "y")],
+    ["p", "q", "x", "y"],
+)
+
+
 @PROPERTIES
 @given(dags())
+@example(REDUNDANT_BEHIND_TWO_PREDECESSORS)
 def test_redundant_edges_are_exactly_those_transitive_reduction_drops(dag):
     catalogue, prerequisites, _slugs = dag
     required = nx.DiGraph()

@@ -1,0 +1,74 @@
+"""The mutation score of the pure engine, from the results `mutmut run` left in mutants/ (`make mutants`).
+
+score = killed / (killed + survived), where a timeout or a segfault counts as killed and a mutant
+no test reaches ("no tests") counts as survived. Mutants judged equivalent (no test can tell
+them apart from the original; EQUIVALENT below, each with its reason) are listed and left out
+of both counts. Prints one line per file, the total and every survivor; exits 1 below --min.
+
+Usage, from the repository root after `mutmut run`: python bench/mutation_score.py [--min 95]
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+
+from mutmut.stats import status_by_exit_code
+
+FILES = ("kampus/graph/planner.py", "kampus/graph/prereqs.py")
+
+P, R = "kampus.graph.planner.x_", "kampus.graph.prereqs.x_"
+
+#: Mutant name → why no test can kill it (the behaviour is the same).
+EQUIVALENT: dict[str, str] = {
+    P + "plan__mutmut_56": "a goal record's starting indegree is overwritten by len(blockers) when popped",
+    P + "plan__mutmut_93": "a prerequisite record's starting indegree is overwritten the same way",
+    P + "_as_set__mutmut_1": "always copying into a set gives the same answers, only slower",
+    R + "validate__mutmut_115": "find_cycles' default limit is MAX_CYCLES",
+    R + "find_cycles__mutmut_15": "at len(found) == limit the inner loop breaks at once: no generator goes on",
+    R + "find_cycles__mutmut_30": "parts are disjoint and simple_cycles never repeats a cycle: seen never matches",
+    R + "edge_kinds__mutmut_1": "typing.cast does nothing at run time",
+    R + "redundant_edges__mutmut_6": "2 << index gives distinct bits too; only their overlaps are read",
+}
+
+KILLED = {"killed", "timeout", "segfault", "caught by type check"}
+SURVIVED = {"survived", "no tests"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--min", type=float, default=95.0, help="the lowest acceptable score in per cent")
+    args = parser.parse_args()
+    total_killed = total_survived = 0
+    survivors: list[str] = []
+    equivalent: list[str] = []
+    for path in FILES:
+        meta = pathlib.Path("mutants") / (path + ".meta")
+        if not meta.exists():
+            print(f"no results for {path}: run `mutmut run` first", file=sys.stderr)
+            return 2
+        exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
+        killed = survived = 0
+        for name, code in sorted(exit_codes.items()):
+            status = status_by_exit_code[code]
+            if name in EQUIVALENT:
+                equivalent.append(f"{name}: {status} (equivalent: {EQUIVALENT[name]})")
+            elif status in KILLED:
+                killed += 1
+            elif status in SURVIVED:
+                survived += 1
+                survivors.append(f"{name}: {status}")
+            else:
+                print(f"{name}: {status} (not counted)", file=sys.stderr)
+        total_killed += killed
+        total_survived += survived
+        print(f"{path}: {killed} killed, {survived} survived, {100 * killed / max(1, killed + survived):.1f} %")
+    score = 100 * total_killed / max(1, total_killed + total_survived)
+    print(f"engine: {total_killed} killed, {total_survived} survived, {len(equivalent)} equivalent: {score:.1f} %")
+    for line in equivalent + survivors:
+        print("   ", line)
+    return 0 if score >= args.min else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
