@@ -10,7 +10,6 @@ from flask import Flask
 FEATURE_COMMANDS = (
     "kampus.catalogue.cli",
     "kampus.orgs.cli",
-    "kampus.progress.cli",
     "kampus.assignments.cli",
     "kampus.xapi.cli",
     "kampus.credentials.cli",
@@ -34,11 +33,6 @@ def i18n_build() -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(i18n_group)
+    # Each listed module must exist: a missing one is an error, never silently skipped.
     for name in FEATURE_COMMANDS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name != name:
-                raise
-            continue
-        module.register(app)
+        importlib.import_module(name).register(app)

@@ -292,8 +292,8 @@ def assigned_deadline(
     graph, goals: list[str], due: dt.date, state: LearnerState, on: dt.date, *, minutes_per_week: int | None = None
 ):
     """(plan, deadline state) of an assigned path with ``goals`` due on ``due`` for a learner in
-    ``state``, at ``minutes_per_week`` (default: the sustainable pace) from ``on``: the one rule behind every "on track / at
-    risk / overdue" (:func:`plan_assignment` and the figures of many people at once)."""
+    ``state``, at ``minutes_per_week`` (default: the sustainable pace) from ``on``: the one rule behind
+    every "on track / at risk / overdue" (:func:`plan_assignment` and the figures of many people at once)."""
     result = plan(
         graph,
         goals,

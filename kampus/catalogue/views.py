@@ -10,8 +10,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kampus.catalogue import search as catalogue_search
 from kampus import cache
+from kampus.catalogue import search as catalogue_search
 from kampus.catalogue import services
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.models import LEVELS, TARGET_GROUPS, Theme

@@ -6,9 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from kampus import cache
 from kampus.auth.forms import WeeklyTimeForm
 from kampus.auth.views import account_page
-from kampus import cache
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.services import catalogue_graph, theme_overview
 from kampus.catalogue.views import status_labels
