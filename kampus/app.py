@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 import click
-from flask import Flask, url_for
+from flask import Flask
 from flask.cli import FlaskGroup
 
 from kampus import config as config_module
@@ -26,6 +25,8 @@ BLUEPRINTS = (
     "kampus.progress.views",
     "kampus.admin.views",
     "kampus.authoring.views",
+    "kampus.authoring.prerequisite_views",  # routes on authoring's blueprint
+    "kampus.authoring.transfer_views",  # routes on authoring's blueprint
     "kampus.assignments.views",
     "kampus.reports.views",
     "kampus.recognition.views",
@@ -33,6 +34,7 @@ BLUEPRINTS = (
     "kampus.api.views",
     "kampus.credentials.views",
     "kampus.sso.views",
+    "kampus.sso.saml_views",  # routes on sso's blueprint
     "kampus.sso.admin_views",
     "kampus.notifications.views",
 )
@@ -62,7 +64,18 @@ def create_app(config: dict | type | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_jobs(app)
+    register_hooks()
     return app
+
+
+def register_hooks() -> None:
+    """Features that act on a lower feature's events subscribe to them here, so the lower
+    feature imports nothing above it (the dependency direction of the README's code map)."""
+    from kampus.credentials.services import on_module_satisfied
+    from kampus.progress import services as progress
+
+    if on_module_satisfied not in progress.SATISFIED_HOOKS:
+        progress.SATISFIED_HOOKS.append(on_module_satisfied)
 
 
 def configure(app: Flask, config: dict | type | None) -> None:
@@ -123,9 +136,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import importlib
 
-    for name in BLUEPRINTS:
-        module = importlib.import_module(name)
-        app.register_blueprint(module.bp)
+    # Every module first (route modules add routes to their feature's blueprint), then each
+    # blueprint once.
+    blueprints = {id(module.bp): module.bp for module in map(importlib.import_module, BLUEPRINTS)}
+    for bp in blueprints.values():
+        app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -159,19 +174,6 @@ def register_commands(app: Flask) -> None:
     from kampus.commands import register
 
     register(app)
-
-
-def static_url(filename: str) -> str:
-    """URL of a static file with a content fingerprint, so it can be cached for a year."""
-    from flask import current_app
-
-    cache = current_app.extensions.setdefault("kampus_static_hashes", {})
-    digest = cache.get(filename)
-    if digest is None:
-        path = Path(current_app.static_folder or "static") / filename
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "0"
-        cache[filename] = digest
-    return url_for("static", filename=filename, v=digest)
 
 
 def create_cli_app() -> Flask:

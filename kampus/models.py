@@ -3,7 +3,6 @@
 from kampus.api import models as api_models  # noqa: F401
 from kampus.assignments import models as assignments_models  # noqa: F401
 from kampus.auth import models as auth_models  # noqa: F401
-from kampus.authoring import models as authoring_models  # noqa: F401
 from kampus.catalogue import models as catalogue_models  # noqa: F401
 from kampus.credentials import models as credentials_models  # noqa: F401
 from kampus.jobs import models as jobs_models  # noqa: F401

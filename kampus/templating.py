@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+import hashlib
+from pathlib import Path
+
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -43,9 +46,18 @@ def page_has_errors(context) -> bool:
     return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
 
 
-def register(app: Flask) -> None:
-    from kampus.app import static_url
+def static_url(filename: str) -> str:
+    """URL of a static file with a content fingerprint, so it can be cached for a year."""
+    cache = current_app.extensions.setdefault("kampus_static_hashes", {})
+    digest = cache.get(filename)
+    if digest is None:
+        path = Path(current_app.static_folder or "static") / filename
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.exists() else "0"
+        cache[filename] = digest
+    return url_for("static", filename=filename, v=digest)
 
+
+def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         static_url=static_url,
         LANGUAGES=LANGUAGES,

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import DataRequired, Length, Optional
 
-from kampus.paths.forms import MultiCheckboxField
+from kampus.forms import MultiCheckboxField
 
 
 class TemplateForm(FlaskForm):

@@ -9,10 +9,11 @@ from kampus.assignments import completion, services
 from kampus.assignments.forms import AssignmentForm, ExtendForm, TemplateForm
 from kampus.auth.access import require_admin, require_manager
 from kampus.auth.models import User
+from kampus.catalogue.forms import fill_goal_choices
 from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
-from kampus.paths.forms import EmptyForm, fill_goal_choices
+from kampus.forms import EmptyForm
 from kampus.routing import ascii_int, int_arg
 from kampus.templating import localized
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import abort, current_app, url_for
 from flask_login import current_user
 
-from kampus.extensions import db, login_manager
+from kampus.extensions import login_manager
 
 
 def require_login():
@@ -32,12 +32,10 @@ def require_admin():
 
 def require_manager():
     """The organisation the signed-in manager manages; 403 for everyone else."""
-    from kampus.orgs.models import Organisation
-
     user = require_login()
     if not user.is_manager or user.organisation_id is None:
         abort(403)
-    organisation = db.session.get(Organisation, user.organisation_id)
+    organisation = user.organisation
     if organisation is None:  # pragma: no cover - the foreign key prevents it
         abort(403)
     return organisation

@@ -1,8 +1,4 @@
-"""Writing and reading the audit log of content changes.
-
-Every authoring service calls :func:`record` with the acting administrator and
-the before/after snapshots of what it changed; only the fields that differ are
-kept. The log is append-only: nothing here updates or deletes an entry.
+"""Reading the audit log of content changes (written by :mod:`kampus.catalogue.audit`).
 
 Entries keep stable codes (``module.update``, ``target_groups``); the words for
 people are here too, in one place: :func:`action_label`, :func:`field_label`
@@ -18,42 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kampus.auth.models import User
-from kampus.authoring.models import AuditEntry
-from kampus.db import utcnow
+from kampus.catalogue.models import AuditEntry
 from kampus.extensions import db
 
 PAGE_SIZE = 50
-
-
-def diff(before: dict | None, after: dict | None) -> dict:
-    """``{field: {"before": …, "after": …}}`` for every top-level field that differs."""
-    before, after = before or {}, after or {}
-    changes = {}
-    for key in list(before) + [k for k in after if k not in before]:
-        if before.get(key) != after.get(key):
-            changes[key] = {"before": before.get(key), "after": after.get(key)}
-    return changes
-
-
-def record(
-    actor: User | None,
-    action: str,
-    *,
-    module_slug: str | None = None,
-    theme_slug: str | None = None,
-    changes: dict | None = None,
-) -> AuditEntry:
-    """Append one entry (flushed by the caller's transaction) and return it."""
-    entry = AuditEntry(
-        user_id=getattr(actor, "id", None),
-        action=action,
-        module_slug=module_slug,
-        theme_slug=theme_slug,
-        changes=changes or {},
-        created_at=utcnow(),
-    )
-    db.session.add(entry)
-    return entry
 
 
 @dataclass

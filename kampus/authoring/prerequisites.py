@@ -17,7 +17,7 @@ import networkx as nx
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kampus.authoring import audit
+from kampus.catalogue import audit
 from kampus.catalogue.models import KINDS, Module, Prerequisite, Theme
 from kampus.catalogue.services import bump_version, catalogue_graph, current_version, engine_rows
 from kampus.errors import Conflict, CycleError, DomainError, UnknownModule

@@ -22,8 +22,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from kampus.authoring import audit
-from kampus.catalogue import writer
+from kampus.catalogue import audit, writer
 from kampus.catalogue.importer import theme_record
 from kampus.catalogue.loader import SLUG
 from kampus.catalogue.models import LEVELS, Module, Prerequisite, Theme

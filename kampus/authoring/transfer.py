@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kampus.authoring import audit
+from kampus.catalogue import audit
 from kampus.catalogue.importer import ImportPlan, apply_import, export_catalogue, plan_import, theme_record
 from kampus.catalogue.loader import CatalogueData, LoadError, dump_catalogue, parse_text
 from kampus.catalogue.models import Theme

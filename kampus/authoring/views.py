@@ -350,6 +350,3 @@ def audit_log():
         module_slug=module_slug,
         author=author,
     )
-
-
-from kampus.authoring import prerequisite_views, transfer_views  # noqa: E402,F401  (routes on bp)

@@ -295,22 +295,6 @@ def module_links(module: Module) -> ModuleLinks:
     )
 
 
-def can_see_drafts() -> bool:
-    """Only administrators see draft modules outside the editor."""
-    from flask_login import current_user
-
-    return bool(getattr(current_user, "is_admin", False))
-
-
-def learner_statuses(graph: nx.DiGraph, slugs) -> dict[str, str]:
-    """The signed-in learner's status of each module (empty for anonymous visitors).
-
-    ``completed``, ``recognised``, ``in_progress``, ``available`` or ``locked``.
-    """
-    from flask_login import current_user
-
-    if not current_user.is_authenticated:
-        return {}
-    from kampus.progress.services import module_statuses
-
-    return module_statuses(current_user.id, slugs)
+def can_see_drafts(reader) -> bool:
+    """Only administrators see draft modules outside the editor (``reader``: a user or an anonymous visitor)."""
+    return bool(getattr(reader, "is_admin", False))

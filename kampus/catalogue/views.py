@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from kampus import cache
@@ -18,6 +19,7 @@ from kampus.catalogue.models import LEVELS, TARGET_GROUPS, Theme
 from kampus.extensions import db
 from kampus.graph import layered_layout
 from kampus.i18n import current_language
+from kampus.progress.services import module_statuses
 from kampus.routing import int_arg
 from kampus.templating import localized
 
@@ -41,10 +43,17 @@ def theme(slug: str):
     return cache.anonymous_page(("theme", services.current_version()), lambda: _theme_page(slug))
 
 
+def _reader_statuses(slugs) -> dict[str, str]:
+    """The signed-in reader's status of each module (nothing for visitors)."""
+    if not current_user.is_authenticated:
+        return {}
+    return module_statuses(current_user.id, slugs)
+
+
 def _theme_page(slug: str):
     theme = services.get_theme(slug)
     view = services.theme_graph_view(theme)
-    statuses = services.learner_statuses(view.graph, view.drawn)
+    statuses = _reader_statuses(view.drawn)
     drawn = tuple(view.drawn)
     # The layout changes only with the catalogue; the whole drawing too when there
     # are no learner statuses to show (anonymous visitors): both cached per version.
@@ -84,12 +93,12 @@ def module(slug: str):
 
 def _module_page(slug: str):
     module = services.get_module(slug)
-    if module.status == "draft" and not services.can_see_drafts():
+    if module.status == "draft" and not services.can_see_drafts(current_user):
         from kampus.errors import NotFound
 
         raise NotFound(f"no module {slug}")
     links = services.module_links(module)
-    statuses = services.learner_statuses(services.catalogue_graph(), [module.slug])
+    statuses = _reader_statuses([module.slug])
     return render_template(
         "catalogue/module.html",
         module=module,

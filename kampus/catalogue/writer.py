@@ -30,7 +30,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kampus.authoring import audit
+from kampus.catalogue import audit
 from kampus.catalogue.models import Module, Question, Section, Theme
 from kampus.catalogue.search import index_module
 from kampus.catalogue.services import raise_version_once

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kampus.extensions import db
+from kampus.forms import EmptyForm
 from kampus.notifications import services
-from kampus.paths.forms import EmptyForm
 from kampus.routing import int_arg
 
 bp = Blueprint("notifications", __name__)

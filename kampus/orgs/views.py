@@ -341,7 +341,7 @@ def _team_context(organisation, team, rename_form=None, add_form=None) -> dict:
     rename_form = rename_form or TeamNameForm(formdata=None, obj=team)
     add_form = add_form or AddMemberForm(formdata=None)
     from kampus.catalogue.views import status_labels
-    from kampus.paths.views import deadline_labels
+    from kampus.progress.labels import deadline_labels
     from kampus.reports.team import team_report
 
     sort = request.args.get("sort", "name")

@@ -10,16 +10,18 @@ from kampus import cache
 from kampus.auth.forms import WeeklyTimeForm
 from kampus.auth.views import account_page
 from kampus.catalogue.drawing import draw
+from kampus.catalogue.forms import fill_goal_choices
 from kampus.catalogue.services import catalogue_graph, theme_overview
 from kampus.catalogue.views import status_labels
 from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError
 from kampus.extensions import db
+from kampus.forms import EmptyForm
 from kampus.graph import LEVELS
 from kampus.paths import services
-from kampus.paths.forms import EmptyForm, PathForm, fill_goal_choices
+from kampus.paths.forms import PathForm
 from kampus.progress import assessment
-from kampus.progress.labels import provenance_labels
+from kampus.progress.labels import deadline_labels, event_labels, provenance_labels
 from kampus.progress.services import recent_events
 from kampus.recognition import services as recognition
 from kampus.templating import localized
@@ -36,22 +38,6 @@ def level_descriptions() -> dict[str, str]:
         "B2": _("B2 Expert: I use this confidently, purposefully and critically, and develop my practice."),
         "C1": _("C1 Leader: I guide colleagues and develop the practices of my work community."),
         "C2": _("C2 Pioneer: I innovate and develop the field beyond my own organisation."),
-    }
-
-
-def event_labels() -> dict[str, str]:
-    return {
-        "started": _("Started"),
-        "attempted": _("Took the self-check"),
-        "passed": _("Passed the self-check"),
-        "completed": _("Completed"),
-        "recognised": _("Recognised"),
-        "rated": _("Rated"),
-        "reflected": _("Wrote a reflection"),
-        "assessed": _("Self-assessment"),
-        "requested": _("Asked for recognition"),
-        "approved": _("Recognition approved"),
-        "rejected": _("Recognition not approved"),
     }
 
 
@@ -257,15 +243,6 @@ def weekly_time():
     kind, number = back
     planned = services.plan_path(services.get_path(current_user.id, number)) if kind == "p" else _assigned_path(number)
     return _render_path(planned, weekly_form=form, status=400)
-
-
-def deadline_labels() -> dict[str, str]:
-    return {
-        "done": _("Done"),
-        "on_track": _("On track"),
-        "at_risk": _("At risk"),
-        "overdue": _("Overdue"),
-    }
 
 
 @bp.route("/paths/<id:path_id>/delete", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ re-derived here.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -35,6 +36,13 @@ DEFAULT_TEST_OUT_PASS_MARK = 80
 
 
 # --- reading ---------------------------------------------------------------
+
+
+#: Called as ``hook(user_id, module_id, provenance)`` in the transaction that satisfies a module
+#: (``provenance``: ``completed``, ``self_check``, ``self_assessment`` or ``manager``). Features
+#: above progress subscribe in ``create_app`` (credentials queue their badges), so progress
+#: imports none of them.
+SATISFIED_HOOKS: list[Callable[[int, int, str], None]] = []
 
 
 def progress_rows(user_id: int) -> dict[str, Progress]:
@@ -426,9 +434,8 @@ def _finish(
     if won:
         log_event(user_id, status, module.id, **({"how": recognised_by} if recognised_by else {}))
     db.session.flush()
-    from kampus.credentials.services import on_module_satisfied  # a badge, issued after the commit
-
-    on_module_satisfied(user_id, module.id, recognised_by or "completed")
+    for hook in SATISFIED_HOOKS:  # e.g. credentials queue a badge, issued after the commit
+        hook(user_id, module.id, recognised_by or "completed")
     return row
 
 

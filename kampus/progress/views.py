@@ -12,8 +12,8 @@ from kampus.catalogue.services import get_module, modules_by_slug
 from kampus.catalogue.views import status_labels
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
+from kampus.forms import EmptyForm
 from kampus.i18n import falls_back
-from kampus.paths.forms import EmptyForm
 from kampus.paths.services import next_after
 from kampus.progress import services
 from kampus.progress.forms import RatingForm, ReflectionForm

@@ -61,7 +61,7 @@ def export_header() -> list[str]:
 
 
 def _labels():
-    from kampus.paths.views import deadline_labels
+    from kampus.progress.labels import deadline_labels
 
     return (
         deadline_labels(),

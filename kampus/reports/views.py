@@ -30,7 +30,7 @@ def member(user_id: int):
     if person is None:
         raise NotFound(f"no person {user_id}")
     from kampus.paths.services import dashboard
-    from kampus.paths.views import deadline_labels, event_labels
+    from kampus.progress.labels import deadline_labels, event_labels
     from kampus.progress.services import recent_events
 
     return render_template(

@@ -12,7 +12,6 @@ sign in) gets :func:`refused_page`, never a 500. Views commit; services flush.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
@@ -156,11 +155,3 @@ def oidc_callback(slug: str):
         return refused_page("account", error.message, status=403)
     db.session.commit()
     return services.finish_sign_in(user, pending.next_url)
-
-
-# --- SAML 2.0 -------------------------------------------------------------------------
-# kampus/sso/saml_views.py adds its routes (``saml_login``, the ACS, the SP metadata) to this
-# same blueprint: it imports ``bp`` from here and is imported below, so registering ``sso``
-# registers both.
-if importlib.util.find_spec("kampus.sso.saml_views") is not None:  # pragma: no branch - until SAML is merged
-    importlib.import_module("kampus.sso.saml_views")

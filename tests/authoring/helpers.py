@@ -6,8 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from kampus.authoring.models import AuditEntry
-from kampus.catalogue.models import Module
+from kampus.catalogue.models import AuditEntry, Module
 from kampus.extensions import db
 from tests.conftest import form_token
 from tests.factories import login, make_user

@@ -7,8 +7,7 @@ import re
 
 from sqlalchemy import delete, func, select
 
-from kampus.authoring.models import AuditEntry
-from kampus.catalogue.models import Module, Question
+from kampus.catalogue.models import AuditEntry, Module, Question
 from kampus.db import utcnow
 from kampus.extensions import db
 from tests.authoring.helpers import admin_client, editor_data, get_module

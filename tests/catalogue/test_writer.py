@@ -15,9 +15,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from kampus.authoring.models import AuditEntry
 from kampus.catalogue.importer import export_catalogue
-from kampus.catalogue.models import Module, Question, Section
+from kampus.catalogue.models import AuditEntry, Module, Question, Section
 from kampus.catalogue.services import current_version
 from kampus.errors import DomainError
 from kampus.extensions import db
