@@ -2,7 +2,7 @@
 assignment, and per assignment how many are done, at risk or overdue.
 
 The deadline state is the one rule of :func:`kampus.assignments.services.assigned_deadline`
-(:func:`kampus.graph.coverage.deadline_state`, also behind ``plan_assignment``); this module only feeds it many
+(:func:`kampus.graph.deadlines.deadline_state`, also behind ``plan_assignment``); this module only feeds it many
 people at once. A person's state depends only on which of the modules the
 assignment requires they have satisfied or started, so people alike there share
 one plan: in a team that follows its path there are far fewer such states than people.
@@ -28,7 +28,8 @@ from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph import plan
-from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, required_closure
+from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
+from kampus.graph.goals import required_closure
 from kampus.orgs.models import TeamMembership
 from kampus.progress.models import SATISFIED, Progress
 from kampus.progress.services import LearnerState

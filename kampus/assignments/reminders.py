@@ -45,7 +45,7 @@ from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
-from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE
+from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.i18n import format_date
 from kampus.jobs.outbox import queue_mail
 from kampus.links import external_url

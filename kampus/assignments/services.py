@@ -21,7 +21,9 @@ from kampus.db import utcnow
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.graph import plan
-from kampus.graph.coverage import coverage, deadline_state, goal_modules
+from kampus.graph.coverage import coverage
+from kampus.graph.deadlines import deadline_state
+from kampus.graph.goals import goal_modules
 from kampus.notifications import services as notifications
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.services import LearnerState

@@ -22,7 +22,7 @@ from kampus.catalogue.models import KINDS, Module, Prerequisite, Theme
 from kampus.catalogue.services import bump_version, catalogue_graph, current_version, engine_rows
 from kampus.errors import Conflict, CycleError, DomainError, UnknownModule
 from kampus.extensions import db
-from kampus.graph import Finding, LearnerState, Report, check_edge, impact, validate
+from kampus.graph import Finding, ImpactLearner, Report, check_edge, impact, validate
 from kampus.graph.prereqs import edge_name
 
 ACTIONS = ("add", "remove")
@@ -126,7 +126,7 @@ def check(graph: nx.DiGraph, change: EdgeChange) -> str | None:
 NO_PATH = "-"
 
 
-def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tuple, LearnerState]:
+def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tuple, ImpactLearner]:
     """Every learner's every path and assignment as the engine's state, in a fixed number of queries.
 
     Keys are ``(user_id, "p<path id>")`` for personal paths and ``(user_id, "a<assignment id>")``
@@ -169,7 +169,7 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
         if user_id not in with_paths:
             goals[(user_id, NO_PATH)] = []
     return {
-        key: LearnerState(
+        key: ImpactLearner(
             list(dict.fromkeys(slugs)),
             frozenset(satisfied[key[0]]),
             frozenset(in_progress[key[0]]),

@@ -11,7 +11,7 @@ adapters between database rows and these functions.
 - :mod:`kampus.graph.synthetic` — generated catalogues for tests and benchmarks
 """
 
-from kampus.graph.impact import Impact, LearnerState, impact
+from kampus.graph.impact import Impact, ImpactLearner, impact
 from kampus.graph.layout import BOX_HEIGHT, BOX_WIDTH, EdgeLine, Layout, NodeBox, layered_layout
 from kampus.graph.planner import (
     AVAILABLE,
@@ -54,7 +54,7 @@ __all__ = [
     "Finding",
     "Impact",
     "Layout",
-    "LearnerState",
+    "ImpactLearner",
     "NodeBox",
     "Plan",
     "PlanError",

@@ -4,7 +4,7 @@ An author edits prerequisites; :func:`impact` compares every learner's plan on
 the graph before and after the edit and lists whose path changes and which
 modules that people have started would become locked; for each changed path
 the planned minutes before and after; and, for a path with a due date, whether
-the deadline state (:func:`kampus.graph.coverage.deadline_state`, the one rule)
+the deadline state (:func:`kampus.graph.deadlines.deadline_state`, the one rule)
 moves from on track or done to at risk or overdue.
 """
 
@@ -17,12 +17,12 @@ from typing import Any
 
 import networkx as nx
 
-from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, deadline_state
+from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE, deadline_state
 from kampus.graph.planner import Plan, plan, unsatisfied_prerequisites
 
 
 @dataclass(frozen=True)
-class LearnerState:
+class ImpactLearner:
     """What the engine needs to know of one learner: goals, satisfied and in-progress slugs."""
 
     goals: Iterable[str] = ()
@@ -66,11 +66,11 @@ class Impact:
 def impact(
     graph_before: nx.DiGraph[str],
     graph_after: nx.DiGraph[str],
-    learners: Mapping[Hashable, LearnerState | Mapping[str, Any]],
+    learners: Mapping[Hashable, ImpactLearner | Mapping[str, Any]],
 ) -> Impact:
     """Compare the learners' plans on ``graph_before`` and ``graph_after``.
 
-    ``learners`` maps a learner id to a :class:`LearnerState` or a mapping with
+    ``learners`` maps a learner id to a :class:`ImpactLearner` or a mapping with
     the keys ``goals``, ``satisfied`` and ``in_progress`` (missing keys mean
     empty). A goal a graph does not know (a module added or removed by the
     edit) is dropped from the plan on that graph rather than refused. Raises
@@ -87,7 +87,7 @@ def impact(
         if _steps(before) != _steps(after):
             changed.append(learner_id)
             minutes[learner_id] = (before.total_minutes, after.total_minutes)
-            if isinstance(state, LearnerState) and state.due is not None and state.today is not None:
+            if isinstance(state, ImpactLearner) and state.due is not None and state.today is not None:
                 due, pace, today = state.due, state.minutes_per_week, state.today
                 was = deadline_state(_plan(graph_before, goals, satisfied, in_progress, pace, today, due), today, due)
                 now = deadline_state(_plan(graph_after, goals, satisfied, in_progress, pace, today, due), today, due)
@@ -106,7 +106,7 @@ def impact(
     )
 
 
-def _unpack(state: LearnerState | Mapping[str, Any]) -> tuple[list[str], set[str], set[str]]:
+def _unpack(state: ImpactLearner | Mapping[str, Any]) -> tuple[list[str], set[str], set[str]]:
     if isinstance(state, Mapping):
         goals = state.get("goals", ())
         satisfied = state.get("satisfied", ())
@@ -150,4 +150,4 @@ def _id_order(learner_id: Any) -> tuple[str, Any]:
     return (type(learner_id).__name__, learner_id)
 
 
-__all__ = ["Impact", "LearnerState", "impact"]
+__all__ = ["Impact", "ImpactLearner", "impact"]

@@ -20,7 +20,8 @@ from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.graph import Plan, plan
-from kampus.graph.coverage import Coverage, coverage, goal_modules, required_closure
+from kampus.graph.coverage import Coverage, coverage
+from kampus.graph.goals import goal_modules, required_closure
 from kampus.paths.models import Path, PathGoal
 from kampus.progress.services import LearnerState, learner_state, progress_rows
 

@@ -19,7 +19,9 @@ from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.extensions import db
 from kampus.graph import is_locked, plan
-from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, coverage, required_closure
+from kampus.graph.coverage import coverage
+from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
+from kampus.graph.goals import required_closure
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
 from kampus.progress.services import LearnerState

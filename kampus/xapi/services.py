@@ -34,7 +34,7 @@ from kampus.catalogue.models import Module, Section
 from kampus.catalogue.services import catalogue_graph
 from kampus.db import utcnow
 from kampus.extensions import db
-from kampus.graph.coverage import goal_modules, required_closure
+from kampus.graph.goals import goal_modules, required_closure
 from kampus.orgs.models import TeamMembership
 from kampus.paths.models import Path, PathGoal
 from kampus.progress.models import LearningEvent

@@ -11,7 +11,7 @@ from kampus.assignments.services import SUSTAINABLE_MINUTES_PER_WEEK
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph import plan
-from kampus.graph.coverage import deadline_state
+from kampus.graph.deadlines import deadline_state
 from tests.authoring.helpers import admin_client, token
 from tests.authoring.world import _progress
 from tests.factories import make_org, make_team, make_user

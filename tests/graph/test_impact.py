@@ -1,6 +1,6 @@
 """What an edit would change for learners, before it is saved."""
 
-from kampus.graph import LearnerState, build_graph, impact
+from kampus.graph import ImpactLearner, build_graph, impact
 
 
 def module(slug, position=0):
@@ -36,8 +36,8 @@ def graphs(*added, removed_modules=()):
 def test_a_new_required_edge_locks_a_started_module_and_changes_the_plan():
     before, after = graphs(edge("practice", "advanced"))
     learners = {
-        1: LearnerState(goals=["advanced"], satisfied={"intro", "basics"}, in_progress={"advanced"}),
-        2: LearnerState(goals=["basics"], satisfied={"intro"}, in_progress={"basics"}),
+        1: ImpactLearner(goals=["advanced"], satisfied={"intro", "basics"}, in_progress={"advanced"}),
+        2: ImpactLearner(goals=["basics"], satisfied={"intro"}, in_progress={"basics"}),
     }
     result = impact(before, after, learners)
     assert result.changed == [1]
@@ -47,7 +47,7 @@ def test_a_new_required_edge_locks_a_started_module_and_changes_the_plan():
 
 def test_a_module_already_locked_is_not_newly_locked():
     before, after = graphs(edge("practice", "advanced"))
-    learners = {7: LearnerState(goals=["advanced"], satisfied=set(), in_progress={"advanced"})}
+    learners = {7: ImpactLearner(goals=["advanced"], satisfied=set(), in_progress={"advanced"})}
     result = impact(before, after, learners)
     assert result.changed == [7]
     assert result.newly_locked == {}
@@ -74,7 +74,7 @@ def test_an_edit_away_from_a_learners_path_changes_nothing_for_them():
 
 def test_identical_graphs_change_nothing():
     before, after = graphs()
-    learners = {n: LearnerState(goals=["advanced"], satisfied=set(), in_progress={"intro"}) for n in range(5)}
+    learners = {n: ImpactLearner(goals=["advanced"], satisfied=set(), in_progress={"intro"}) for n in range(5)}
     result = impact(before, after, learners)
     assert result.changed == []
     assert result.newly_locked == {}
@@ -106,8 +106,8 @@ def test_a_changed_plan_reports_its_minutes_and_a_due_date_that_moves_to_at_risk
     today = dt.date(2026, 12, 7)
     before, after = graphs(edge("practice", "advanced"), edge("extra", "practice"))
     # Advanced alone is 30 minutes (one week at 30 a week); after the edit practice and extra come first.
-    tight = LearnerState(["advanced"], {"intro", "basics"}, (), today + dt.timedelta(days=7), 30, today)
-    roomy = LearnerState(["advanced"], {"intro", "basics"}, (), today + dt.timedelta(days=70), 30, today)
-    result = impact(before, after, {"tight": tight, "roomy": roomy, "personal": LearnerState(["advanced"])})
+    tight = ImpactLearner(["advanced"], {"intro", "basics"}, (), today + dt.timedelta(days=7), 30, today)
+    roomy = ImpactLearner(["advanced"], {"intro", "basics"}, (), today + dt.timedelta(days=70), 30, today)
+    result = impact(before, after, {"tight": tight, "roomy": roomy, "personal": ImpactLearner(["advanced"])})
     assert result.minutes["tight"] == (30, 90) and result.minutes["roomy"] == (30, 90)
     assert result.at_risk == {"tight": ("on_track", "at_risk")}  # roomy still has time; personal has no due date

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from kampus.catalogue.models import Theme
 from kampus.extensions import db
 from kampus.graph import build_graph, plan
-from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, deadline_state
+from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE, deadline_state
 from kampus.progress import services as progress
 from kampus.progress.models import LearningEvent, SelfAssessment
 from kampus.reports.capability import capability, month_ends, trend
