@@ -15,7 +15,6 @@ they are the ones to chase).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select, union
@@ -24,17 +23,13 @@ from sqlalchemy.orm import joinedload
 from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
 from kampus.assignments.services import assigned_deadline, template_goal_slugs, today
 from kampus.auth.models import User
-from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph import plan
 from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.graph.goals import required_closure
 from kampus.orgs.models import TeamMembership
-from kampus.progress.models import SATISFIED, Progress
-from kampus.progress.services import LearnerState
-
-EMPTY = LearnerState(frozenset(), frozenset())
+from kampus.progress.services import EMPTY_STATE, LearnerState, learner_states
 
 
 def load_assignments(organisation_id: int, *, assignment_ids=None) -> list[Assignment]:
@@ -109,20 +104,6 @@ def covered_people(assignments) -> dict[int, set[int]]:
     return covered
 
 
-def learner_states(user_ids) -> dict[int, LearnerState]:
-    """Every listed person's satisfied and started module slugs (one query)."""
-    satisfied: defaultdict[int, set[str]] = defaultdict(set)
-    started: defaultdict[int, set[str]] = defaultdict(set)
-    if user_ids:
-        for user_id, slug, status in db.session.execute(
-            select(Progress.user_id, Module.slug, Progress.status)
-            .join(Module, Module.id == Progress.module_id)
-            .where(Progress.user_id.in_(list(user_ids)))
-        ):
-            (satisfied if status in SATISFIED else started)[user_id].add(slug)
-    return {u: LearnerState(frozenset(satisfied[u]), frozenset(started[u])) for u in user_ids}
-
-
 @dataclass
 class Completion:
     """One assignment's people by deadline state."""
@@ -139,7 +120,7 @@ def people_states(assignments, *, on: dt.date | None = None) -> dict[int, dict[i
     covered = covered_people(assignments)
     states = learner_states({u for people in covered.values() for u in people})
     rule = DeadlineStates(assignments, on=on)
-    return {a.id: {u: rule.state(a.id, states.get(u, EMPTY)) for u in covered[a.id]} for a in assignments}
+    return {a.id: {u: rule.state(a.id, states.get(u, EMPTY_STATE)) for u in covered[a.id]} for a in assignments}
 
 
 def completion(assignments, *, on: dt.date | None = None) -> dict[int, Completion]:

@@ -50,8 +50,7 @@ from kampus.i18n import format_date
 from kampus.jobs.outbox import queue_mail
 from kampus.links import external_url
 from kampus.orgs.models import Organisation, TeamMembership
-from kampus.progress.models import SATISFIED, Progress
-from kampus.progress.services import LearnerState
+from kampus.progress.services import LearnerState, learner_states
 from kampus.templating import localized
 
 #: A learner is reminded when this many days or fewer are left (and on the day itself).
@@ -197,19 +196,6 @@ def _persons(user_ids) -> dict[int, _Person]:
     return {uid: _Person(uid, email, name or email, language) for uid, email, name, language in rows}
 
 
-def _states(user_ids) -> dict[int, LearnerState]:
-    satisfied: dict[int, set[str]] = defaultdict(set)
-    in_progress: dict[int, set[str]] = defaultdict(set)
-    if user_ids:
-        for user_id, slug, status in db.session.execute(
-            select(Progress.user_id, Module.slug, Progress.status)
-            .join(Module, Progress.module_id == Module.id)
-            .where(Progress.user_id.in_(user_ids))
-        ):
-            (satisfied if status in SATISFIED else in_progress)[user_id].add(slug)
-    return {uid: LearnerState(frozenset(satisfied[uid]), frozenset(in_progress[uid])) for uid in user_ids}
-
-
 class _Planner:
     """Plans an assignment once per distinct learner state on the modules its path can need."""
 
@@ -248,7 +234,7 @@ def reminders_for(batch: Batch, on: dt.date) -> list[Reminder]:
     if (assignment.due - on).days > DUE_SOON_DAYS:
         return []
     persons = _persons(batch.user_ids)
-    states = _states(list(persons))
+    states = learner_states(persons)
     sent = _already_sent(set(persons), on)
     mails = []
     for uid in batch.user_ids:
@@ -284,7 +270,7 @@ def _summary_batch(batch: Batch, on: dt.date, planner: _Planner) -> list[Reminde
     )
     people = _people_of([a.id for a in assignments])
     learners = _persons({uid for ids in people.values() for uid in ids})
-    states = _states(list(learners))
+    states = learner_states(learners)
     rows = []
     for a in assignments:
         counts = {DONE: 0, ON_TRACK: 0, AT_RISK: 0, OVERDUE: 0}

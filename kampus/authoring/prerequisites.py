@@ -137,13 +137,9 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
     with no goals, so that newly locked modules count them too.
     """
     from kampus.paths.models import Path, PathGoal
-    from kampus.progress.models import SATISFIED, Progress
+    from kampus.progress.services import EMPTY_STATE, learner_states
 
-    satisfied, in_progress = defaultdict(set), defaultdict(set)
-    for user_id, slug, status in db.session.execute(
-        select(Progress.user_id, Module.slug, Progress.status).join(Module, Progress.module_id == Module.id)
-    ):
-        (satisfied if status in SATISFIED else in_progress)[user_id].add(slug)
+    states = learner_states(None)
 
     theme_modules = defaultdict(list)
     for graph in (graph_before, graph_after):
@@ -165,14 +161,14 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
         goals[key].extend(slugs)
         deadlines[key] = deadline
     with_paths = {user_id for user_id, _key in goals}
-    for user_id in in_progress:
-        if user_id not in with_paths:
+    for user_id, state in states.items():
+        if state.in_progress and user_id not in with_paths:
             goals[(user_id, NO_PATH)] = []
     return {
         key: ImpactLearner(
             list(dict.fromkeys(slugs)),
-            frozenset(satisfied[key[0]]),
-            frozenset(in_progress[key[0]]),
+            states.get(key[0], EMPTY_STATE).satisfied,
+            states.get(key[0], EMPTY_STATE).in_progress,
             *deadlines.get(key, ()),
         )
         for key, slugs in goals.items()

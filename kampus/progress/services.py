@@ -10,7 +10,8 @@ re-derived here.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -61,16 +62,33 @@ class LearnerState:
     in_progress: frozenset[str]
 
 
+EMPTY_STATE = LearnerState(frozenset(), frozenset())
+
+
+def states_from_rows(rows: Iterable[tuple[int, str, str]]) -> dict[int, LearnerState]:
+    """The one rule from progress rows ``(user_id, module slug, status)`` to each learner's
+    engine state: satisfied (completed or recognised) and started but not satisfied."""
+    satisfied: dict[int, set[str]] = defaultdict(set)
+    started: dict[int, set[str]] = defaultdict(set)
+    for user_id, slug, status in rows:
+        (satisfied if status in SATISFIED else started)[user_id].add(slug)
+    return {u: LearnerState(frozenset(satisfied[u]), frozenset(started[u])) for u in satisfied.keys() | started.keys()}
+
+
+def learner_states(user_ids: Iterable[int] | None) -> dict[int, LearnerState]:
+    """Each listed learner's state (one query; an empty state for who has started nothing).
+    ``None``: every learner with progress."""
+    query = select(Progress.user_id, Module.slug, Progress.status).join(Module, Progress.module_id == Module.id)
+    if user_ids is None:
+        return states_from_rows(db.session.execute(query))
+    wanted = list(dict.fromkeys(user_ids))
+    found = states_from_rows(db.session.execute(query.where(Progress.user_id.in_(wanted)))) if wanted else {}
+    return {u: found.get(u, EMPTY_STATE) for u in wanted}
+
+
 def learner_state(user_id: int) -> LearnerState:
-    rows = db.session.execute(
-        select(Module.slug, Progress.status)
-        .join(Module, Progress.module_id == Module.id)
-        .where(Progress.user_id == user_id)
-    ).all()
-    return LearnerState(
-        frozenset(slug for slug, status in rows if status in SATISFIED),
-        frozenset(slug for slug, status in rows if status == "in_progress"),
-    )
+    """One learner's state (see :func:`learner_states`)."""
+    return learner_states([user_id])[user_id]
 
 
 def module_statuses(user_id: int, slugs) -> dict[str, str]:

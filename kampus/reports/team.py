@@ -24,7 +24,7 @@ from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.graph.goals import required_closure
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
-from kampus.progress.services import LearnerState
+from kampus.progress.services import EMPTY_STATE, LearnerState, states_from_rows
 
 #: Worst first: a member's state is the worst over their assignments.
 STATE_ORDER = {OVERDUE: 0, AT_RISK: 1, ON_TRACK: 2, DONE: 3}
@@ -66,18 +66,23 @@ PER_PAGE = 50
 def progress_by_user(user_ids) -> tuple[dict[int, LearnerState], dict[int, dict[str, str]], dict[int, dict[str, str]]]:
     """Every listed learner's engine state, their status per module slug and how
     their recognised modules were recognised (one query)."""
-    satisfied, started, statuses, how = defaultdict(set), defaultdict(set), defaultdict(dict), defaultdict(dict)
-    if user_ids:
-        for user_id, slug, status, recognised_by in db.session.execute(
+    statuses: dict[int, dict[str, str]] = defaultdict(dict)
+    how: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = (
+        db.session.execute(
             select(Progress.user_id, Module.slug, Progress.status, Progress.recognised_by)
             .join(Module, Module.id == Progress.module_id)
             .where(Progress.user_id.in_(list(user_ids)))
-        ):
-            (satisfied if status in SATISFIED else started)[user_id].add(slug)
-            statuses[user_id][slug] = status
-            if status == "recognised" and recognised_by:
-                how[user_id][slug] = recognised_by
-    states = {u: LearnerState(frozenset(satisfied[u]), frozenset(started[u])) for u in user_ids}
+        ).all()
+        if user_ids
+        else []
+    )
+    for user_id, slug, status, recognised_by in rows:
+        statuses[user_id][slug] = status
+        if status == "recognised" and recognised_by:
+            how[user_id][slug] = recognised_by
+    found = states_from_rows((user_id, slug, status) for user_id, slug, status, _how in rows)
+    states = {u: found.get(u, EMPTY_STATE) for u in user_ids}
     return states, statuses, how
 
 
