@@ -119,7 +119,7 @@ def template_goal_slugs(template: PathTemplate, graph=None) -> list[str]:
 
 def assign(
     organisation_id: int,
-    acting_user_id: int,
+    acting_user_id: int | None,
     *,
     template_id: int,
     team_id: int | None,
@@ -284,13 +284,21 @@ def plan_assignment(
     graph = graph if graph is not None else catalogue_graph()
     on = on or today()
     goals = template_goal_slugs(assignment.template, graph)
-    result = assigned_deadline(graph, goals, assignment.due, state, on)
+    result = assigned_deadline(graph, goals, assignment.due, state, on, minutes_per_week=minutes_per_week)
     return AssignedPlan(assignment, goals, result[0], coverage(graph, goals, state.satisfied, result[0]), result[1])
 
 
-def assigned_deadline(graph, goals: list[str], due: dt.date, state: LearnerState, on: dt.date):
+def assigned_deadline(
+    graph,
+    goals: list[str],
+    due: dt.date,
+    state: LearnerState,
+    on: dt.date,
+    *,
+    minutes_per_week: int | None = None,
+):
     """(plan, deadline state) of an assigned path with ``goals`` due on ``due`` for a learner in
-    ``state``, at the sustainable pace from ``on``: the one rule behind every "on track / at
+    ``state``, at ``minutes_per_week`` (else the sustainable pace) from ``on``: the one rule behind every "on track / at
     risk / overdue" (:func:`plan_assignment` and the figures of many people at once)."""
     result = plan(
         graph,
