@@ -20,8 +20,8 @@ from kampus.catalogue.services import catalogue_graph
 from kampus.db import utcnow
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
-from kampus.graph import plan
-from kampus.graph.coverage import coverage, deadline_state, goal_modules
+from kampus.graph import Plan, plan
+from kampus.graph.coverage import Coverage, coverage, deadline_state, goal_modules
 from kampus.notifications import services as notifications
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.services import LearnerState
@@ -266,8 +266,8 @@ class AssignedPlan:
 
     assignment: Assignment
     goals: list[str]
-    plan: object
-    coverage: object
+    plan: Plan
+    coverage: Coverage
     state: str
 
 

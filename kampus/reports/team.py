@@ -19,7 +19,7 @@ from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.extensions import db
 from kampus.graph import is_locked, plan
-from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, coverage, required_closure
+from kampus.graph.coverage import AT_RISK, DONE, ON_TRACK, OVERDUE, Coverage, coverage, required_closure
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
 from kampus.progress.services import LearnerState
@@ -64,7 +64,10 @@ PER_PAGE = 50
 def progress_by_user(user_ids) -> tuple[dict[int, LearnerState], dict[int, dict[str, str]], dict[int, dict[str, str]]]:
     """Every listed learner's engine state, their status per module slug and how
     their recognised modules were recognised (one query)."""
-    satisfied, started, statuses, how = defaultdict(set), defaultdict(set), defaultdict(dict), defaultdict(dict)
+    satisfied: defaultdict[int, set[str]] = defaultdict(set)
+    started: defaultdict[int, set[str]] = defaultdict(set)
+    statuses: defaultdict[int, dict[str, str]] = defaultdict(dict)
+    how: defaultdict[int, dict[str, str]] = defaultdict(dict)
     if user_ids:
         for user_id, slug, status, recognised_by in db.session.execute(
             select(Progress.user_id, Module.slug, Progress.status, Progress.recognised_by)
@@ -93,6 +96,7 @@ def _member_figures(graph, goals, columns, assignments, state: LearnerState, on:
     open_cells = {slug: cell_status(graph, slug, state, {}) for slug in columns if slug not in state.satisfied}
     planned = [plan_assignment(a, state, graph, on=on) for a in assignments]
     member_states = {p.assignment.id: p.state for p in planned}
+    covered: Coverage | None
     if len(planned) == 1:
         # The one assignment's goals are the row's goals, and coverage depends on
         # neither the pace nor what is started: reuse it rather than plan again.
@@ -185,7 +189,7 @@ def team_report(
         figures_by_member[member.id] = figures
 
     def worst(member_states):
-        return min(member_states.values(), key=STATE_ORDER.get) if member_states else None
+        return min(member_states.values(), key=STATE_ORDER.__getitem__) if member_states else None
 
     if sort == "progress":
 
