@@ -30,10 +30,11 @@ test: install-test lint system-test-deps i18n
 test-fast: install-test i18n
 	$(BIN)/pytest $(XDIST) -m "not browser" --ignore=tests/browser --ignore=tests/security --ignore=tests/scale $(PYTEST_ARGS)
 
-# The lint and format gate (configured in pyproject.toml); make test runs it before any test.
+# The lint, format and type gate (configured in pyproject.toml); make test runs it before any test.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 system-python:
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \

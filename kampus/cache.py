@@ -35,6 +35,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app, render_template, request, session
 from markupsafe import Markup
@@ -90,7 +91,7 @@ class RedisCache:
         except Exception:  # noqa: BLE001 - a cache that fails is a cache miss
             log.warning("page cache: Redis get failed", exc_info=True)
             return None
-        return None if raw is None else pickle.loads(raw)  # noqa: S301 - written by Kampus only
+        return None if raw is None else pickle.loads(cast(bytes, raw))  # noqa: S301 - written by Kampus only; a bytes client
 
     def set(self, key: str, value) -> None:
         try:
@@ -118,7 +119,7 @@ def templates_fingerprint(folder: Path) -> str:
 def init_app(app: Flask) -> None:
     url = app.config.get("CACHE_URL")
     app.extensions["kampus_cache"] = RedisCache(url) if url else LRUCache(app.config.get("CACHE_LRU_SIZE", 2048))
-    app.extensions["kampus_cache_fingerprint"] = templates_fingerprint(Path(app.template_folder))
+    app.extensions["kampus_cache_fingerprint"] = templates_fingerprint(Path(app.template_folder or "templates"))
 
 
 def backend():
@@ -212,9 +213,9 @@ def _capture_env():
 
         names = list(current_app.jinja_env.get_template("base.html").blocks)
         capture = "".join(_BLOCK.format(n) + "{% block " + n + " %}{% endblock %}" for n in names)
-        env = current_app.jinja_env.overlay(
-            loader=ChoiceLoader([DictLoader({"base.html": capture}), current_app.jinja_loader])
-        )
+        app_loader = current_app.jinja_loader
+        assert app_loader is not None  # the app has a template folder
+        env = current_app.jinja_env.overlay(loader=ChoiceLoader([DictLoader({"base.html": capture}), app_loader]))
         shell = '{% extends "base.html" %}' + "".join(
             "{% block " + n + " %}{{ kampus_cached_blocks[" + repr(n) + "] }}{% endblock %}" for n in names
         )

@@ -15,6 +15,7 @@ and request sizes, so odd input gives a 400, 404 or 413, never a 500.
 from __future__ import annotations
 
 import re
+from typing import overload
 
 from flask import Flask, abort, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
@@ -34,6 +35,10 @@ def ascii_int(text, *, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
     return value if minimum <= value <= maximum else None
 
 
+@overload
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = MAX_ID) -> int: ...
+@overload
+def int_arg(name: str, default: None = None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None: ...
 def int_arg(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
     """The query argument ``name`` as a bounded whole number; ``default`` when missing or out of range."""
     value = ascii_int(request.args.get(name), minimum=minimum, maximum=maximum)

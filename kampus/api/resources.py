@@ -343,8 +343,7 @@ def get_staff(user_id):
 def _set_active(user_id: int, active: bool) -> dict:
     organisation = require_manager()
     person = org_services.get_staff_member(organisation, checked_id(user_id))
-    acting = caller().acting_user or SimpleNamespace(id=None)
-    org_services.set_active(organisation, person, active, acting=acting)
+    org_services.set_active(organisation, person, active, acting=caller().acting_user)
     db.session.commit()
     return _staff_dicts(organisation, [person])[0]
 

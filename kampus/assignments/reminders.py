@@ -169,7 +169,8 @@ def plan_batches(on: dt.date) -> list[Batch]:
         )
         .order_by(User.organisation_id, User.id)
     ):
-        managers[organisation_id].append(user_id)
+        if organisation_id is not None:  # managers have an organisation (the query joins on it)
+            managers[organisation_id].append(user_id)
     batches += [Batch(SUMMARY, oid, tuple(ids)) for oid, ids in managers.items()]
     return batches
 
@@ -296,7 +297,7 @@ def _already_sent(user_ids: set[int], on: dt.date) -> set[tuple[int, str, str]]:
             or_(ReminderSent.sent_on == on, and_(ReminderSent.kind == SUMMARY, ReminderSent.key == iso_week(on))),
         )
     )
-    return {tuple(row) for row in rows}
+    return {(user_id, kind, key) for user_id, kind, key in rows}
 
 
 def plan_reminders(on: dt.date) -> list[Reminder]:
@@ -430,8 +431,8 @@ def send_batch(batch: Batch, on: dt.date) -> list[Reminder]:
             with db.session.begin_nested():
                 db.session.add(ReminderSent(user_id=reminder.user_id, kind=reminder.kind, key=reminder.key, sent_on=on))
                 db.session.flush()
-            queued = queue_mail(reminder.email, reminder.subject, reminder.body, key=reminder_mail_key(reminder, on))
-            queued = queued is not None
+            message = queue_mail(reminder.email, reminder.subject, reminder.body, key=reminder_mail_key(reminder, on))
+            queued = message is not None
         except IntegrityError:
             pass
         result.append(dataclasses.replace(reminder, sent=queued))

@@ -20,8 +20,8 @@ from kampus.catalogue.services import catalogue_graph
 from kampus.db import utcnow
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
-from kampus.graph import plan
-from kampus.graph.coverage import coverage
+from kampus.graph import Plan, plan
+from kampus.graph.coverage import Coverage, coverage
 from kampus.graph.deadlines import deadline_state
 from kampus.graph.goals import goal_modules
 from kampus.notifications import services as notifications
@@ -121,7 +121,7 @@ def template_goal_slugs(template: PathTemplate, graph=None) -> list[str]:
 
 def assign(
     organisation_id: int,
-    acting_user_id: int,
+    acting_user_id: int | None,
     *,
     template_id: int,
     team_id: int | None,
@@ -268,8 +268,8 @@ class AssignedPlan:
 
     assignment: Assignment
     goals: list[str]
-    plan: object
-    coverage: object
+    plan: Plan
+    coverage: Coverage
     state: str
 
 

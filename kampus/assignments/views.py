@@ -69,7 +69,9 @@ def _template_editor(organisation_id, template, *, back: str, action: str):
             raise
         except DomainError as exc:
             db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "themes").errors.append(exc.message)
+            getattr(form, exc.field if exc.field is not None and exc.field in form else "themes").errors.append(
+                exc.message
+            )
         else:
             db.session.commit()
             flash(_("The path template was saved."), "success")
@@ -150,7 +152,9 @@ def org_assignments():
             raise  # another organisation's template, team or person: 404, never a form error
         except DomainError as exc:
             db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "team").errors.append(exc.message)
+            getattr(form, exc.field if exc.field is not None and exc.field in form else "team").errors.append(
+                exc.message
+            )
         else:
             db.session.commit()
             flash(_("The path was assigned."), "success")

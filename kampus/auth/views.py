@@ -129,6 +129,7 @@ def login():
         elif not user.active:
             form.email.errors.append(_("This account has been deactivated. Ask your organisation's manager."))
         elif (required := sso_services.sso_required_for(user)) is not None:
+            assert user.organisation is not None  # sso_required_for gives None to a person without one
             form.email.errors.append(
                 _(
                     "%(organisation)s signs its staff in through %(provider)s, not with a password. "

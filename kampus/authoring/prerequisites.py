@@ -126,7 +126,7 @@ def check(graph: nx.DiGraph, change: EdgeChange) -> str | None:
 NO_PATH = "-"
 
 
-def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tuple, ImpactLearner]:
+def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tuple[int, str], ImpactLearner]:
     """Every learner's every path and assignment as the engine's state, in a fixed number of queries.
 
     Keys are ``(user_id, "p<path id>")`` for personal paths and ``(user_id, "a<assignment id>")``
@@ -141,13 +141,13 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
 
     states = learner_states(None)
 
-    theme_modules = defaultdict(list)
+    theme_modules: defaultdict[str | None, list[str]] = defaultdict(list)
     for graph in (graph_before, graph_after):
         for slug, data in graph.nodes(data=True):
             if data.get("status") == "published" and slug not in theme_modules[data.get("theme")]:
                 theme_modules[data.get("theme")].append(slug)
 
-    goals: dict[tuple, list[str]] = defaultdict(list)
+    goals: dict[tuple[int, str], list[str]] = defaultdict(list)
     for user_id, path_id, module_slug, theme_slug in db.session.execute(
         select(Path.user_id, Path.id, Module.slug, Theme.slug)
         .join(PathGoal, PathGoal.path_id == Path.id)
@@ -175,7 +175,9 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
     }
 
 
-def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, tuple[list[str], tuple]]:
+def _assignment_goals(
+    theme_modules: dict[str | None, list[str]],
+) -> dict[tuple[int, str], tuple[list[str], tuple]]:
     """``(user_id, "a<id>")`` → (goal slugs, (due, weekly pace, today)) of every active assignment
     (four queries; none without the feature): the deadline state's inputs, as
     :func:`kampus.assignments.services.plan_assignment` gives them."""
@@ -207,13 +209,13 @@ def _assignment_goals(theme_modules: dict[str, list[str]]) -> dict[tuple, tuple[
     ):
         people[assignment_id].add(user_id)
     members = defaultdict(set)
-    for team_id, user_id in db.session.execute(
+    for member_team_id, user_id in db.session.execute(
         select(TeamMembership.team_id, TeamMembership.user_id)
         .join(Assignment, Assignment.team_id == TeamMembership.team_id)
         .where(Assignment.withdrawn_at.is_(None))
     ):
-        members[team_id].add(user_id)
-    result = {}
+        members[member_team_id].add(user_id)
+    result: dict[tuple[int, str], tuple[list[str], tuple]] = {}
     on = today()
     for assignment_id, template_id, team_id, due in active:
         for user_id in people[assignment_id] | (members[team_id] if team_id else set()):
@@ -240,7 +242,7 @@ def preview(change: EdgeChange) -> ChangePreview:
 def summarise(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> ImpactSummary:
     """Every learner's paths planned on both graphs (:func:`kampus.graph.impact`), counted for people."""
     result = impact(graph_before, graph_after, learner_states(graph_before, graph_after))
-    changed_people: list[int] = sorted({key[0] for key in result.changed})  # type: ignore[index]
+    changed_people: list[int] = sorted({key[0] for key in result.changed})
     listed = changed_people[:PEOPLE_LISTED]
     return ImpactSummary(
         learners_changed=len(changed_people),

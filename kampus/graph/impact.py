@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import networkx as nx
 
@@ -34,8 +34,12 @@ class ImpactLearner:
     today: dt.date | None = None
 
 
+#: A learner's id: whatever the caller keys its learners by.
+K = TypeVar("K", bound=Hashable)
+
+
 @dataclass
-class Impact:
+class Impact(Generic[K]):
     """The consequences of an edit.
 
     ``changed``: sorted ids of the learners whose plan steps (slug, status,
@@ -47,10 +51,10 @@ class Impact:
     worse (done or on track → at risk or overdue).
     """
 
-    changed: list[Hashable] = field(default_factory=list)
-    newly_locked: dict[str, list[Hashable]] = field(default_factory=dict)
-    minutes: dict[Hashable, tuple[int, int]] = field(default_factory=dict)
-    at_risk: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
+    changed: list[K] = field(default_factory=list)
+    newly_locked: dict[str, list[K]] = field(default_factory=dict)
+    minutes: dict[K, tuple[int, int]] = field(default_factory=dict)
+    at_risk: dict[K, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def learners_changed(self) -> int:
@@ -66,8 +70,8 @@ class Impact:
 def impact(
     graph_before: nx.DiGraph[str],
     graph_after: nx.DiGraph[str],
-    learners: Mapping[Hashable, ImpactLearner | Mapping[str, Any]],
-) -> Impact:
+    learners: Mapping[K, ImpactLearner | Mapping[str, Any]],
+) -> Impact[K]:
     """Compare the learners' plans on ``graph_before`` and ``graph_after``.
 
     ``learners`` maps a learner id to a :class:`ImpactLearner` or a mapping with
@@ -76,10 +80,10 @@ def impact(
     edit) is dropped from the plan on that graph rather than refused. Raises
     nothing for unknown slugs; ``CycleError`` only if a graph has a loop.
     """
-    changed: list[Hashable] = []
-    newly_locked: dict[str, list[Hashable]] = {}
-    minutes: dict[Hashable, tuple[int, int]] = {}
-    at_risk: dict[Hashable, tuple[str, str]] = {}
+    changed: list[K] = []
+    newly_locked: dict[str, list[K]] = {}
+    minutes: dict[K, tuple[int, int]] = {}
+    at_risk: dict[K, tuple[str, str]] = {}
     for learner_id, state in learners.items():
         goals, satisfied, in_progress = _unpack(state)
         before = _plan(graph_before, goals, satisfied, in_progress)

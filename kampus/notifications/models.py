@@ -14,10 +14,10 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notifications"
     __table_args__ = (UniqueConstraint("user_id", "key"),)
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kampus.auth.mail import mail_configured
 from kampus.auth.models import User
-from kampus.db import utcnow
+from kampus.db import rows_changed, utcnow
 from kampus.errors import NotFound
 from kampus.extensions import db
 from kampus.i18n import format_date
@@ -171,11 +171,13 @@ def mark_read(user_id: int, notification_id: int) -> Notification:
 
 def mark_all_read(user_id: int) -> int:
     """Mark every unread notification of the person read; returns how many changed."""
-    changed = db.session.execute(
-        update(Notification)
-        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rows_changed(
+        db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.flush()
     return changed

@@ -12,6 +12,7 @@ from kampus.notifications import services
 from kampus.routing import int_arg
 
 bp = Blueprint("notifications", __name__)
+UNREAD_KEY = "kampus.unread_notifications"  # in the request's WSGI environ
 
 
 @bp.app_context_processor
@@ -22,9 +23,10 @@ def unread_notifications():
         if not current_user.is_authenticated:
             return 0
         # kept on the request (an app context, and so ``g``, may outlive one request, as in tests)
-        if getattr(request, "kampus_unread_notifications", None) is None:
-            request.kampus_unread_notifications = services.unread_count(current_user.id)
-        return request.kampus_unread_notifications
+        cached = request.environ.get(UNREAD_KEY)
+        if cached is None:
+            cached = request.environ[UNREAD_KEY] = services.unread_count(current_user.id)
+        return cached
 
     return {"unread_notifications": count}
 

@@ -229,8 +229,8 @@ def member_candidates(
     pattern = _search_pattern(search)
     in_team = select(TeamMembership.id).where(TeamMembership.team_id == team.id, TeamMembership.user_id == User.id)
     return [
-        tuple(row)
-        for row in db.session.execute(
+        (user_id, name, email)
+        for user_id, name, email in db.session.execute(
             select(User.id, User.name, User.email)
             .where(
                 User.organisation_id == organisation.id,
@@ -303,7 +303,8 @@ def resend_invitation(organisation: Organisation, user: User, *, inviter: User |
     return auth_services.send_invitation(user, inviter=inviter)
 
 
-def set_active(organisation: Organisation, user: User, active: bool, *, acting: User) -> None:
+def set_active(organisation: Organisation, user: User, active: bool, *, acting: User | None) -> None:
+    """``acting`` is None for an organisation's API token whose maker is gone."""
     if user.organisation_id != organisation.id:
         raise NotFound("no such person")
     if active:

@@ -92,7 +92,7 @@ def _decode_lines(data: bytes) -> list[tuple[int, str | None]]:
     """(line number, text or None when the line is not UTF-8)."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    lines = []
+    lines: list[tuple[int, str | None]] = []
     for number, raw in enumerate(data.splitlines(), start=1):
         try:
             lines.append((number, raw.decode("utf-8")))
@@ -203,6 +203,7 @@ def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> Im
                 created.append(user)
             except IntegrityError:
                 user = auth_services.find_user_by_email(row.email)
+                assert user is not None  # the IntegrityError was another request creating this address
                 present += 1
         else:
             present += 1
@@ -282,6 +283,7 @@ def take_invitation_list(organisation: Organisation, manager: User, secret: str 
     if claimed != 1:
         return None
     row = db.session.scalar(select(InvitationList).where(InvitationList.secret_hash == _hash(secret)))
+    assert row is not None  # the UPDATE above has just claimed this row
     people = db.session.scalars(
         select(User)
         .where(User.id.in_(row.user_ids), User.organisation_id == organisation.id, User.active.is_(True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,6 +27,9 @@ from kampus.paths.models import Path, PathGoal
 from kampus.progress.services import LearnerState, learner_state, progress_rows
 
 MAX_MINUTES_PER_WEEK = 40 * 60
+
+if TYPE_CHECKING:
+    from kampus.assignments.models import Assignment
 
 
 def today() -> dt.date:
@@ -93,7 +97,9 @@ def create_path(
     path.goals = [PathGoal(module=m) for m in modules] + [PathGoal(theme=t) for t in themes]
     db.session.add(path)
     if minutes_per_week is not None:  # one weekly time per person: the newest one given plans every path
-        set_weekly_minutes(db.session.get(User, user_id), minutes_per_week)
+        person = db.session.get(User, user_id)
+        assert person is not None  # the signed-in learner building the path
+        set_weekly_minutes(person, minutes_per_week)
     db.session.flush()
     return path
 
@@ -159,7 +165,7 @@ class PlannedPath:
     minutes_per_week: int | None = None
     note: str = ""
     path: Path | None = None
-    assignment: object | None = None
+    assignment: Assignment | None = None
     state: str | None = None
 
     @property
@@ -173,6 +179,7 @@ class PlannedPath:
 
         if self.path is not None:
             return url_for("paths.show", path_id=self.path.id)
+        assert self.assignment is not None  # a planned path is a personal path or an assignment
         return url_for("paths.assigned", assignment_id=self.assignment.id)
 
 

@@ -146,6 +146,7 @@ def _get_or_create(user_id: int, module: Module) -> tuple[Progress, bool]:
             db.session.add(row)
     except IntegrityError:
         row = db.session.scalar(query.execution_options(populate_existing=True))
+        assert row is not None  # the unique row another request inserted first
         return row, False
     return row, True
 
@@ -381,6 +382,7 @@ def submit_self_check(
             db.session.add(attempt)
     except IntegrityError:  # the same form sent twice at once: the other request recorded it
         earlier = db.session.scalar(select(Attempt).where(Attempt.user_id == user_id, Attempt.draw_nonce == nonce))
+        assert earlier is not None  # the unique (user, nonce) row the other request inserted
         return _result_of(earlier, module)
     log_event(user_id, "attempted", module.id, score=score, kind=kind)
     if existing is not None and (existing.best_score is None or score > existing.best_score):

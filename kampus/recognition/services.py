@@ -198,7 +198,9 @@ def request_recognition(
             )
             db.session.add(row)
     except IntegrityError:  # two submits at once: the other one won
-        return db.session.scalar(query.execution_options(populate_existing=True)), False
+        winner = db.session.scalar(query.execution_options(populate_existing=True))
+        assert winner is not None  # the IntegrityError was the other submit's pending request
+        return winner, False
     log_event(user.id, "requested", module.id, request=row.id, source=source)
     db.session.flush()
     return row, True

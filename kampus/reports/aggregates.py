@@ -28,6 +28,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -36,6 +38,8 @@ from sqlalchemy.orm import Session
 MAX_AGE = 300
 #: Entries kept per process (each is one organisation's figures).
 MAX_ENTRIES = 512
+
+T = TypeVar("T")
 
 _cache: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
 _lock = threading.Lock()
@@ -58,15 +62,17 @@ def cached(key: tuple, compute):
     return value
 
 
-def cached_many(keys: dict[int, tuple], compute_missing) -> dict[int, object]:
+def cached_many(keys: dict[int, tuple], compute_missing: Callable[[list[int]], dict[int, T]]) -> dict[int, T]:
     """Per id: the cached value under ``keys[id]``; ``compute_missing(ids)`` → {id: value} for the rest."""
     now = time.monotonic()
-    found, missing = {}, []
+    found: dict[int, T] = {}
+    missing: list[int] = []
     with _lock:
         for ident, key in keys.items():
             hit = _cache.get(key)
             if hit is not None and now - hit[0] < MAX_AGE:
-                found[ident] = hit[1]
+                # what is under a key was made by the same compute_missing (the key names the kind)
+                found[ident] = cast("T", hit[1])
             else:
                 missing.append(ident)
     if missing:

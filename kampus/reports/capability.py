@@ -34,9 +34,19 @@ BASIC_LEVELS = ("A1", "A2", "B1")
 LEVEL_NUMBER = {level: number for number, level in enumerate(LEVELS, start=1)}
 
 
+@dataclass(frozen=True)
+class ThemeSnapshot:
+    """The columns of a theme the report pages show, safe to keep across requests."""
+
+    id: int
+    slug: str
+    position: int
+    title: dict
+
+
 @dataclass
 class ThemeCapability:
-    theme: Theme
+    theme: Theme | ThemeSnapshot  # a snapshot once cached (kampus.reports.services)
     share: float  # 0–100
     members_with_basics: int
     average_level: float | None  # 1–6
@@ -70,6 +80,7 @@ def member_ids_by_org(organisation_ids=None) -> dict[int, list[int]]:
         query = query.where(User.organisation_id.in_(list(organisation_ids)))
     grouped: dict[int, list[int]] = defaultdict(list)
     for org_id, user_id in db.session.execute(query):
+        assert org_id is not None  # the query keeps only people with an organisation
         grouped[org_id].append(user_id)
     return grouped
 

@@ -14,7 +14,7 @@ from kampus.catalogue.models import Module
 from kampus.extensions import db
 from kampus.orgs.population import joined
 from kampus.progress.models import LearningEvent, Progress
-from kampus.reports.capability import Capability, capabilities, capability, trend
+from kampus.reports.capability import Capability, ThemeSnapshot, capabilities, capability, trend
 
 ACTIVE_DAYS = 30
 
@@ -52,16 +52,6 @@ def organisation_overview(organisation_id: int, on: dt.date | None = None) -> Ov
         ).select_from(open_assignments)
     ).one()
     return Overview(capability(organisation_id), trend(organisation_id, on), active, due_soon or 0, overdue or 0)
-
-
-@dataclass(frozen=True)
-class ThemeSnapshot:
-    """The columns of a theme the report pages show, safe to keep across requests."""
-
-    id: int
-    slug: str
-    position: int
-    title: dict
 
 
 def _snapshot(figures: Capability) -> Capability:

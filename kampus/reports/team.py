@@ -19,7 +19,7 @@ from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.extensions import db
 from kampus.graph import is_locked, plan
-from kampus.graph.coverage import coverage
+from kampus.graph.coverage import Coverage, coverage
 from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.graph.goals import required_closure
 from kampus.orgs.models import Team, TeamMembership
@@ -100,6 +100,7 @@ def _member_figures(graph, goals, columns, assignments, state: LearnerState, on:
     open_cells = {slug: cell_status(graph, slug, state, {}) for slug in columns if slug not in state.satisfied}
     planned = [plan_assignment(a, state, graph, on=on) for a in assignments]
     member_states = {p.assignment.id: p.state for p in planned}
+    covered: Coverage | None
     if len(planned) == 1:
         # The one assignment's goals are the row's goals, and coverage depends on
         # neither the pace nor what is started: reuse it rather than plan again.
@@ -192,7 +193,7 @@ def team_report(
         figures_by_member[member.id] = figures
 
     def worst(member_states):
-        return min(member_states.values(), key=STATE_ORDER.get) if member_states else None
+        return min(member_states.values(), key=STATE_ORDER.__getitem__) if member_states else None
 
     if sort == "progress":
 

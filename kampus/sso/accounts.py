@@ -121,9 +121,9 @@ def sign_in_external(
             raise SignInRefused(
                 _("%(email)s is not an address of %(name)s.", email=address, name=provider.organisation.name)
             )
-        user = find_user_by_email(address)
-        if user is not None:
-            if user.organisation_id != provider.organisation_id:
+        existing = find_user_by_email(address)
+        if existing is not None:
+            if existing.organisation_id != provider.organisation_id:
                 raise SignInRefused(
                     _(
                         "%(email)s has an account in another organisation, so it cannot be signed in through "
@@ -132,7 +132,8 @@ def sign_in_external(
                         name=provider.name,
                     )
                 )
-            _refuse_inactive(user)
+            _refuse_inactive(existing)
+            user = existing
         else:
             user = create_user(address, name=(name or "").strip()[:200], organisation=provider.organisation)
         identity = ExternalIdentity(

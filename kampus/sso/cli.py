@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import yaml
@@ -23,7 +24,7 @@ from kampus.errors import DomainError
 from kampus.extensions import db
 
 
-def _refuse(message: str) -> None:
+def _refuse(message: str) -> NoReturn:
     db.session.rollback()
     click.echo(f"error: {message}", err=True)
     sys.exit(1)

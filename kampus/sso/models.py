@@ -24,12 +24,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kampus.db import utcnow
-from kampus.extensions import db
+from kampus.extensions import Model
+
+if TYPE_CHECKING:
+    from kampus.auth.models import User
+    from kampus.orgs.models import Organisation
 
 PROVIDER_KINDS = ("oidc", "saml")
 OIDC_AUTH_METHODS = ("client_secret_basic", "private_key_jwt")
@@ -46,7 +51,7 @@ def split_domains(text: str | None) -> list[str]:
     return seen
 
 
-class IdentityProvider(db.Model):
+class IdentityProvider(Model):
     __tablename__ = "identity_providers"
     __table_args__ = (CheckConstraint("kind IN ('oidc','saml')", name="kind"),)
 
@@ -62,7 +67,7 @@ class IdentityProvider(db.Model):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()  # noqa: F821
+    organisation: Mapped[Organisation] = relationship()
 
     @property
     def domains(self) -> list[str]:
@@ -72,7 +77,7 @@ class IdentityProvider(db.Model):
         return f"<IdentityProvider {self.kind} {self.slug}>"
 
 
-class ExternalIdentity(db.Model):
+class ExternalIdentity(Model):
     __tablename__ = "external_identities"
     __table_args__ = (UniqueConstraint("provider_id", "subject"),)
 
@@ -85,10 +90,10 @@ class ExternalIdentity(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     provider: Mapped[IdentityProvider] = relationship()
-    user: Mapped[User] = relationship()  # noqa: F821
+    user: Mapped[User] = relationship()
 
 
-class UsedOnce(db.Model):
+class UsedOnce(Model):
     """A one-time value already accepted (``purpose`` e.g. ``oidc-nonce``, ``saml-assertion``)."""
 
     __tablename__ = "sso_used_once"

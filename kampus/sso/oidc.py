@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from dataclasses import asdict, dataclass
+from typing import Any, cast
 
 import requests
 from authlib.common.security import generate_token
@@ -22,7 +23,7 @@ from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 from joserfc.jws import JWSRegistry
 
 DISCOVERY_TTL_SECONDS = 300
@@ -62,7 +63,15 @@ class Pending:
 
     @classmethod
     def from_dict(cls, data: dict) -> Pending:
-        return cls(**{key: data.get(key) for key in cls.__dataclass_fields__})
+        # a missing field becomes None, as the session kept it; complete() checks what it needs
+        values: dict[str, Any] = {key: data.get(key) for key in cls.__dataclass_fields__}
+        return cls(**values)
+
+
+def _jwk_set(url: str, *, force: bool = False) -> KeySetSerialization:
+    """The issuer's published keys. The jwks_uri document is a JWK Set (RFC 7517 section 5); joserfc
+    checks each key as it imports them."""
+    return cast("KeySetSerialization", _cached_json(_jwks, url, force=force))
 
 
 def _cached_json(cache: dict, url: str, *, force: bool = False) -> dict:
@@ -150,13 +159,11 @@ def validate_id_token(id_token: str, *, config: dict, metadata: dict, nonce: str
     registry = JWSRegistry(algorithms=algorithms, strict_check_header=False)
     try:
         try:
-            token = jwt.decode(
-                id_token, KeySet.import_key_set(_cached_json(_jwks, metadata["jwks_uri"])), registry=registry
-            )
+            token = jwt.decode(id_token, KeySet.import_key_set(_jwk_set(metadata["jwks_uri"])), registry=registry)
         except JoseError:  # keys may have rotated: fetch them once more
             token = jwt.decode(
                 id_token,
-                KeySet.import_key_set(_cached_json(_jwks, metadata["jwks_uri"], force=True)),
+                KeySet.import_key_set(_jwk_set(metadata["jwks_uri"], force=True)),
                 registry=registry,
             )
         params = {"nonce": nonce, "client_id": config.get("client_id")}

@@ -38,6 +38,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -238,7 +239,8 @@ def sp_metadata() -> bytes:
             conf = SPConfig()
             conf.load(settings)
             _remember_client(key, create_metadata_string(None, config=conf, valid=24 * 365))
-        return _clients[key]
+        # a "metadata:" key holds what create_metadata_string gave: the XML document (bytes)
+        return cast("bytes", _clients[key])
 
 
 class _NoPopulation:

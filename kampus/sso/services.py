@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import flash, redirect, session
 from flask_babel import gettext as _
@@ -85,8 +86,8 @@ def finish_sign_in(user: User, next_url: str | None):
 def expiry_of(claims: dict, *, margin_seconds: int = 300) -> datetime:
     """When a token's one-time value may be forgotten: its ``exp`` plus a margin (clock skew)."""
     try:
-        stamp = int(claims.get("exp"))
-    except (TypeError, ValueError):
+        stamp = int(claims["exp"])
+    except (KeyError, TypeError, ValueError):
         stamp = int(utcnow().replace(tzinfo=UTC).timestamp()) + 3600
     return datetime.fromtimestamp(stamp + margin_seconds, UTC).replace(tzinfo=None)
 
@@ -200,7 +201,7 @@ def oidc_config(
         raise DomainError(_("Enter the client id the identity provider gave."), field="client_id")
     if auth_method not in OIDC_AUTH_METHODS:
         raise DomainError(_("Choose how Kampus proves who it is."), field="auth_method")
-    config = {
+    config: dict[str, Any] = {
         "issuer": issuer,
         "client_id": client_id,
         "auth_method": auth_method,

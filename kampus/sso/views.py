@@ -123,6 +123,7 @@ def oidc_callback(slug: str):
         return refused_page("invalid")
     try:
         claims = oidc.complete(provider.config, pending, request.args.to_dict(), _redirect_uri(provider))
+        assert pending is not None  # complete() refuses a callback without a pending request
         services.use_once("oidc-nonce", f"{provider.id}:{pending.nonce}", services.expiry_of(claims))
     except oidc.OidcRefused as refusal:
         log.warning("oidc %s refused: %s", provider.slug, refusal)

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -145,7 +145,8 @@ class _PathsOfUsers:
                 [g.module.slug for g in goals if g.module], [g.theme.slug for g in goals if g.theme]
             )
             info = PathInfo("assignment", a.id, dict(a.template.title or {}))
-            for user_id in team_users.get(a.team_id, set()) | by_assignment.get(a.id, set()):
+            members = team_users.get(a.team_id, set()) if a.team_id is not None else set()
+            for user_id in members | by_assignment.get(a.id, set()):
                 self.cache[user_id].append((info, closure))
         paths = db.session.scalars(
             select(Path)
@@ -194,7 +195,11 @@ def event_data(events: list[LearningEvent]) -> list[EventData]:
     made = []
     for e in events:
         data = dict(e.data or {})
-        module = modules.get(e.module_id)
+        module = modules.get(e.module_id) if e.module_id is not None else None
+        section = None
+        position = data.get("position")
+        if e.verb == "section_viewed" and e.module_id is not None and isinstance(position, int):  # as made above
+            section = sections.get((e.module_id, position))
         people = {data[k]: actor_for(data[k]) for k in xs.PEOPLE_KEYS if isinstance(data.get(k), int)}
         made.append(
             EventData(
@@ -205,7 +210,7 @@ def event_data(events: list[LearningEvent]) -> list[EventData]:
                 occurred_at=e.created_at,
                 data=data,
                 module=module,
-                section=sections.get((e.module_id, data.get("position"))) if e.verb == "section_viewed" else None,
+                section=section,
                 paths=paths.of(e.user_id, module.slug) if module else (),
                 people=people,
             )
@@ -247,7 +252,7 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> None:
     elif dialect == "sqlite":
         statement = sqlite.insert(XapiOutbox).values(rows).on_conflict_do_nothing(index_elements=["statement_id"])
     else:  # pragma: no cover - the app runs on SQLite and PostgreSQL
-        statement = XapiOutbox.__table__.insert().values(rows)
+        statement = insert(XapiOutbox).values(rows)
     db.session.execute(statement)
 
 

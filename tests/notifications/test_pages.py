@@ -72,8 +72,8 @@ def test_a_new_extended_and_withdrawn_assignment_notify_each_person_once_in_thei
     later = due + dt.timedelta(days=14)
     for _twice in range(2):  # a double submit notifies once
         client.post(f"/org/assignments/{a.id}/extend", data={"csrf_token": token, "due": later.isoformat()})
-    client.post(f"/org/assignments/{a.id}/withdraw", data={"csrf_token": token})
-    client.post(f"/org/assignments/{a.id}/withdraw", data={"csrf_token": token})
+    client.post(f"/org/assignments/{a.id}/withdraw", data={"csrf_token": token, "confirm": "yes"})
+    client.post(f"/org/assignments/{a.id}/withdraw", data={"csrf_token": token, "confirm": "yes"})
     assert [k for k, _p in notes_of(aino)] == ["assignment_new", "assignment_extended", "assignment_withdrawn"]
     assert [k for k, _p in notes_of(bo)] == ["assignment_new", "assignment_extended", "assignment_withdrawn"]
     assert notes_of(manager) == []
