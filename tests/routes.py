@@ -367,7 +367,8 @@ class DemoUrls:
         return self.values[key]
 
     def url(self, rule: Rule) -> str:
-        arguments = {name: self.value(rule, name) for name in sorted(rule.arguments)}
+        # An argument the rule fixes itself (``defaults``, e.g. an export's format) needs no demo value.
+        arguments = {name: self.value(rule, name) for name in sorted(rule.arguments - set(rule.defaults or ()))}
         with self.app.test_request_context():
             from flask import url_for
 

@@ -164,7 +164,7 @@ def test_every_get_route_with_arguments_has_a_demo_value():
 
     missing = []
     for rule in RULES:
-        for argument in sorted(rule.arguments):
+        for argument in sorted(rule.arguments - set(rule.defaults or ())):
             try:
                 demo_key(rule, argument)
             except MissingDemoValue as error:

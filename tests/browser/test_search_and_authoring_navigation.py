@@ -52,11 +52,11 @@ def test_an_admin_filters_the_overview_and_moves_through_the_editor(page, base_u
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(base_url + "/admin/content")
     full = height(page)
-    page.get_by_label("Teema").select_option("digistrategia")
-    page.get_by_label("Varoitukset").select_option("without")
+    page.get_by_label("Teema", exact=True).select_option("digistrategia")
+    page.get_by_label("Varoitukset", exact=True).select_option("without")
     page.get_by_role("button", name="Suodata").click()
     page.wait_for_url("**theme=digistrategia**")
-    assert page.get_by_label("Teema").input_value() == "digistrategia"
+    assert page.get_by_label("Teema", exact=True).input_value() == "digistrategia"
     assert "moduulia" in page.locator("#overview-count").inner_text()
     filtered = height(page)
     axe(page)

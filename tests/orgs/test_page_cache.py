@@ -22,7 +22,7 @@ def test_a_member_added_or_removed_through_the_pages_shows_on_the_cached_team_pa
     assert counter.count <= 4  # the manager, the organisation, the catalogue version: no report
     assert post(client, page + "/members", {"user_id": str(world.other_a.id)}).status_code == 302
     assert "Olli Toinen" in client.get(page).get_data(as_text=True)
-    assert post(client, f"{page}/members/{world.other_a.id}/remove").status_code == 302
+    assert post(client, f"{page}/members/{world.other_a.id}/remove", {"confirm": "yes"}).status_code == 302
     client.get(page)  # shows (and spends) the "left the team" message, which names him
     assert "Olli Toinen" not in client.get(page).get_data(as_text=True)
 
