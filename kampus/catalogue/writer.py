@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kampus.catalogue import audit
+from kampus.catalogue.loader import ITEM_KEYS
 from kampus.catalogue.models import Module, Question, Section, Theme
 from kampus.catalogue.search import index_module
 from kampus.catalogue.services import raise_version_once
@@ -120,21 +121,8 @@ def module_record(module: Module, theme_slug: str) -> dict[str, Any]:
     return _in_export_order(record)
 
 
-EXPORT_ORDER = (
-    "slug",
-    "theme",
-    "position",
-    "title",
-    "summary",
-    "level",
-    "minutes",
-    "target_groups",
-    "status",
-    "competences",
-    "sections",
-    "self_check",
-    "reflection",
-)
+# A record's keys in the order of the import format (the loader's known keys of a module).
+EXPORT_ORDER = ITEM_KEYS["module"]
 
 
 def _in_export_order(record: dict) -> dict:
