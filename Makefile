@@ -21,10 +21,12 @@ run: install i18n db
 	$(KAMPUS) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then every test that touches the database again on
-# PostgreSQL (the browser journeys run once, on SQLite).
+# PostgreSQL (the browser journeys run once, on SQLite, except single sign-on's: its
+# flows through the real local identity providers run on both).
 test: install-test lint system-test-deps i18n
 	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 	bash tests/with_postgres.sh $(BIN)/pytest $(XDIST) -m "db and not browser" $(PYTEST_ARGS)
+	bash tests/with_postgres.sh $(BIN)/pytest $(XDIST) -m "db and browser" tests/sso $(PYTEST_ARGS)
 
 # The inner loop: engine and services on SQLite, no browser, no route matrices.
 test-fast: install-test i18n
