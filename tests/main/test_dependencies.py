@@ -44,10 +44,6 @@ UNITS = {"cache"}
 #: File names of the edges: they call services and are called by nobody but the framework.
 EDGE_FILES = {"views", "cli", "tasks", "worker", "celery_app", "demo"}
 
-#: Upward imports still to be removed, each with why it is still there. The test fails when one
-#: disappears too, so the list only shrinks.
-KNOWN: dict[tuple[str, str], str] = {}
-
 
 def _unit(module: str) -> str:
     parts = module.split(".")
@@ -103,23 +99,14 @@ def _layer(unit: str) -> int:
 
 
 def test_every_feature_imports_only_features_below_it():
-    upward = {
-        (a, b): sorted(modules)
-        for (a, b), modules in feature_imports().items()
-        if _layer(b) >= _layer(a) and (a, b) not in KNOWN
-    }
+    upward = {(a, b): sorted(modules) for (a, b), modules in feature_imports().items() if _layer(b) >= _layer(a)}
     assert not upward, "imports against the dependency direction (move the shared piece down):\n" + "\n".join(
         f"  {a} -> {b}: {', '.join(m)}" for (a, b), m in sorted(upward.items())
     )
 
 
-def test_the_known_upward_imports_are_still_there():
-    gone = set(KNOWN) - set(feature_imports())
-    assert not gone, f"remove from KNOWN, they are fixed: {sorted(gone)}"
-
-
-def test_no_circle_between_features_but_the_known_ones():
-    graph = nx.DiGraph([pair for pair in feature_imports() if pair not in KNOWN])
+def test_no_circle_between_features():
+    graph = nx.DiGraph(list(feature_imports()))
     cycles = [c for c in nx.strongly_connected_components(graph) if len(c) > 1]
     assert not cycles, f"import circles between features: {cycles}"
 
