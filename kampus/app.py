@@ -37,6 +37,7 @@ BLUEPRINTS = (
     "kampus.sso.saml_views",  # routes on sso's blueprint
     "kampus.sso.admin_views",
     "kampus.notifications.views",
+    "kampus.jobs.views",
 )
 
 

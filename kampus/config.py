@@ -82,6 +82,15 @@ class Config:
     KAMPUS_SAML_KEY_DIR: str | None = None  # the SAML SP's signing key and certificate; unset: instance/saml-sp
     SAML_XMLSEC_BINARY = "/usr/bin/xmlsec1"
     SAML_ACCEPTED_TIME_DIFF = 60  # seconds of clock skew allowed between the IdP and Kampus
+    # Background jobs (kampus.jobs.progress). Result files: unset, instance/jobs; production with
+    # separate workers needs one folder shared by the web processes and the workers.
+    KAMPUS_JOB_FILES: str | None = None
+    KAMPUS_JOB_RESULT_HOURS = 24  # finished jobs' files are removed after this (beat, hourly)
+    KAMPUS_JOB_LEASE_SECONDS = 300  # a running job not heard of for this long is taken again
+    KAMPUS_EXPORT_INLINE_MAX = 2000  # people: a larger CSV progress export runs as a job
+    KAMPUS_EXPORT_XLSX_INLINE_MAX = 500  # people: a larger .xlsx export runs as a job (~12 µs a cell)
+    KAMPUS_IMPORT_INLINE_MAX = 200  # rows: a larger staff CSV import runs as a job
+    KAMPUS_CATALOGUE_IMPORT_INLINE_MAX = 500  # modules: a larger catalogue import runs as a job
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -117,6 +126,18 @@ class Config:
         ):
             if os.environ.get(name):
                 values[name] = os.environ[name]
+        if os.environ.get("KAMPUS_JOB_FILES"):
+            values["KAMPUS_JOB_FILES"] = os.environ["KAMPUS_JOB_FILES"]
+        for name in (
+            "KAMPUS_JOB_RESULT_HOURS",
+            "KAMPUS_JOB_LEASE_SECONDS",
+            "KAMPUS_EXPORT_INLINE_MAX",
+            "KAMPUS_EXPORT_XLSX_INLINE_MAX",
+            "KAMPUS_IMPORT_INLINE_MAX",
+            "KAMPUS_CATALOGUE_IMPORT_INLINE_MAX",
+        ):
+            if os.environ.get(name):
+                values[name] = int(os.environ[name])
         if os.environ.get("KAMPUS_CREDENTIALS_KEY_DIR"):
             values["KAMPUS_CREDENTIALS_KEY_DIR"] = os.environ["KAMPUS_CREDENTIALS_KEY_DIR"]
         if os.environ.get("KAMPUS_SAML_KEY_DIR"):

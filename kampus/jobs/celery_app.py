@@ -34,6 +34,8 @@ def celery_config(app: Flask) -> dict:
             },
             "outbox-sweep": {"task": "kampus.jobs.tasks.deliver_due_outbox", "schedule": 60.0},
             "xapi-delivery": {"task": "kampus.jobs.tasks.deliver_xapi", "schedule": 60.0},
+            "jobs-sweep": {"task": "kampus.jobs.tasks.run_due_jobs", "schedule": 60.0},
+            "job-files-cleanup": {"task": "kampus.jobs.tasks.remove_old_job_files", "schedule": 3600.0},
         },
     }
     config.update(app.config.get("CELERY") or {})

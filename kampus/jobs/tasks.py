@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from kampus.jobs import outbox
+from kampus.jobs import outbox, progress
 
 
 @shared_task(name="kampus.jobs.tasks.deliver_outbox", ignore_result=True)
@@ -68,3 +68,37 @@ def deliver_xapi() -> int:
     if not current_app.config.get("KAMPUS_XAPI_ENDPOINT"):
         return 0
     return deliver_pending().sent
+
+
+@shared_task(name="kampus.jobs.tasks.run_job", bind=True, ignore_result=True, max_retries=progress.MAX_ATTEMPTS)
+def run_job(self, job_id: int) -> str:
+    """One background job (:mod:`kampus.jobs.progress`). Idempotent: it claims the job first, so a
+    second delivery, a retry or the sweep does nothing to a job that is done or being done."""
+    from flask import current_app
+
+    outcome = progress.run(job_id)
+    if outcome == "retry" and not current_app.extensions["celery"].conf.task_always_eager:
+        raise self.retry(countdown=min(30 * 2**self.request.retries, 3600))
+    return outcome
+
+
+@shared_task(name="kampus.jobs.tasks.run_due_jobs", ignore_result=True)
+def run_due_jobs() -> int:
+    """The sweep (beat, every minute): jobs whose dispatch was lost or whose worker died."""
+    from kampus.extensions import db
+
+    ids = progress.due_ids()
+    for job_id in ids:
+        progress.run(job_id)
+        db.session.remove()
+    return len(ids)
+
+
+@shared_task(name="kampus.jobs.tasks.remove_old_job_files", ignore_result=True)
+def remove_old_job_files() -> int:
+    """Finished jobs' result files older than ``KAMPUS_JOB_RESULT_HOURS`` (beat, hourly)."""
+    from kampus.extensions import db
+
+    removed = progress.remove_old_files()
+    db.session.commit()
+    return removed

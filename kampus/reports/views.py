@@ -3,8 +3,9 @@ page, progress exports (CSV and .xlsx), and the admins' network overview."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, stream_with_context
+from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from kampus.auth.access import require_admin, require_manager
@@ -12,12 +13,16 @@ from kampus.auth.models import User
 from kampus.errors import NotFound
 from kampus.exports import XLSX_MIMETYPE
 from kampus.extensions import db
+from kampus.i18n import current_language
+from kampus.jobs import progress
+from kampus.jobs.forms import StartJobForm
 from kampus.orgs.models import Organisation, OrganisationThemeRole, Team
 from kampus.reports import (
     aggregates,  # noqa: F401  (moves the report versions on writes)
     progress_export,
     services,
 )
+from kampus.reports import jobs as report_jobs
 
 bp = Blueprint("reports", __name__)
 
@@ -59,25 +64,57 @@ FORMATS = {
 }
 
 
-@bp.get("/org/export.csv", defaults={"fmt": "csv"})
-@bp.get("/org/export.xlsx", defaults={"fmt": "xlsx"})
+def _export(organisation, team, fmt: str, filename: str):
+    """Stream a small export; a large one (GET) gets a page with a button that starts it as a
+    background job, and that button (POST) starts the job and goes to its page."""
+    people = report_jobs.people_covered(organisation.id, team.id if team else None)
+    if request.method == "GET" and not report_jobs.runs_as_job(fmt, people):
+        chunks, mimetype = FORMATS[fmt]
+        args = (organisation.id, team.id) if team else (organisation.id,)
+        return _download(chunks(*args), filename, mimetype)
+    form = StartJobForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        back = url_for("orgs.team", team_id=team.id) if team else url_for("orgs.overview")
+        job = progress.start(
+            report_jobs.KIND,
+            key=f"{current_user.id}:{form.submit_key.data}",
+            user_id=current_user.id,
+            organisation_id=organisation.id,
+            params={
+                "format": fmt,
+                "team_id": team.id if team else None,
+                "file_name": filename,
+                "locale": current_language(),
+                "back_url": back,
+            },
+        )
+        db.session.commit()
+        return redirect(url_for("jobs.page", job_id=job.id))
+    form.submit_key.data = progress.submit_key()
+    return render_template(
+        "reports/export_job.html", organisation=organisation, team=team, people=people, fmt=fmt, form=form
+    )
+
+
+@bp.route("/org/export.csv", defaults={"fmt": "csv"}, methods=["GET", "POST"])
+@bp.route("/org/export.xlsx", defaults={"fmt": "xlsx"}, methods=["GET", "POST"])
 def export_organisation(fmt: str):
     """Everyone's progress in the manager's organisation, as CSV or .xlsx."""
     organisation = require_manager()
-    chunks, mimetype = FORMATS[fmt]
-    return _download(chunks(organisation.id), f"kampus-{organisation.slug}-progress.{fmt}", mimetype)
+    return _export(organisation, None, fmt, f"kampus-{organisation.slug}-progress.{fmt}")
 
 
-@bp.get("/org/teams/<id:team_id>/export.csv", defaults={"fmt": "csv"})
-@bp.get("/org/teams/<id:team_id>/export.xlsx", defaults={"fmt": "xlsx"})
+@bp.route("/org/teams/<id:team_id>/export.csv", defaults={"fmt": "csv"}, methods=["GET", "POST"])
+@bp.route("/org/teams/<id:team_id>/export.xlsx", defaults={"fmt": "xlsx"}, methods=["GET", "POST"])
 def export_team(team_id: int, fmt: str):
     """A team's members' progress, as CSV or .xlsx."""
     organisation = require_manager()
     team = db.session.scalar(select(Team).where(Team.id == team_id, Team.organisation_id == organisation.id))
     if team is None:
         raise NotFound(f"no team {team_id}")
-    chunks, mimetype = FORMATS[fmt]
-    return _download(chunks(organisation.id, team.id), f"kampus-{organisation.slug}-team-{team.id}.{fmt}", mimetype)
+    return _export(organisation, team, fmt, f"kampus-{organisation.slug}-team-{team.id}.{fmt}")
 
 
 @bp.get("/admin/network")
