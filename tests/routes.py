@@ -288,6 +288,37 @@ def _identity_provider_id():
     return provider.id
 
 
+def _job_id():
+    """A finished export of the demo manager's, with its file (the demo data has none)."""
+    from kampus.db import utcnow
+    from kampus.extensions import db
+    from kampus.jobs.models import DONE, Job
+    from kampus.jobs.progress import files_folder
+
+    found = db.session.scalar(select(Job.id).where(Job.key == "demo:progress-export"))
+    if found is not None:
+        return found
+    manager = _one(_user(DEMO_USERS["manager"]))
+    (files_folder() / "demo-progress-export").write_bytes("\ufeffNimi;Sähköposti\r\n".encode())
+    job = Job(
+        kind="progress_export",
+        key="demo:progress-export",
+        user_id=manager.id,
+        organisation_id=manager.organisation_id,
+        params={"format": "csv", "file_name": "kampus-demo-progress.csv", "locale": "fi"},
+        state=DONE,
+        done=3,
+        total=3,
+        file_name="kampus-demo-progress.csv",
+        file_mimetype="text/csv",
+        file_path="demo-progress-export",
+        finished_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job.id
+
+
 DEMO_VALUES: dict[str, Callable[[], object]] = {
     # by argument name
     "slug": lambda: DEMO_MODULE,
@@ -302,6 +333,7 @@ DEMO_VALUES: dict[str, Callable[[], object]] = {
     "number": _status_list_number,
     "filename": lambda: "css/kampus.css",
     "provider_id": _identity_provider_id,
+    "job_id": _job_id,
     # where one name means different things
     "catalogue.theme:slug": lambda: DEMO_THEME,
     "catalogue-api.get_theme:slug": lambda: DEMO_THEME,

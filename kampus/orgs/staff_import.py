@@ -275,15 +275,49 @@ def take_invitation_list(organisation: Organisation, manager: User, secret: str 
     now = now or utcnow()
     if not secret:
         return None
+    return _claim_list(organisation, _list_query(organisation, manager, secret, now), now)
+
+
+def _job_list_query(organisation: Organisation, manager: User, list_id: int, now):
+    return (
+        InvitationList.id == list_id,
+        InvitationList.organisation_id == organisation.id,
+        InvitationList.manager_id == manager.id,
+        InvitationList.downloaded_at.is_(None),
+        InvitationList.expires_at > now,
+    )
+
+
+def waiting_job_invitation_list(organisation: Organisation, manager: User, list_id: int | None, *, now=None):
+    """The list an import job kept (by its id, for the manager who started the job) when it is still
+    there to download, else None. Reads only."""
+    if not list_id:
+        return None
+    return db.session.scalar(
+        select(InvitationList).where(*_job_list_query(organisation, manager, list_id, now or utcnow()))
+    )
+
+
+def take_job_invitation_list(organisation: Organisation, manager: User, list_id: int | None, *, now=None):
+    """:func:`take_invitation_list` for the list of an import that ran as a job: the job's page
+    (only the manager who started it) names the list by id instead of a secret in the session."""
+    now = now or utcnow()
+    if not list_id:
+        return None
+    return _claim_list(organisation, _job_list_query(organisation, manager, list_id, now), now)
+
+
+def _claim_list(organisation: Organisation, conditions, now):
+    row = db.session.scalar(select(InvitationList).where(*conditions))
+    if row is None:
+        return None
     claimed = rows_changed(
         db.session.execute(
-            update(InvitationList).where(*_list_query(organisation, manager, secret, now)).values(downloaded_at=now)
+            update(InvitationList).where(InvitationList.id == row.id, *conditions).values(downloaded_at=now)
         )
     )
     if claimed != 1:
         return None
-    row = db.session.scalar(select(InvitationList).where(InvitationList.secret_hash == _hash(secret)))
-    assert row is not None  # the UPDATE above has just claimed this row
     people = db.session.scalars(
         select(User)
         .where(User.id.in_(row.user_ids), User.organisation_id == organisation.id, User.active.is_(True))

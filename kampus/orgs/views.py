@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -19,9 +20,13 @@ from kampus import cache
 from kampus.auth.access import require_manager
 from kampus.auth.forms import show_domain_error
 from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
+from kampus.db import utcnow
 from kampus.errors import DomainError
 from kampus.extensions import db
-from kampus.orgs import services
+from kampus.i18n import current_language
+from kampus.jobs import progress
+from kampus.jobs.models import Job
+from kampus.orgs import import_jobs, services
 from kampus.orgs.forms import (
     AddMemberForm,
     ImportConfirmForm,
@@ -30,6 +35,7 @@ from kampus.orgs.forms import (
     SettingsForm,
     TeamNameForm,
 )
+from kampus.orgs.models import Organisation
 from kampus.orgs.staff_import import (
     INVITATION_LIST_LIFETIME,
     MAX_BYTES,
@@ -38,7 +44,9 @@ from kampus.orgs.staff_import import (
     keep_invitation_list,
     read_staff_csv,
     take_invitation_list,
+    take_job_invitation_list,
     waiting_invitation_list,
+    waiting_job_invitation_list,
 )
 from kampus.routing import large_upload
 
@@ -250,6 +258,17 @@ def import_staff_confirm():
     preview = read_staff_csv(data, organisation)
     if not preview.can_import:
         return render_template("orgs/import_preview.html", organisation=organisation, preview=preview, confirm=None)
+    if len(preview.valid_rows) > current_app.config.get("KAMPUS_IMPORT_INLINE_MAX", 200):
+        # A large file is imported in the background; the same file confirmed twice (today) is one job.
+        job = progress.start(
+            import_jobs.KIND,
+            key=f"{_me().id}:{hashlib.sha256(data).hexdigest()}:{utcnow().date().isoformat()}",
+            user_id=_me().id,
+            organisation_id=organisation.id,
+            params={"data": import_jobs.encode(data), "locale": current_language(), "back_url": url_for("orgs.staff")},
+        )
+        db.session.commit()
+        return redirect(url_for("jobs.page", job_id=job.id))
     result = apply_staff_import(organisation, preview)
     mailed = invite_imported(result.created, inviter=_me())  # queued: they leave after the commit
     secret = keep_invitation_list(organisation, _me(), result.created) if len(result.created) > mailed else None
@@ -308,6 +327,42 @@ def download_invitation_list():
             "Cache-Control": "no-store",
         },
     )
+
+
+@bp.post("/staff/import/jobs/<id:job_id>/invitations")
+def download_job_invitation_list(job_id: int):
+    """The one download of the links of an import that ran as a job: only the manager who started it."""
+    organisation = require_manager()
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != import_jobs.KIND or job.user_id != _me().id or job.organisation_id != organisation.id:
+        abort(404)
+    text = take_job_invitation_list(organisation, _me(), (job.result or {}).get("invitation_list"))
+    if text is None:
+        flash(_("The list of links is no longer available."), "error")
+        return redirect(url_for("jobs.page", job_id=job.id))
+    db.session.commit()
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="invitations.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.app_context_processor
+def _import_job_helpers() -> dict:
+    def invitation_list_waiting(job) -> bool:
+        from flask_login import current_user
+
+        organisation = db.session.get(Organisation, job.organisation_id)
+        return organisation is not None and (
+            waiting_job_invitation_list(organisation, current_user, (job.result or {}).get("invitation_list"))
+            is not None
+        )
+
+    return {"invitation_list_waiting": invitation_list_waiting}
 
 
 # --- teams ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ MATRICES = (
     "tests.credentials.test_access",
     "tests.recognition.test_access",
     "tests.sso.test_access",
+    "tests.jobs.test_access",
 )
 
 # (method, endpoint): why it has no row in a route × role matrix.

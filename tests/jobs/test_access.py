@@ -1,0 +1,121 @@
+"""The route × role matrix of background jobs: a job of organisation A's manager is seen by
+that manager (and A's other managers); B's manager, A's learner and the administrator get 404,
+visitors the sign-in page. The export's start button (POST) is in the same matrix: A's and
+B's managers each start their own organisation's export; a team of A's is 404 for B's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kampus.db import utcnow
+from kampus.extensions import db
+from kampus.jobs.models import DONE, Job
+from kampus.jobs.progress import files_folder
+from tests.conftest import snapshot_database
+from tests.security.test_route_matrix import LOGIN, ROLES, Route, check_route, send, signed_in_client, world_ids
+
+
+def only_manager_a(code, others=404) -> dict:
+    return {"anonymous": LOGIN, "learner_a": others, "manager_a": code, "manager_b": others, "admin": others}
+
+
+def _start(ids):
+    return {"submit_key": "matrix-key-0123456789"}
+
+
+ROUTES = [
+    Route("GET", "/jobs/{job}", only_manager_a(200)),
+    Route("GET", "/jobs/{job}.json", only_manager_a(200)),
+    Route("GET", "/jobs/{job}/download", only_manager_a(200)),
+    Route(
+        "POST",
+        "/org/export.csv",
+        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 302, "admin": 403},
+        data=_start,
+        writes=frozenset({"manager_a", "manager_b"}),
+    ),
+    Route(
+        "POST",
+        "/org/export.xlsx",
+        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 302, "admin": 403},
+        data=_start,
+        writes=frozenset({"manager_a", "manager_b"}),
+    ),
+    Route(
+        "POST",
+        "/org/teams/{team_a}/export.csv",
+        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 404, "admin": 403},
+        data=_start,
+        writes=frozenset({"manager_a"}),
+    ),
+    Route(
+        "POST",
+        "/org/teams/{team_a}/export.xlsx",
+        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 404, "admin": 403},
+        data=_start,
+        writes=frozenset({"manager_a"}),
+    ),
+]
+
+
+@pytest.fixture
+def app(make_app, tmp_path):
+    """The app ``world`` is made in, with the job files in the test's folder."""
+    app = make_app("catalogue", KAMPUS_JOB_FILES=str(tmp_path))
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def jobs_app(app):
+    return app
+
+
+@pytest.fixture
+def ids(jobs_app, world):
+    (files_folder() / "stored-result").write_bytes(b"\xef\xbb\xbfNimi\r\nLiisa Oppija\r\n")
+    job = Job(
+        kind="progress_export",
+        key="matrix:job",
+        user_id=world.manager_a.id,
+        organisation_id=world.org_a.id,
+        params={"format": "csv", "file_name": "kampus-org-a-progress.csv", "locale": "fi"},
+        state=DONE,
+        done=5,
+        total=5,
+        file_name="kampus-org-a-progress.csv",
+        file_mimetype="text/csv",
+        file_path="stored-result",
+        finished_at=utcnow(),
+    )
+    db.session.add(job)
+    db.session.commit()
+    return {**world_ids(world), "job": job.id}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_route_matrix_of_jobs(jobs_app, world, ids, route, role):
+    check_route(jobs_app, world, route, role, ids)
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST"], ids=str)
+def test_every_job_post_needs_a_csrf_token(jobs_app, world, ids, route):
+    client = signed_in_client(jobs_app, world, "manager_a")
+    before = snapshot_database()
+    assert send(client, route, ids, with_csrf=False).status_code == 400
+    assert snapshot_database() == before
+
+
+def test_the_matrix_covers_every_jobs_route(jobs_app):
+    covered = {(r.method, re.sub(r"\{[a-z_]+\}", "<x>", r.url)) for r in ROUTES}
+    missing = [
+        f"{method} {rule.rule}"
+        for rule in jobs_app.url_map.iter_rules()
+        if rule.endpoint.startswith("jobs.")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if (method, re.sub(r"<[^>]+>", "<x>", rule.rule)) not in covered
+    ]
+    assert not missing, "routes missing from ROUTES: " + ", ".join(sorted(missing))

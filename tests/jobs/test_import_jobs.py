@@ -1,0 +1,78 @@
+"""A staff import above ``KAMPUS_IMPORT_INLINE_MAX`` rows runs as a job: the confirm step goes to
+the job's page, which ends with the import's counts and (without a mail server) the one download
+of the invitation links, for the manager who started it only."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from kampus.auth.models import User
+from kampus.extensions import db
+from kampus.jobs.models import DONE, Job
+from tests.factories import csrf_token, login, make_user
+from tests.orgs.test_staff_import import confirm, upload
+
+ROWS = 7
+FILE = ("name;email;team\n" + "".join(f"Uusi {n};uusi{n}@example.fi;Tiimi A\n" for n in range(ROWS))).encode()
+
+
+@pytest.fixture
+def import_app(make_app, tmp_path):
+    app = make_app("catalogue", KAMPUS_IMPORT_INLINE_MAX=3, KAMPUS_JOB_FILES=str(tmp_path))
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def world(import_app):
+    from tests.factories import make_world
+
+    return make_world()
+
+
+def test_a_large_import_runs_as_a_job_and_ends_with_its_counts_and_the_links(import_app, world):
+    client = import_app.test_client()
+    login(client, world.manager_a.email)
+    preview = upload(client, FILE).get_data(as_text=True)
+    response = confirm(client, preview)
+    again = confirm(client, preview)  # a double submit
+    assert response.headers["Location"] == again.headers["Location"]
+    job_url = response.headers["Location"]
+    assert job_url.startswith("/jobs/")
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+    assert db.session.scalar(select(func.count(User.id)).where(User.email.like("uusi%"))) == ROWS
+
+    status = client.get(job_url + ".json").get_json()
+    assert status["state"] == DONE and status["done"] == status["total"] == ROWS
+    page = client.get(job_url).get_data(as_text=True)
+    assert "7 / 7 riviä" in page
+    assert "7 uutta henkilöä lisättiin." in page
+    assert "Lataa kutsulinkit" in page  # no mail server: the links, once
+
+    job_id = int(job_url.rsplit("/", 1)[1])
+    colleague = import_app.test_client()
+    make_user(world.org_a, manager=True, email="manager2.a@example.fi")
+    login(colleague, "manager2.a@example.fi")
+    assert "Lataa kutsulinkit" not in colleague.get(job_url).get_data(as_text=True)
+    url = f"/org/staff/import/jobs/{job_id}/invitations"
+    assert colleague.post(url, data={"csrf_token": csrf_token(colleague, "/")}).status_code == 404
+
+    file = client.post(url, data={"csrf_token": csrf_token(client, "/")})
+    assert file.status_code == 200 and file.headers["Cache-Control"] == "no-store"
+    rows = list(csv.reader(io.StringIO(file.get_data().decode("utf-8-sig")), delimiter=";"))
+    assert sorted(r[1] for r in rows[1:]) == sorted(f"uusi{n}@example.fi" for n in range(ROWS))
+    second = client.post(url, data={"csrf_token": csrf_token(client, "/")})
+    assert second.status_code == 302 and second.headers["Location"] == job_url  # one-time
+
+
+def test_a_small_import_still_runs_in_the_request(import_app, world):
+    client = import_app.test_client()
+    login(client, world.manager_a.email)
+    small = b"name;email;team\nYksi;yksi@example.fi;Tiimi A\n"
+    response = confirm(client, upload(client, small).get_data(as_text=True))
+    assert response.headers["Location"] == "/org/staff/import/invitations"
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
