@@ -187,10 +187,12 @@ class JobRun:
         self.user_id = job.user_id
         self.organisation_id = job.organisation_id
         self._file: tuple[str, str, str] | None = None
+        self.total: int | None = None  # as last reported
 
     def report(self, done: int, total: int) -> None:
         """Commit the progress (and extend the lease) on a connection of its own: the job's
         work stays uncommitted. Best effort: a progress that cannot be written now is skipped."""
+        self.total = total
         values = {"done": done, "total": total, "lease_until": utcnow() + _lease()}
         try:
             with db.engine.connect() as connection:
@@ -256,21 +258,13 @@ def run(job_id: int) -> str:
         return "retry"
     # The work and the job's end in one transaction: a crash before it leaves nothing half-done.
     values: dict = {"state": DONE, "finished_at": utcnow(), "lease_until": None, "result": result, "error": None}
+    if context.total is not None:
+        values.update(done=context.total, total=context.total)
     if context._file:
         values.update(file_name=context._file[0], file_mimetype=context._file[1], file_path=context._file[2])
     db.session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(**values))
     db.session.commit()
-    db.session.expire_all()
-    finished = db.session.get(Job, job_id)
-    if finished is not None and finished.total and finished.done < finished.total:
-        report_done(job_id, finished.total)
     return "done"
-
-
-def report_done(job_id: int, total: int) -> None:
-    with Session(db.engine) as session:
-        session.execute(update(Job).where(Job.id == job_id).values(done=total))
-        session.commit()
 
 
 def _finish(job_id: int, state: str, *, error: str, file) -> str:

@@ -5,6 +5,7 @@ B's managers each start their own organisation's export; a team of A's is 404 fo
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from kampus.db import utcnow
 from kampus.extensions import db
 from kampus.jobs.models import DONE, Job
 from kampus.jobs.progress import files_folder
+from kampus.orgs.models import InvitationList
 from tests.conftest import snapshot_database
 from tests.security.test_route_matrix import LOGIN, ROLES, Route, check_route, send, signed_in_client, world_ids
 
@@ -26,6 +28,13 @@ def _start(ids):
 
 
 ROUTES = [
+    # The links of an import that ran as a job: once, for the manager who started it only.
+    Route(
+        "POST",
+        "/org/staff/import/jobs/{import_job}/invitations",
+        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 200, "manager_b": 404, "admin": 403},
+        writes=frozenset({"manager_a"}),
+    ),
     Route("GET", "/jobs/{job}", only_manager_a(200)),
     Route("GET", "/jobs/{job}.json", only_manager_a(200)),
     Route("GET", "/jobs/{job}/download", only_manager_a(200)),
@@ -91,8 +100,29 @@ def ids(jobs_app, world):
         finished_at=utcnow(),
     )
     db.session.add(job)
+    links = InvitationList(
+        organisation_id=world.org_a.id,
+        manager_id=world.manager_a.id,
+        secret_hash="0" * 64,
+        user_ids=[world.invited_a.id],
+        created_at=utcnow(),
+        expires_at=utcnow() + dt.timedelta(minutes=30),
+    )
+    db.session.add(links)
+    db.session.flush()
+    import_job = Job(
+        kind="staff_import",
+        key="matrix:import",
+        user_id=world.manager_a.id,
+        organisation_id=world.org_a.id,
+        params={"data": "", "locale": "fi"},
+        state=DONE,
+        result={"created": 1, "memberships": 0, "present": 0, "mailed": 0, "invitation_list": links.id},
+        finished_at=utcnow(),
+    )
+    db.session.add(import_job)
     db.session.commit()
-    return {**world_ids(world), "job": job.id}
+    return {**world_ids(world), "job": job.id, "import_job": import_job.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
