@@ -86,6 +86,7 @@ def status(job_id: int):
     body["text"], body["state_text"] = counted(job), state_text(job)
     if (url := _download_url(job)) is not None:
         body["download_url"] = url
+        body["download_text"] = _("Download %(name)s", name=job.file_name)
     if job.state == FAILED:
         body["message"] = job.error
     response = jsonify(body)

@@ -29,7 +29,9 @@
     }
     box.setAttribute("data-state", status.state);
     if (status.state === "done" && status.download_url) {
-      download.querySelector("a").setAttribute("href", status.download_url);
+      var link = download.querySelector("a");
+      link.setAttribute("href", status.download_url);
+      link.textContent = status.download_text;
       download.hidden = false;
       return true;
     }
