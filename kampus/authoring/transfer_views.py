@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from kampus.auth.access import require_admin
-from kampus.authoring import transfer
+from kampus.authoring import import_jobs, transfer
 from kampus.authoring.forms import ImportConfirmForm, ImportUploadForm
 from kampus.authoring.views import bp
 from kampus.catalogue.loader import LoadError
 from kampus.catalogue.services import current_version
 from kampus.errors import DomainError
 from kampus.extensions import db
+from kampus.i18n import current_language
+from kampus.jobs import progress
 from kampus.routing import large_upload
 
 
@@ -53,6 +56,23 @@ def confirm_import():
         return _preview(run, text, name, notice=_("The catalogue changed after the check. Here is the check again."))
     if not run.ok:
         return _preview(run, text, name)
+    if import_jobs.modules_in(run) > current_app.config.get("KAMPUS_CATALOGUE_IMPORT_INLINE_MAX", 500):
+        # A large catalogue is applied in the background; the same confirmation twice is one job.
+        job = progress.start(
+            import_jobs.KIND,
+            key=f"{actor.id}:{hashlib.sha256(text.encode()).hexdigest()}:{run.version}",
+            user_id=actor.id,
+            organisation_id=None,
+            params={
+                "text": text,
+                "name": name,
+                "version": str(run.version),
+                "locale": current_language(),
+                "back_url": url_for("authoring.overview"),
+            },
+        )
+        db.session.commit()
+        return redirect(url_for("jobs.page", job_id=job.id))
     try:
         plan = transfer.apply(actor, run)
     except DomainError as refused:  # the checked plan met a rule on writing: nothing stays written

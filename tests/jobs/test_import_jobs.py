@@ -76,3 +76,72 @@ def test_a_small_import_still_runs_in_the_request(import_app, world):
     response = confirm(client, upload(client, small).get_data(as_text=True))
     assert response.headers["Location"] == "/org/staff/import/invitations"
     assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+@pytest.fixture
+def catalogue_job_app(make_app, tmp_path):
+    app = make_app("catalogue", KAMPUS_CATALOGUE_IMPORT_INLINE_MAX=0, KAMPUS_JOB_FILES=str(tmp_path))
+    with app.app_context():
+        yield app
+
+
+def test_a_large_catalogue_import_runs_as_a_job_for_the_admin_only(catalogue_job_app):
+    import yaml
+
+    from kampus.authoring.import_jobs import KIND
+    from tests.authoring.helpers import admin_client, get_module
+    from tests.authoring.test_import_export import IMPORT, NEW_MODULE, confirm_data
+    from tests.authoring.test_import_export import upload as upload_catalogue
+
+    client, admin = admin_client(catalogue_job_app)
+    html = upload_catalogue(client, yaml.safe_dump({"modules": [NEW_MODULE]}, allow_unicode=True)).get_data(
+        as_text=True
+    )
+    response = client.post(IMPORT + "/confirm", data=confirm_data(html))
+    job_url = response.headers["Location"]
+    assert job_url.startswith("/jobs/")
+    job = db.session.scalar(select(Job))
+    assert job.kind == KIND and job.organisation_id is None
+    status = client.get(job_url + ".json").get_json()
+    assert status["state"] == DONE and status["done"] == status["total"] == 1
+    page = client.get(job_url).get_data(as_text=True)
+    assert "Luettelo tuotiin." in page and "1 / 1 moduuli" in page
+    assert get_module("tuotu-moduuli") is not None
+    other, _ = admin_client(catalogue_job_app, "toinen.admin@example.fi")
+    assert other.get(job_url).status_code == 404  # another administrator: not theirs
+
+
+def test_a_catalogue_job_fails_with_the_message_when_the_catalogue_moved(catalogue_job_app):
+    import yaml
+
+    from kampus.jobs import progress
+    from tests.authoring.helpers import admin_client
+
+    _client, admin = admin_client(catalogue_job_app)
+    text = yaml.safe_dump({"modules": [NEW_MODULE_B]}, allow_unicode=True)
+    job = progress.start(
+        "catalogue_import",
+        key="moved",
+        user_id=admin.id,
+        organisation_id=None,
+        params={"text": text, "name": "c.yaml", "version": "-1", "locale": "fi"},
+    )
+    job_id = job.id
+    db.session.commit()
+    db.session.expire_all()
+    failed = db.session.get(Job, job_id)
+    assert failed.state == "failed" and failed.error.startswith("Luettelo muuttui tarkistuksen jälkeen.")
+
+
+NEW_MODULE_B = {
+    "slug": "toinen-tuotu",
+    "theme": "pedagogiikka",
+    "position": 21,
+    "title": {"fi": "Toinen"},
+    "summary": {"fi": "Tiedostosta."},
+    "level": "B1",
+    "minutes": 30,
+    "target_groups": ["teaching"],
+    "status": "published",
+    "sections": [{"title": "Osa", "body": "Tekstiä."}],
+}
