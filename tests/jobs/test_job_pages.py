@@ -118,3 +118,33 @@ def test_other_managers_of_the_organisation_see_the_job_others_get_404(small_lim
             assert other.get(url).status_code == 404, (email, url)
     anonymous = small_limit_app.test_client()
     assert anonymous.get(job_url).headers["Location"].startswith("/login")
+
+
+def test_the_export_adapter_passes_progress_only_to_an_export_that_takes_it():
+    from kampus.reports.jobs import chunks_with_progress
+
+    calls: list[tuple[int, int]] = []
+
+    def before_the_merge(organisation_id, team_id=None):
+        return ["old"]
+
+    def after_the_merge(organisation_id, team_id=None, *, progress=None):
+        progress(2000, 10010)
+        return ["new"]
+
+    assert chunks_with_progress(before_the_merge, 1, None, lambda d, t: calls.append((d, t))) == ["old"]
+    assert chunks_with_progress(after_the_merge, 1, None, lambda d, t: calls.append((d, t))) == ["new"]
+    assert calls == [(2000, 10010)]
+
+
+def test_the_job_page_counts_in_the_readers_language(small_limit_app, big_world):
+    from kampus.jobs.views import counted
+
+    job = Job(kind="progress_export", state="running", done=1234, total=10010)
+    with small_limit_app.test_request_context():
+        from flask_babel import force_locale
+
+        with force_locale("fi"):
+            assert counted(job) == "1\xa0234 / 10\xa0010 henkilöä"
+        with force_locale("sv"):
+            assert counted(job) == "1\xa0234 / 10\xa0010 personer"
