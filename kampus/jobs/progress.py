@@ -180,8 +180,9 @@ def _claimable(now: dt.datetime):
 class JobRun:
     """What a handler gets: the job's parameters, who started it, progress and a result file."""
 
-    def __init__(self, job: Job):
+    def __init__(self, job: Job, attempt: int):
         self.job = job
+        self.attempt = attempt  # this run's claim: a worker whose lease ran out no longer owns the job
         self.id = job.id
         self.params = job.params
         self.user_id = job.user_id
@@ -200,7 +201,7 @@ class JobRun:
                 if sqlite:  # the job's own transaction may hold the write lock: don't wait for it
                     connection.exec_driver_sql("PRAGMA busy_timeout=50")
                 try:
-                    connection.execute(update(Job).where(Job.id == self.id, Job.state == RUNNING).values(**values))
+                    connection.execute(update(Job).where(*self.owned()).values(**values))
                     connection.commit()
                 finally:
                     if sqlite:
@@ -208,6 +209,10 @@ class JobRun:
                         connection.exec_driver_sql("PRAGMA busy_timeout=20000")
         except OperationalError:
             log.info("job %s: progress %s/%s not written (database busy)", self.id, done, total)
+
+    def owned(self) -> tuple:
+        """The condition that this run still owns the job (running, under this run's claim)."""
+        return (Job.id == self.id, Job.state == RUNNING, Job.attempts == self.attempt)
 
     def open_result(self, file_name: str, mimetype: str) -> IO[bytes]:
         """A new result file to write (binary); offered for download as ``file_name``."""
@@ -228,13 +233,14 @@ def run(job_id: int) -> str:
                 .values(state=RUNNING, lease_until=now + _lease(), attempts=Job.attempts + 1, started_at=now)
             )
         )
+        attempt = claim.scalar(select(Job.attempts).where(Job.id == job_id)) if claimed else None
         claim.commit()
-    if not claimed:
+    if not claimed or attempt is None:
         return "skipped"
     job = db.session.get(Job, job_id)
     assert job is not None  # just claimed; jobs are not deleted while they run
     kind = KINDS.get(job.kind)
-    context = JobRun(job)
+    context = JobRun(job, attempt)
     try:
         if kind is None:
             raise JobFailed(_("This kind of work is no longer available."))
@@ -242,7 +248,7 @@ def run(job_id: int) -> str:
             result = kind.run(context)
     except JobFailed as error:
         db.session.rollback()
-        return _finish(job_id, FAILED, error=error.message, file=context._file)
+        return _finish(context, FAILED, error=error.message)
     except Exception:  # noqa: BLE001 - retried, then recorded; the details go to the log
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, kind)
@@ -250,9 +256,9 @@ def run(job_id: int) -> str:
         if attempts >= MAX_ATTEMPTS:
             with force_locale(job.params.get("locale") or "fi"):
                 message = _("The work could not be done. Try again later, or tell the administrator.")
-            return _finish(job_id, FAILED, error=message, file=context._file)
+            return _finish(context, FAILED, error=message)
         with Session(db.engine) as session:
-            session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(state=QUEUED))
+            session.execute(update(Job).where(*context.owned()).values(state=QUEUED))
             session.commit()
         _remove(context._file)
         return "retry"
@@ -262,17 +268,21 @@ def run(job_id: int) -> str:
         values.update(done=context.total, total=context.total)
     if context._file:
         values.update(file_name=context._file[0], file_mimetype=context._file[1], file_path=context._file[2])
-    db.session.execute(update(Job).where(Job.id == job_id, Job.state == RUNNING).values(**values))
+    if not rows_changed(db.session.execute(update(Job).where(*context.owned()).values(**values))):
+        # This worker's lease ran out and another took the job: its work is the one that counts.
+        db.session.rollback()
+        _remove(context._file)
+        return "skipped"
     db.session.commit()
     return "done"
 
 
-def _finish(job_id: int, state: str, *, error: str, file) -> str:
-    _remove(file)
+def _finish(context: JobRun, state: str, *, error: str) -> str:
+    _remove(context._file)
     with Session(db.engine) as session:
         session.execute(
             update(Job)
-            .where(Job.id == job_id)
+            .where(*context.owned())
             .values(state=state, error=error[:2000], finished_at=utcnow(), lease_until=None)
         )
         session.commit()

@@ -167,3 +167,18 @@ def test_old_result_files_are_removed(owner):
     assert progress.remove_old_files(now=utcnow() + dt.timedelta(hours=25)) == 1
     db.session.commit()
     assert not path.exists() and db.session.get(Job, job_id).file_path is None
+
+
+def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_run_that_took_over(owner):
+    job = new_job(owner, "test_teams", {"names": ["T-1"]})
+    job_id = job.id
+    db.session.info.pop(progress._SESSION_KEY)
+    db.session.commit()
+    slow = progress.JobRun(db.session.get(Job, job_id), attempt=1)  # claimed once, then its lease ran out
+    db.session.execute(
+        progress.update(Job).where(Job.id == job_id).values(state=RUNNING, attempts=2, lease_until=utcnow())
+    )
+    db.session.commit()
+    slow.report(1, 1)  # the first worker's progress no longer counts
+    db.session.expire_all()
+    assert db.session.get(Job, job_id).total == 0
