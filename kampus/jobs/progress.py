@@ -252,8 +252,7 @@ def run(job_id: int) -> str:
     except Exception:  # noqa: BLE001 - retried, then recorded; the details go to the log
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, kind)
-        attempts = db.session.get(Job, job_id).attempts  # type: ignore[union-attr]
-        if attempts >= MAX_ATTEMPTS:
+        if attempt >= MAX_ATTEMPTS:
             with force_locale(job.params.get("locale") or "fi"):
                 message = _("The work could not be done. Try again later, or tell the administrator.")
             return _finish(context, FAILED, error=message)
