@@ -7,10 +7,11 @@ object scoped to it, so an id from another organisation is simply not found.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import selectinload
 
 from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
@@ -163,12 +164,47 @@ def assign(
     return assignment
 
 
+def people_on(assignment_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Who is on each assignment: the one rule, for any number of assignments in one query.
+
+    An assignment covers the members of its team *now* (someone who joins the team later is on
+    it, someone who left is not) and the people it names. A **deactivated** person is on no
+    assignment: no figure counts them, no notification or mail reaches them. A person invited
+    but **not yet joined** (no password yet, :mod:`kampus.orgs.population`) is covered: the
+    completion figures, the managers' summary, the export and the impact of a catalogue edit count
+    them (they are the ones to chase) and their in-app notifications wait for them. Only a mail
+    that asks the learner to open the path (the due-date reminders) goes to ``joined_only`` people,
+    since the pending cannot sign in to follow it; their invitation is what reaches them.
+
+    Returns assignment id → person ids, ascending; every asked id is a key (an empty list when
+    nobody is on it). Withdrawn or not is the caller's choice.
+    """
+    ids = list(dict.fromkeys(assignment_ids))
+    people: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return people
+    named = select(
+        AssignmentPerson.assignment_id.label("assignment_id"), AssignmentPerson.user_id.label("user_id")
+    ).where(AssignmentPerson.assignment_id.in_(ids))
+    by_team = (
+        select(Assignment.id.label("assignment_id"), TeamMembership.user_id.label("user_id"))
+        .join(TeamMembership, TeamMembership.team_id == Assignment.team_id)
+        .where(Assignment.id.in_(ids))
+    )
+    both = union(named, by_team).subquery()
+    for assignment_id, user_id in db.session.execute(
+        select(both.c.assignment_id, both.c.user_id)
+        .join(User, User.id == both.c.user_id)
+        .where(User.active.is_(True))
+        .order_by(both.c.assignment_id, both.c.user_id)
+    ):
+        people[assignment_id].append(user_id)
+    return people
+
+
 def people_covered(assignment: Assignment) -> list[int]:
-    """The active people the assignment covers now: its team's members and the people it names (one query)."""
-    team_ids = select(TeamMembership.user_id).where(TeamMembership.team_id == assignment.team_id)
-    named = select(AssignmentPerson.user_id).where(AssignmentPerson.assignment_id == assignment.id)
-    condition = or_(User.id.in_(team_ids), User.id.in_(named)) if assignment.team_id is not None else User.id.in_(named)
-    return list(db.session.scalars(select(User.id).where(User.active.is_(True), condition).order_by(User.id)))
+    """The people one assignment covers now, ascending (:func:`people_on`; one query)."""
+    return people_on([assignment.id])[assignment.id]
 
 
 def _notify_people(assignment: Assignment, kind: str) -> None:

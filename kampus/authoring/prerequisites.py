@@ -179,15 +179,14 @@ def _assignment_goals(
     theme_modules: dict[str | None, list[str]],
 ) -> dict[tuple[int, str], tuple[list[str], tuple]]:
     """``(user_id, "a<id>")`` → (goal slugs, (due, weekly pace, today)) of every active assignment
-    (four queries; none without the feature): the deadline state's inputs, as
-    :func:`kampus.assignments.services.plan_assignment` gives them."""
+    (three queries; none without the feature): the deadline state's inputs, as
+    :func:`kampus.assignments.services.plan_assignment` gives them, for the people on it
+    (:func:`kampus.assignments.services.people_on`: not the deactivated)."""
     try:
-        from kampus.assignments.models import Assignment, AssignmentPerson, TemplateGoal
-        from kampus.assignments.services import SUSTAINABLE_MINUTES_PER_WEEK, today
+        from kampus.assignments.models import Assignment, TemplateGoal
+        from kampus.assignments.services import SUSTAINABLE_MINUTES_PER_WEEK, people_on, today
     except ImportError:  # pragma: no cover - the assignments feature is optional here
         return {}
-    from kampus.orgs.models import TeamMembership
-
     template_goals = defaultdict(list)
     for template_id, module_slug, theme_slug in db.session.execute(
         select(TemplateGoal.template_id, Module.slug, Theme.slug)
@@ -197,28 +196,13 @@ def _assignment_goals(
     ):
         template_goals[template_id].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
     active = db.session.execute(
-        select(Assignment.id, Assignment.template_id, Assignment.team_id, Assignment.due).where(
-            Assignment.withdrawn_at.is_(None)
-        )
+        select(Assignment.id, Assignment.template_id, Assignment.due).where(Assignment.withdrawn_at.is_(None))
     ).all()
-    people = defaultdict(set)
-    for assignment_id, user_id in db.session.execute(
-        select(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
-        .join(Assignment, AssignmentPerson.assignment_id == Assignment.id)
-        .where(Assignment.withdrawn_at.is_(None))
-    ):
-        people[assignment_id].add(user_id)
-    members = defaultdict(set)
-    for member_team_id, user_id in db.session.execute(
-        select(TeamMembership.team_id, TeamMembership.user_id)
-        .join(Assignment, Assignment.team_id == TeamMembership.team_id)
-        .where(Assignment.withdrawn_at.is_(None))
-    ):
-        members[member_team_id].add(user_id)
+    people = people_on(assignment_id for assignment_id, *_rest in active)
     result: dict[tuple[int, str], tuple[list[str], tuple]] = {}
     on = today()
-    for assignment_id, template_id, team_id, due in active:
-        for user_id in people[assignment_id] | (members[team_id] if team_id else set()):
+    for assignment_id, template_id, due in active:
+        for user_id in people[assignment_id]:
             result[(user_id, f"a{assignment_id}")] = (
                 list(template_goals[template_id]),
                 (due, SUSTAINABLE_MINUTES_PER_WEEK, on),
