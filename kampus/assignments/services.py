@@ -170,11 +170,11 @@ def people_on(assignment_ids: Iterable[int]) -> dict[int, list[int]]:
     An assignment covers the members of its team *now* (someone who joins the team later is on
     it, someone who left is not) and the people it names. A **deactivated** person is on no
     assignment: no figure counts them, no notification or mail reaches them. A person invited
-    but **not yet joined** (no password yet, :mod:`kampus.orgs.population`) is covered: the
-    completion figures, the managers' summary, the export and the impact of a catalogue edit count
-    them (they are the ones to chase) and their in-app notifications wait for them. Only a mail
-    that asks the learner to open the path (the due-date reminders) goes to ``joined_only`` people,
-    since the pending cannot sign in to follow it; their invitation is what reaches them.
+    but **not yet joined** (no password yet: ``pending`` in :mod:`kampus.orgs.population`) is
+    covered, in every use: the completion figures, the managers' summary, the export and the impact
+    of a catalogue edit count them (they are the ones to chase), the due-date reminders mail them
+    and their in-app notifications wait for them. (The organisation's staff head counts count the
+    joined only; an assignment's figures are about the people given the path, pending or not.)
 
     Returns assignment id → person ids, ascending; every asked id is a key (an empty list when
     nobody is on it). Withdrawn or not is the caller's choice.
