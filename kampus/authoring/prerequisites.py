@@ -23,6 +23,7 @@ from kampus.catalogue.services import bump_version, catalogue_graph, current_ver
 from kampus.errors import Conflict, CycleError, DomainError, UnknownModule
 from kampus.extensions import db
 from kampus.graph import Finding, ImpactLearner, Report, check_edge, impact, validate
+from kampus.graph.goals import goal_modules
 from kampus.graph.prereqs import edge_name
 
 ACTIONS = ("add", "remove")
@@ -141,11 +142,13 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
 
     states = learner_states(None)
 
-    theme_modules: defaultdict[str | None, list[str]] = defaultdict(list)
-    for graph in (graph_before, graph_after):
-        for slug, data in graph.nodes(data=True):
-            if data.get("status") == "published" and slug not in theme_modules[data.get("theme")]:
-                theme_modules[data.get("theme")].append(slug)
+    graphs = (graph_before, graph_after)
+    themes = {data["theme"] for graph in graphs for _slug, data in graph.nodes(data=True) if data.get("theme")}
+    # A theme goal means its published modules (the one rule, goal_modules), on either graph.
+    theme_modules: dict[str | None, list[str]] = {
+        theme: list(dict.fromkeys(slug for graph in graphs for slug in goal_modules(graph, [], [theme])))
+        for theme in themes
+    }
 
     goals: dict[tuple[int, str], list[str]] = defaultdict(list)
     for user_id, path_id, module_slug, theme_slug in db.session.execute(
