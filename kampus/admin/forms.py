@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
-
-class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
-    slug = StringField(_l("Short name"), validators=[DataRequired(_l("Enter a short name.")), Length(max=80)])
+from kampus.auth.forms import PersonForm
 
 
 class OrganisationNameForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
 
 
-class AppointManagerForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter the person's e-mail address.")),
-            Email(_l("Enter an e-mail address like name@example.fi.")),
-            Length(max=254),
-        ],
-    )
-    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
+class OrganisationForm(OrganisationNameForm):
+    """A new organisation: its name and its short name."""
+
+    slug = StringField(_l("Short name"), validators=[DataRequired(_l("Enter a short name.")), Length(max=80)])
+
+
+class AppointManagerForm(PersonForm):
+    """The person to make a manager: their e-mail address and, for someone new, their name."""

@@ -10,20 +10,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from kampus.auth.forms import PersonForm
 
 
-class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter the person's e-mail address.")),
-            Email(_l("Enter an e-mail address like name@example.fi.")),
-            Length(max=254),
-        ],
-    )
-    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
+class InviteForm(PersonForm):
     team = SelectField(_l("Team (optional)"), choices=[], validate_choice=False)
 
 
