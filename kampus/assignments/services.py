@@ -202,6 +202,36 @@ def people_on(assignment_ids: Iterable[int]) -> dict[int, list[int]]:
     return people
 
 
+def assignments_of(user_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The same rule from the people's side, for many people in one query: person id → the ids of
+    the active (not withdrawn) assignments they are on (:func:`people_on`), ascending; every asked
+    id is a key, a deactivated person's list is empty. For pages that go person by person (the
+    progress export, the xAPI statements' paths)."""
+    ids = list(dict.fromkeys(user_ids))
+    found: dict[int, list[int]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    named = (
+        select(AssignmentPerson.user_id.label("user_id"), AssignmentPerson.assignment_id.label("assignment_id"))
+        .join(Assignment, Assignment.id == AssignmentPerson.assignment_id)
+        .where(AssignmentPerson.user_id.in_(ids), Assignment.withdrawn_at.is_(None))
+    )
+    by_team = (
+        select(TeamMembership.user_id.label("user_id"), Assignment.id.label("assignment_id"))
+        .join(Assignment, Assignment.team_id == TeamMembership.team_id)
+        .where(TeamMembership.user_id.in_(ids), Assignment.withdrawn_at.is_(None))
+    )
+    both = union(named, by_team).subquery()
+    for user_id, assignment_id in db.session.execute(
+        select(both.c.user_id, both.c.assignment_id)
+        .join(User, User.id == both.c.user_id)
+        .where(User.active.is_(True))
+        .order_by(both.c.user_id, both.c.assignment_id)
+    ):
+        found[user_id].append(assignment_id)
+    return found
+
+
 def people_covered(assignment: Assignment) -> list[int]:
     """The people one assignment covers now, ascending (:func:`people_on`; one query)."""
     return people_on([assignment.id])[assignment.id]

@@ -61,6 +61,12 @@ def test_the_rule_covers_the_invited_and_not_the_deactivated(app, world):
     assert assignments.people_on([a.id]) == {a.id: sorted(u.id for u in world["on"])}
     assert assignments.people_covered(a) == sorted(u.id for u in world["on"])
     assert assignments.people_on([]) == {}
+    everyone = world["on"] | world["off"]
+    mine = assignments.assignments_of(u.id for u in everyone)  # the same rule from the people's side
+    assert {u for u in everyone if mine[u.id] == [a.id]} == world["on"]
+    assert all(mine[u.id] == [] for u in world["off"])
+    assignments.withdraw(a)
+    assert assignments.assignments_of(u.id for u in world["on"]) == {u.id: [] for u in world["on"]}
 
 
 def test_the_completion_column_counts_the_same_people(client, world):
