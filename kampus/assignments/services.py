@@ -164,6 +164,27 @@ def assign(
     return assignment
 
 
+def _on_assignments(*, assignment_ids: list[int] | None = None, user_ids: list[int] | None = None):
+    """SQL: the (assignment id, person id) pairs of :func:`people_on`'s rule, limited to the listed
+    assignments or people (with people: only assignments not withdrawn)."""
+    named = select(
+        AssignmentPerson.assignment_id.label("assignment_id"), AssignmentPerson.user_id.label("user_id")
+    ).join(Assignment, Assignment.id == AssignmentPerson.assignment_id)
+    by_team = select(Assignment.id.label("assignment_id"), TeamMembership.user_id.label("user_id")).join(
+        TeamMembership, TeamMembership.team_id == Assignment.team_id
+    )
+    if assignment_ids is not None:
+        named = named.where(Assignment.id.in_(assignment_ids))
+        by_team = by_team.where(Assignment.id.in_(assignment_ids))
+    if user_ids is not None:
+        named = named.where(AssignmentPerson.user_id.in_(user_ids), Assignment.withdrawn_at.is_(None))
+        by_team = by_team.where(TeamMembership.user_id.in_(user_ids), Assignment.withdrawn_at.is_(None))
+    both = union(named, by_team).subquery()
+    return both, select(both.c.assignment_id, both.c.user_id).join(User, User.id == both.c.user_id).where(
+        User.active.is_(True)  # the deactivated are on no assignment
+    )
+
+
 def people_on(assignment_ids: Iterable[int]) -> dict[int, list[int]]:
     """Who is on each assignment: the one rule, for any number of assignments in one query.
 
@@ -181,24 +202,10 @@ def people_on(assignment_ids: Iterable[int]) -> dict[int, list[int]]:
     """
     ids = list(dict.fromkeys(assignment_ids))
     people: dict[int, list[int]] = {i: [] for i in ids}
-    if not ids:
-        return people
-    named = select(
-        AssignmentPerson.assignment_id.label("assignment_id"), AssignmentPerson.user_id.label("user_id")
-    ).where(AssignmentPerson.assignment_id.in_(ids))
-    by_team = (
-        select(Assignment.id.label("assignment_id"), TeamMembership.user_id.label("user_id"))
-        .join(TeamMembership, TeamMembership.team_id == Assignment.team_id)
-        .where(Assignment.id.in_(ids))
-    )
-    both = union(named, by_team).subquery()
-    for assignment_id, user_id in db.session.execute(
-        select(both.c.assignment_id, both.c.user_id)
-        .join(User, User.id == both.c.user_id)
-        .where(User.active.is_(True))
-        .order_by(both.c.assignment_id, both.c.user_id)
-    ):
-        people[assignment_id].append(user_id)
+    if ids:
+        pairs, query = _on_assignments(assignment_ids=ids)
+        for assignment_id, user_id in db.session.execute(query.order_by(pairs.c.assignment_id, pairs.c.user_id)):
+            people[assignment_id].append(user_id)
     return people
 
 
@@ -209,26 +216,10 @@ def assignments_of(user_ids: Iterable[int]) -> dict[int, list[int]]:
     progress export, the xAPI statements' paths)."""
     ids = list(dict.fromkeys(user_ids))
     found: dict[int, list[int]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    named = (
-        select(AssignmentPerson.user_id.label("user_id"), AssignmentPerson.assignment_id.label("assignment_id"))
-        .join(Assignment, Assignment.id == AssignmentPerson.assignment_id)
-        .where(AssignmentPerson.user_id.in_(ids), Assignment.withdrawn_at.is_(None))
-    )
-    by_team = (
-        select(TeamMembership.user_id.label("user_id"), Assignment.id.label("assignment_id"))
-        .join(Assignment, Assignment.team_id == TeamMembership.team_id)
-        .where(TeamMembership.user_id.in_(ids), Assignment.withdrawn_at.is_(None))
-    )
-    both = union(named, by_team).subquery()
-    for user_id, assignment_id in db.session.execute(
-        select(both.c.user_id, both.c.assignment_id)
-        .join(User, User.id == both.c.user_id)
-        .where(User.active.is_(True))
-        .order_by(both.c.user_id, both.c.assignment_id)
-    ):
-        found[user_id].append(assignment_id)
+    if ids:
+        pairs, query = _on_assignments(user_ids=ids)
+        for assignment_id, user_id in db.session.execute(query.order_by(pairs.c.user_id, pairs.c.assignment_id)):
+            found[user_id].append(assignment_id)
     return found
 
 
