@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from kampus.admin import services
+from kampus.admin.forms import AppointManagerForm, OrganisationForm, OrganisationNameForm
 from kampus.auth.access import require_admin
 from kampus.auth.forms import show_domain_error
 from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
 from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
-from kampus.orgs import services
-from kampus.orgs.forms import AppointManagerForm, OrganisationForm, OrganisationNameForm
+from kampus.orgs import services as orgs
 from kampus.orgs.models import THEME_ROLES
 from kampus.orgs.views import flash_link
 from kampus.routing import int_arg
@@ -39,14 +40,14 @@ def organisations():
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            organisation = services.create_organisation(form.slug.data, form.name.data)
+            organisation = orgs.create_organisation(form.slug.data, form.name.data)
         except DomainError as error:
             show_domain_error(form, error)
         else:
             db.session.commit()
             flash(_("The organisation %(name)s was created.", name=organisation.name), "success")
             return redirect(url_for("admin.organisation", organisation_id=organisation.id))
-    return render_template("admin/organisations.html", summaries=services.organisation_summaries(), form=form)
+    return render_template("admin/organisations.html", summaries=orgs.organisation_summaries(), form=form)
 
 
 def theme_role_names() -> dict[str, str]:
@@ -77,17 +78,17 @@ def _organisation_page(organisation, name_form=None, manager_form=None, roles_er
 @bp.get("/organisations/<id:organisation_id>")
 def organisation(organisation_id: int):
     require_admin()
-    return _organisation_page(services.get_organisation(organisation_id))
+    return _organisation_page(orgs.get_organisation(organisation_id))
 
 
 @bp.post("/organisations/<id:organisation_id>")
 def rename_organisation(organisation_id: int):
     require_admin()
-    organisation = services.get_organisation(organisation_id)
+    organisation = orgs.get_organisation(organisation_id)
     form = OrganisationNameForm()
     if form.validate_on_submit():
         try:
-            services.rename_organisation(organisation, form.name.data)
+            orgs.rename_organisation(organisation, form.name.data)
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -100,7 +101,7 @@ def rename_organisation(organisation_id: int):
 @bp.post("/organisations/<id:organisation_id>/roles")
 def theme_roles(organisation_id: int):
     require_admin()
-    organisation = services.get_organisation(organisation_id)
+    organisation = orgs.get_organisation(organisation_id)
     roles = {}
     for key, value in request.form.items():
         if key.startswith("theme_"):
@@ -109,7 +110,7 @@ def theme_roles(organisation_id: int):
             except ValueError:
                 raise NotFound("no such theme") from None
     try:
-        services.set_theme_roles(organisation, roles)
+        orgs.set_theme_roles(organisation, roles)
     except DomainError as error:
         db.session.rollback()
         return _organisation_page(organisation, roles_error=error.message)
@@ -121,7 +122,7 @@ def theme_roles(organisation_id: int):
 @bp.post("/organisations/<id:organisation_id>/managers")
 def appoint_manager(organisation_id: int):
     require_admin()
-    organisation = services.get_organisation(organisation_id)
+    organisation = orgs.get_organisation(organisation_id)
     form = AppointManagerForm()
     if form.validate_on_submit():
         try:
@@ -152,8 +153,8 @@ def appoint_manager(organisation_id: int):
 @bp.route("/organisations/<id:organisation_id>/managers/<id:user_id>/remove", methods=["GET", "POST"])
 def remove_manager(organisation_id: int, user_id: int):
     require_admin()
-    organisation = services.get_organisation(organisation_id)
-    person = services.get_staff_member(organisation, user_id)
+    organisation = orgs.get_organisation(organisation_id)
+    person = orgs.get_staff_member(organisation, user_id)
     if request.method == "GET":
         return confirm_page(
             title=_("Remove %(name)s as manager?", name=person.display_name),
@@ -185,5 +186,5 @@ def users():
         people=people,
         search=search,
         organisation_id=organisation_id,
-        organisations=[s.organisation for s in services.organisation_summaries()],
+        organisations=[s.organisation for s in orgs.organisation_summaries()],
     )

@@ -7,9 +7,9 @@ people at once. A person's state depends only on which of the modules the
 assignment requires they have satisfied or started, so people alike there share
 one plan: in a team that follows its path there are far fewer such states than people.
 
-Who an assignment covers: the people named on it and the members of its team
-now, unless deactivated (invited people who have not joined yet are covered:
-they are the ones to chase).
+Who an assignment covers is the one rule of :func:`kampus.assignments.services.people_on`
+(its team's members now and the people it names; not the deactivated; the invited who have not
+joined yet are counted: they are the ones to chase).
 """
 
 from __future__ import annotations
@@ -17,18 +17,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, union
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
-from kampus.assignments.services import assigned_deadline, template_goal_slugs, today
+from kampus.assignments.models import Assignment, PathTemplate, TemplateGoal
+from kampus.assignments.services import assigned_deadline, people_on, template_goal_slugs, today
 from kampus.auth.models import User
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph import plan
 from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.graph.goals import required_closure
-from kampus.orgs.models import TeamMembership
 from kampus.progress.services import EMPTY_STATE, LearnerState, learner_states
 
 
@@ -82,28 +81,6 @@ class DeadlineStates:
         return found
 
 
-def covered_people(assignments) -> dict[int, set[int]]:
-    """Assignment id → ids of the people it covers (one query)."""
-    ids = [a.id for a in assignments]
-    covered: dict[int, set[int]] = {i: set() for i in ids}
-    if not ids:
-        return covered
-    named = select(
-        AssignmentPerson.assignment_id.label("assignment_id"), AssignmentPerson.user_id.label("user_id")
-    ).where(AssignmentPerson.assignment_id.in_(ids))
-    by_team = (
-        select(Assignment.id.label("assignment_id"), TeamMembership.user_id.label("user_id"))
-        .join(TeamMembership, TeamMembership.team_id == Assignment.team_id)
-        .where(Assignment.id.in_(ids))
-    )
-    both = union(named, by_team).subquery()
-    for assignment_id, user_id in db.session.execute(
-        select(both.c.assignment_id, both.c.user_id).join(User, User.id == both.c.user_id).where(User.active.is_(True))
-    ):
-        covered[assignment_id].add(user_id)
-    return covered
-
-
 @dataclass
 class Completion:
     """One assignment's people by deadline state."""
@@ -117,7 +94,7 @@ class Completion:
 
 def people_states(assignments, *, on: dt.date | None = None) -> dict[int, dict[int, str]]:
     """Assignment id → {person id → deadline state} for everyone the assignments cover (three queries)."""
-    covered = covered_people(assignments)
+    covered = people_on(a.id for a in assignments)
     states = learner_states({u for people in covered.values() for u in people})
     rule = DeadlineStates(assignments, on=on)
     return {a.id: {u: rule.state(a.id, states.get(u, EMPTY_STATE)) for u in covered[a.id]} for a in assignments}

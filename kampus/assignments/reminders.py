@@ -3,9 +3,10 @@
 Learners get one mail per assignment that is due within
 :data:`DUE_SOON_DAYS` days (``due_soon``) or overdue (``overdue``) and not yet
 done; managers of an organisation with active assignments get a weekly
-``summary``. A team assignment reaches whoever is in the team on the day, so
-people who joined later are reminded too; withdrawn assignments and inactive
-people are skipped.
+``summary``. Who is on an assignment is the one rule of
+:func:`kampus.assignments.services.people_on`: whoever is in the team on the day (so
+people who joined later are reminded too) and the people named, also those invited who have
+not joined yet, never the deactivated. Withdrawn assignments are skipped.
 
 Each mail is recorded as a :class:`ReminderSent` row, keyed by (person, kind,
 key, day) with a unique constraint, and queued in the outbox
@@ -32,24 +33,30 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-import networkx as nx
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, ReminderSent, TemplateGoal
-from kampus.assignments.services import AssignedPlan, notify_reminded, plan_assignment, template_goal_slugs
+from kampus.assignments.models import Assignment, PathTemplate, ReminderSent, TemplateGoal
+from kampus.assignments.services import (
+    AssignedPlan,
+    notify_reminded,
+    people_on,
+    plan_assignment,
+    template_goal_slugs,
+)
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
+from kampus.graph.goals import required_closure
 from kampus.i18n import format_date
 from kampus.jobs.outbox import queue_mail
 from kampus.links import external_url
-from kampus.orgs.models import Organisation, TeamMembership
+from kampus.orgs.models import Organisation
 from kampus.progress.services import LearnerState, learner_states
 from kampus.templating import localized
 
@@ -109,29 +116,6 @@ class _Person:
     language: str
 
 
-def _people_of(assignment_ids: list[int]) -> dict[int, list[int]]:
-    """Assignment id -> ids of its active people (team members now, and those named), in a stable order."""
-    if not assignment_ids:
-        return {}
-    people: dict[int, list[int]] = defaultdict(list)
-    team_rows = db.session.execute(
-        select(Assignment.id, TeamMembership.user_id)
-        .join(TeamMembership, TeamMembership.team_id == Assignment.team_id)
-        .join(User, User.id == TeamMembership.user_id)
-        .where(Assignment.id.in_(assignment_ids), User.active.is_(True))
-        .order_by(Assignment.id, TeamMembership.user_id)
-    )
-    named_rows = db.session.execute(
-        select(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
-        .join(User, User.id == AssignmentPerson.user_id)
-        .where(AssignmentPerson.assignment_id.in_(assignment_ids), User.active.is_(True))
-        .order_by(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
-    )
-    for assignment_id, user_id in [*team_rows, *named_rows]:
-        people[assignment_id].append(user_id)
-    return {aid: list(dict.fromkeys(ids)) for aid, ids in people.items()}
-
-
 def plan_batches(on: dt.date) -> list[Batch]:
     """The work due on ``on``, in batches: only pairs not yet reminded, only unsent summaries. Changes nothing."""
     horizon = on + dt.timedelta(days=DUE_SOON_DAYS)
@@ -145,7 +129,7 @@ def plan_batches(on: dt.date) -> list[Batch]:
         )
     }
     due = list(kind_of)
-    people = _people_of(due)
+    people = people_on(due)
     reminded = set(
         db.session.execute(
             select(ReminderSent.user_id, ReminderSent.kind, ReminderSent.key).where(
@@ -207,11 +191,8 @@ class _Planner:
 
     def relevant(self, assignment: Assignment) -> frozenset[str]:
         if assignment.id not in self._relevant:
-            goals = [g for g in template_goal_slugs(assignment.template, self.graph) if g in self.graph]
-            reach = set(goals)
-            for goal in goals:
-                reach |= nx.ancestors(self.graph, goal)
-            self._relevant[assignment.id] = frozenset(reach)
+            goals = template_goal_slugs(assignment.template, self.graph)
+            self._relevant[assignment.id] = frozenset(required_closure(self.graph, goals))
         return self._relevant[assignment.id]
 
     def plan(self, assignment: Assignment, state: LearnerState) -> AssignedPlan:
@@ -269,7 +250,7 @@ def _summary_batch(batch: Batch, on: dt.date, planner: _Planner) -> list[Reminde
     assignments = _assignments(
         select(Assignment).where(Assignment.organisation_id == organisation.id, Assignment.withdrawn_at.is_(None))
     )
-    people = _people_of([a.id for a in assignments])
+    people = people_on(a.id for a in assignments)
     learners = _persons({uid for ids in people.values() for uid in ids})
     states = learner_states(learners)
     rows = []

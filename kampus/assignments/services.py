@@ -7,10 +7,11 @@ object scoped to it, so an id from another organisation is simply not found.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import selectinload
 
 from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
@@ -163,12 +164,68 @@ def assign(
     return assignment
 
 
+def _on_assignments(*, assignment_ids: list[int] | None = None, user_ids: list[int] | None = None):
+    """SQL: the (assignment id, person id) pairs of :func:`people_on`'s rule, limited to the listed
+    assignments or people (with people: only assignments not withdrawn)."""
+    named = select(
+        AssignmentPerson.assignment_id.label("assignment_id"), AssignmentPerson.user_id.label("user_id")
+    ).join(Assignment, Assignment.id == AssignmentPerson.assignment_id)
+    by_team = select(Assignment.id.label("assignment_id"), TeamMembership.user_id.label("user_id")).join(
+        TeamMembership, TeamMembership.team_id == Assignment.team_id
+    )
+    if assignment_ids is not None:
+        named = named.where(Assignment.id.in_(assignment_ids))
+        by_team = by_team.where(Assignment.id.in_(assignment_ids))
+    if user_ids is not None:
+        named = named.where(AssignmentPerson.user_id.in_(user_ids), Assignment.withdrawn_at.is_(None))
+        by_team = by_team.where(TeamMembership.user_id.in_(user_ids), Assignment.withdrawn_at.is_(None))
+    both = union(named, by_team).subquery()
+    return both, select(both.c.assignment_id, both.c.user_id).join(User, User.id == both.c.user_id).where(
+        User.active.is_(True)  # the deactivated are on no assignment
+    )
+
+
+def people_on(assignment_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Who is on each assignment: the one rule, for any number of assignments in one query.
+
+    An assignment covers the members of its team *now* (someone who joins the team later is on
+    it, someone who left is not) and the people it names. A **deactivated** person is on no
+    assignment: no figure counts them, no notification or mail reaches them. A person invited
+    but **not yet joined** (no password yet: ``pending`` in :mod:`kampus.orgs.population`) is
+    covered, in every use: the completion figures, the managers' summary, the export and the impact
+    of a catalogue edit count them (they are the ones to chase), the due-date reminders mail them
+    and their in-app notifications wait for them. (The organisation's staff head counts count the
+    joined only; an assignment's figures are about the people given the path, pending or not.)
+
+    Returns assignment id → person ids, ascending; every asked id is a key (an empty list when
+    nobody is on it). Withdrawn or not is the caller's choice.
+    """
+    ids = list(dict.fromkeys(assignment_ids))
+    people: dict[int, list[int]] = {i: [] for i in ids}
+    if ids:
+        pairs, query = _on_assignments(assignment_ids=ids)
+        for assignment_id, user_id in db.session.execute(query.order_by(pairs.c.assignment_id, pairs.c.user_id)):
+            people[assignment_id].append(user_id)
+    return people
+
+
+def assignments_of(user_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The same rule from the people's side, for many people in one query: person id → the ids of
+    the active (not withdrawn) assignments they are on (:func:`people_on`), ascending; every asked
+    id is a key, a deactivated person's list is empty. For pages that go person by person (the
+    progress export, the xAPI statements' paths)."""
+    ids = list(dict.fromkeys(user_ids))
+    found: dict[int, list[int]] = {i: [] for i in ids}
+    if ids:
+        pairs, query = _on_assignments(user_ids=ids)
+        for assignment_id, user_id in db.session.execute(query.order_by(pairs.c.user_id, pairs.c.assignment_id)):
+            found[user_id].append(assignment_id)
+    return found
+
+
 def people_covered(assignment: Assignment) -> list[int]:
-    """The active people the assignment covers now: its team's members and the people it names (one query)."""
-    team_ids = select(TeamMembership.user_id).where(TeamMembership.team_id == assignment.team_id)
-    named = select(AssignmentPerson.user_id).where(AssignmentPerson.assignment_id == assignment.id)
-    condition = or_(User.id.in_(team_ids), User.id.in_(named)) if assignment.team_id is not None else User.id.in_(named)
-    return list(db.session.scalars(select(User.id).where(User.active.is_(True), condition).order_by(User.id)))
+    """The people one assignment covers now, ascending (:func:`people_on`; one query)."""
+    return people_on([assignment.id])[assignment.id]
 
 
 def _notify_people(assignment: Assignment, kind: str) -> None:

@@ -9,6 +9,7 @@ from flask_login import current_user
 from kampus.assignments import completion, services
 from kampus.assignments.forms import AssignmentForm, ExtendForm, TemplateForm
 from kampus.auth.access import require_admin, require_manager
+from kampus.auth.forms import show_domain_error
 from kampus.auth.models import User
 from kampus.catalogue.forms import fill_goal_choices
 from kampus.confirm import back_to_confirm_page, confirm_page, confirmed
@@ -69,9 +70,7 @@ def _template_editor(organisation_id, template, *, back: str, action: str):
             raise
         except DomainError as exc:
             db.session.rollback()
-            getattr(form, exc.field if exc.field is not None and exc.field in form else "themes").errors.append(
-                exc.message
-            )
+            show_domain_error(form, exc, "themes")
         else:
             db.session.commit()
             flash(_("The path template was saved."), "success")
@@ -152,9 +151,7 @@ def org_assignments():
             raise  # another organisation's template, team or person: 404, never a form error
         except DomainError as exc:
             db.session.rollback()
-            getattr(form, exc.field if exc.field is not None and exc.field in form else "team").errors.append(
-                exc.message
-            )
+            show_domain_error(form, exc, "team")
         else:
             db.session.commit()
             flash(_("The path was assigned."), "success")

@@ -8,10 +8,12 @@ from wtforms import BooleanField, EmailField, IntegerField, PasswordField, Selec
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 
-def show_domain_error(form, error) -> None:
-    """Show a service's refusal (:class:`kampus.errors.DomainError`) beside its field, or above the form."""
-    if error.field and error.field in form:
-        form[error.field].errors = list(form[error.field].errors) + [error.message]
+def show_domain_error(form, error, default: str | None = None) -> None:
+    """Show a service's refusal (:class:`kampus.errors.DomainError`) beside its field, else beside
+    the ``default`` field, or above the form."""
+    field = error.field if error.field and error.field in form else default
+    if field:
+        form[field].errors = list(form[field].errors) + [error.message]
     else:
         form.form_errors.append(error.message)
 
@@ -125,3 +127,17 @@ class WeeklyTimeForm(FlaskForm):
         _l("Weekly study time in minutes"),
         validators=[Optional()],
     )
+
+
+class PersonForm(FlaskForm):
+    """Someone to invite or appoint: their e-mail address and, optionally, their name."""
+
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter the person's e-mail address.")),
+            Email(_l("Enter an e-mail address like name@example.fi.")),
+            Length(max=254),
+        ],
+    )
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])

@@ -23,6 +23,7 @@ from kampus.catalogue.services import bump_version, catalogue_graph, current_ver
 from kampus.errors import Conflict, CycleError, DomainError, UnknownModule
 from kampus.extensions import db
 from kampus.graph import Finding, ImpactLearner, Report, check_edge, impact, validate
+from kampus.graph.goals import goal_modules
 from kampus.graph.prereqs import edge_name
 
 ACTIONS = ("add", "remove")
@@ -141,11 +142,13 @@ def learner_states(graph_before: nx.DiGraph, graph_after: nx.DiGraph) -> dict[tu
 
     states = learner_states(None)
 
-    theme_modules: defaultdict[str | None, list[str]] = defaultdict(list)
-    for graph in (graph_before, graph_after):
-        for slug, data in graph.nodes(data=True):
-            if data.get("status") == "published" and slug not in theme_modules[data.get("theme")]:
-                theme_modules[data.get("theme")].append(slug)
+    graphs = (graph_before, graph_after)
+    themes = {data["theme"] for graph in graphs for _slug, data in graph.nodes(data=True) if data.get("theme")}
+    # A theme goal means its published modules (the one rule, goal_modules), on either graph.
+    theme_modules: dict[str | None, list[str]] = {
+        theme: list(dict.fromkeys(slug for graph in graphs for slug in goal_modules(graph, [], [theme])))
+        for theme in themes
+    }
 
     goals: dict[tuple[int, str], list[str]] = defaultdict(list)
     for user_id, path_id, module_slug, theme_slug in db.session.execute(
@@ -179,15 +182,14 @@ def _assignment_goals(
     theme_modules: dict[str | None, list[str]],
 ) -> dict[tuple[int, str], tuple[list[str], tuple]]:
     """``(user_id, "a<id>")`` → (goal slugs, (due, weekly pace, today)) of every active assignment
-    (four queries; none without the feature): the deadline state's inputs, as
-    :func:`kampus.assignments.services.plan_assignment` gives them."""
+    (three queries; none without the feature): the deadline state's inputs, as
+    :func:`kampus.assignments.services.plan_assignment` gives them, for the people on it
+    (:func:`kampus.assignments.services.people_on`: not the deactivated)."""
     try:
-        from kampus.assignments.models import Assignment, AssignmentPerson, TemplateGoal
-        from kampus.assignments.services import SUSTAINABLE_MINUTES_PER_WEEK, today
+        from kampus.assignments.models import Assignment, TemplateGoal
+        from kampus.assignments.services import SUSTAINABLE_MINUTES_PER_WEEK, people_on, today
     except ImportError:  # pragma: no cover - the assignments feature is optional here
         return {}
-    from kampus.orgs.models import TeamMembership
-
     template_goals = defaultdict(list)
     for template_id, module_slug, theme_slug in db.session.execute(
         select(TemplateGoal.template_id, Module.slug, Theme.slug)
@@ -197,28 +199,13 @@ def _assignment_goals(
     ):
         template_goals[template_id].extend([module_slug] if module_slug else theme_modules.get(theme_slug, []))
     active = db.session.execute(
-        select(Assignment.id, Assignment.template_id, Assignment.team_id, Assignment.due).where(
-            Assignment.withdrawn_at.is_(None)
-        )
+        select(Assignment.id, Assignment.template_id, Assignment.due).where(Assignment.withdrawn_at.is_(None))
     ).all()
-    people = defaultdict(set)
-    for assignment_id, user_id in db.session.execute(
-        select(AssignmentPerson.assignment_id, AssignmentPerson.user_id)
-        .join(Assignment, AssignmentPerson.assignment_id == Assignment.id)
-        .where(Assignment.withdrawn_at.is_(None))
-    ):
-        people[assignment_id].add(user_id)
-    members = defaultdict(set)
-    for member_team_id, user_id in db.session.execute(
-        select(TeamMembership.team_id, TeamMembership.user_id)
-        .join(Assignment, Assignment.team_id == TeamMembership.team_id)
-        .where(Assignment.withdrawn_at.is_(None))
-    ):
-        members[member_team_id].add(user_id)
+    people = people_on(assignment_id for assignment_id, *_rest in active)
     result: dict[tuple[int, str], tuple[list[str], tuple]] = {}
     on = today()
-    for assignment_id, template_id, team_id, due in active:
-        for user_id in people[assignment_id] | (members[team_id] if team_id else set()):
+    for assignment_id, template_id, due in active:
+        for user_id in people[assignment_id]:
             result[(user_id, f"a{assignment_id}")] = (
                 list(template_goals[template_id]),
                 (due, SUSTAINABLE_MINUTES_PER_WEEK, on),

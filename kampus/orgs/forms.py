@@ -1,4 +1,4 @@
-"""Forms of the manager and administrator pages.
+"""Forms of the manager pages.
 
 Fields that carry ids of teams or people are not validated against a list of
 choices here: the view loads them through the manager's organisation, so an id
@@ -10,20 +10,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from kampus.auth.forms import PersonForm
 
 
-class InviteForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter the person's e-mail address.")),
-            Email(_l("Enter an e-mail address like name@example.fi.")),
-            Length(max=254),
-        ],
-    )
-    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])
+class InviteForm(PersonForm):
     team = SelectField(_l("Team (optional)"), choices=[], validate_choice=False)
 
 
@@ -49,24 +42,3 @@ class ImportUploadForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     payload = HiddenField(validators=[DataRequired()])
-
-
-class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
-    slug = StringField(_l("Short name"), validators=[DataRequired(_l("Enter a short name.")), Length(max=80)])
-
-
-class OrganisationNameForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the organisation's name.")), Length(max=200)])
-
-
-class AppointManagerForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            DataRequired(_l("Enter the person's e-mail address.")),
-            Email(_l("Enter an e-mail address like name@example.fi.")),
-            Length(max=254),
-        ],
-    )
-    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=200)])

@@ -167,12 +167,9 @@ def staff_list(organisation: Organisation, *, search: str = "", status: str = "a
         query = query.where(User.active)
     elif status == "inactive":
         query = query.where(~User.active)
-    search = (search or "").strip().lower()
+    search = (search or "").strip()
     if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
-        )
+        query = query.where(person_matches(search))
     return list(db.session.scalars(query))
 
 
@@ -181,8 +178,12 @@ STAFF_PER_PAGE = 50
 PICKER_LIMIT = 20
 
 
-def _search_pattern(search: str) -> str:
-    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def person_matches(search: str):
+    """SQL condition: the person's name or e-mail contains ``search`` (case-insensitive, ``%``
+    and ``_`` taken literally): the one search of people, on the staff list, the member picker
+    and the administrators' list."""
+    pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
 
 
 def staff_page(
@@ -200,12 +201,9 @@ def staff_page(
         query = query.where(User.active)
     elif status == "inactive":
         query = query.where(~User.active)
-    search = (search or "").strip().lower()
+    search = (search or "").strip()
     if search:
-        pattern = _search_pattern(search)
-        query = query.where(
-            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
-        )
+        query = query.where(person_matches(search))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = max(1, page)
     ids = query.order_by(func.lower(User.name), User.email, User.id).limit(per_page).offset((page - 1) * per_page)
@@ -226,7 +224,6 @@ def member_candidates(
     search = (search or "").strip().lower()[:200]
     if not search:
         return []
-    pattern = _search_pattern(search)
     in_team = select(TeamMembership.id).where(TeamMembership.team_id == team.id, TeamMembership.user_id == User.id)
     return [
         (user_id, name, email)
@@ -236,7 +233,7 @@ def member_candidates(
                 User.organisation_id == organisation.id,
                 User.active,
                 ~in_team.exists(),
-                or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\")),
+                person_matches(search),
             )
             .order_by(func.lower(User.name), User.email)
             .limit(limit)
@@ -422,56 +419,3 @@ def remove_member(organisation: Organisation, team: Team, user: User) -> bool:
     db.session.delete(membership)
     db.session.flush()
     return True
-
-
-# --- managers (administrators appoint them) ------------------------------------------
-
-
-def appoint_manager(organisation: Organisation, *, email: str, name: str = "", inviter: User | None = None):
-    """Make the person with ``email`` a manager of ``organisation``; invite them when new.
-
-    Returns the invitation (:class:`SentLink`) for a new person, else None.
-    Raises DomainError beside ``email`` when they belong to another organisation.
-    """
-    address = normalise_email(email)
-    user = auth_services.find_user_by_email(address)
-    if user is None:
-        user = auth_services.create_user(address, name=name, organisation=organisation, is_manager=True)
-        return auth_services.send_invitation(user, inviter=inviter)
-    if user.organisation_id != organisation.id:
-        raise DomainError(
-            _("%(email)s belongs to another organisation; a manager manages their own organisation.", email=address),
-            field="email",
-        )
-    user.is_manager = True
-    db.session.flush()
-    return None
-
-
-def remove_manager(organisation: Organisation, user: User) -> None:
-    if user.organisation_id != organisation.id:
-        raise NotFound("no such person")
-    user.is_manager = False
-    db.session.flush()
-
-
-def managers_of(organisation: Organisation) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.organisation_id == organisation.id, User.is_manager).order_by(User.name)
-        )
-    )
-
-
-def all_users(*, search: str = "", organisation_id: int | None = None, limit: int = 500) -> list[User]:
-    """People across organisations (administrators' list), with their organisation."""
-    query = select(User).options(selectinload(User.organisation)).order_by(func.lower(User.name), User.email)
-    if organisation_id:
-        query = query.where(User.organisation_id == organisation_id)
-    search = (search or "").strip().lower()
-    if search:
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
-        )
-    return list(db.session.scalars(query.limit(limit)))

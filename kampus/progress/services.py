@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -91,25 +91,29 @@ def learner_state(user_id: int) -> LearnerState:
     return learner_states([user_id])[user_id]
 
 
+def module_status(graph, slug: str, state: LearnerState, statuses: Mapping[str, str]) -> str:
+    """The one precedence of a module's status for a learner (a pure rule; ``statuses`` maps the
+    learner's progress rows, slug → status): a satisfied module shows its own status (completed or
+    recognised), else a module the engine finds locked is ``locked`` (even when started), else a
+    started one is ``in_progress``, else ``available``. The learner's pages and the team matrix ask it."""
+    if slug in state.satisfied:
+        return statuses.get(slug, "completed")
+    if slug in graph and is_locked(graph, slug, state.satisfied):
+        return "locked"
+    return "in_progress" if slug in state.in_progress else "available"
+
+
 def module_statuses(user_id: int, slugs) -> dict[str, str]:
-    """Each module's status for the learner: completed, recognised, in_progress, available or locked."""
+    """Each module's status for the learner (:func:`module_status`; one query)."""
     graph = catalogue_graph()
     rows = db.session.execute(
         select(Module.slug, Progress.status)
         .join(Module, Progress.module_id == Module.id)
         .where(Progress.user_id == user_id)
     ).all()
-    status = dict(rows)
-    satisfied = {slug for slug, s in rows if s in SATISFIED}
-    result = {}
-    for slug in slugs:
-        if status.get(slug) in SATISFIED:
-            result[slug] = status[slug]
-        elif slug in graph and is_locked(graph, slug, satisfied):
-            result[slug] = "locked"
-        else:
-            result[slug] = status.get(slug) or "available"
-    return result
+    statuses = {slug: status for slug, status in rows}
+    state = states_from_rows((user_id, slug, status) for slug, status in rows).get(user_id, EMPTY_STATE)
+    return {slug: module_status(graph, slug, state, statuses) for slug in slugs}
 
 
 def blockers(user_id: int, module: Module) -> list[str]:

@@ -18,13 +18,13 @@ from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.catalogue.services import catalogue_graph, modules_by_slug
 from kampus.extensions import db
-from kampus.graph import is_locked, plan
+from kampus.graph import plan
 from kampus.graph.coverage import Coverage, coverage
 from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.graph.goals import required_closure
 from kampus.orgs.models import Team, TeamMembership
 from kampus.progress.models import SATISFIED, Progress
-from kampus.progress.services import EMPTY_STATE, LearnerState, states_from_rows
+from kampus.progress.services import EMPTY_STATE, LearnerState, module_status, states_from_rows
 
 #: Worst first: a member's state is the worst over their assignments.
 STATE_ORDER = {OVERDUE: 0, AT_RISK: 1, ON_TRACK: 2, DONE: 3}
@@ -86,18 +86,10 @@ def progress_by_user(user_ids) -> tuple[dict[int, LearnerState], dict[int, dict[
     return states, statuses, how
 
 
-def cell_status(graph, slug: str, state: LearnerState, progress_status: dict) -> str:
-    if slug in state.satisfied:
-        return progress_status.get(slug, "completed")
-    if is_locked(graph, slug, state.satisfied):
-        return "locked"
-    return "in_progress" if slug in state.in_progress else "available"
-
-
 def _member_figures(graph, goals, columns, assignments, state: LearnerState, on: dt.date):
     """The plan-derived part of a member's row: the cells of the modules not yet
     satisfied, done and total, and the deadline state per assignment."""
-    open_cells = {slug: cell_status(graph, slug, state, {}) for slug in columns if slug not in state.satisfied}
+    open_cells = {slug: module_status(graph, slug, state, {}) for slug in columns if slug not in state.satisfied}
     planned = [plan_assignment(a, state, graph, on=on) for a in assignments]
     member_states = {p.assignment.id: p.state for p in planned}
     covered: Coverage | None
@@ -211,7 +203,7 @@ def team_report(
         state, statuses = states[member.id], status_rows[member.id]
         open_cells, done, total, member_states = figures_by_member[member.id]
         cells = {
-            slug: open_cells[slug] if slug in open_cells else cell_status(graph, slug, state, statuses)
+            slug: open_cells[slug] if slug in open_cells else module_status(graph, slug, state, statuses)
             for slug in columns
         }
         rows.append(
