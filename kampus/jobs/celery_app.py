@@ -34,6 +34,7 @@ def celery_config(app: Flask) -> dict:
             },
             "outbox-sweep": {"task": "kampus.jobs.tasks.deliver_due_outbox", "schedule": 60.0},
             "xapi-delivery": {"task": "kampus.jobs.tasks.deliver_xapi", "schedule": 60.0},
+            "report-snapshots": {"task": "kampus.jobs.tasks.refresh_stale_reports", "schedule": 300.0},
         },
     }
     config.update(app.config.get("CELERY") or {})

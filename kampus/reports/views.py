@@ -85,7 +85,7 @@ def network():
     """Every organisation side by side by theme, and their theme roles in the network."""
     require_admin()
     organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
-    figures = services.cached_capabilities(organisations)
+    figures, as_of = services.network_figures(organisations)
     roles = {
         (org_id, theme_id): role
         for org_id, theme_id, role in db.session.execute(
@@ -98,6 +98,7 @@ def network():
         "reports/network.html",
         organisations=organisations,
         figures=figures,
+        figures_as_of=as_of,
         roles=roles,
         role_names=role_names,
         themes=[t.theme for t in themes],
