@@ -148,7 +148,9 @@ def network_figures(organisations) -> tuple[dict[int, Capability], dt.datetime |
             oldest = snapshot.computed_at if oldest is None else min(oldest, snapshot.computed_at)
     missing = [o for o in organisations if o.id not in figures]
     if missing:
-        figures.update(cached_capabilities(missing))
+        computed = cached_capabilities(missing)
+        figures.update(computed)
+        snapshots.request_first(i for i, c in computed.items() if c.members > snapshots.inline_max_staff())
     if stale:
         snapshots.request_refresh(stale)
     return figures, oldest

@@ -44,7 +44,7 @@ from kampus.reports.models import ReportSnapshot
 log = logging.getLogger("kampus.reports")
 
 #: Organisations with at most this many staff are computed on the request (config REPORT_INLINE_MAX_STAFF).
-INLINE_MAX_STAFF = 1000
+INLINE_MAX_STAFF = 50
 #: A queued refresh not started within this time is taken as lost and queued again.
 QUEUE_LEASE = dt.timedelta(minutes=10)
 TASK = "kampus.jobs.tasks.refresh_reports"
@@ -162,22 +162,22 @@ def request_refresh(organisation_ids: Iterable[int]) -> list[int]:
     if not ids:
         return []
     now = utcnow()
-    claimed = []
     with Session(db.engine) as session:
-        for org_id in ids:
-            result = session.execute(
+        # one statement whatever the number (the network overview may find many stale)
+        claimed = list(
+            session.scalars(
                 update(ReportSnapshot)
                 .where(
-                    ReportSnapshot.organisation_id == org_id,
+                    ReportSnapshot.organisation_id.in_(ids),
                     or_(
                         ReportSnapshot.refresh_queued_at.is_(None),
                         ReportSnapshot.refresh_queued_at < now - QUEUE_LEASE,
                     ),
                 )
                 .values(refresh_queued_at=now)
+                .returning(ReportSnapshot.organisation_id)
             )
-            if rows_changed(result):
-                claimed.append(org_id)
+        )
         session.commit()
     for org_id in claimed:
         try:
@@ -186,6 +186,29 @@ def request_refresh(organisation_ids: Iterable[int]) -> list[int]:
         except Exception:  # a broker down or a failing refresh: the lease runs out and a page queues it again
             log.exception("report refresh of organisation %s not run; it will be queued again", org_id)
     return claimed
+
+
+_first_queued: dict[tuple[str, int], dt.datetime] = {}
+
+
+def request_first(organisation_ids: Iterable[int]) -> list[int]:
+    """Queue the first snapshot of organisations that have none (no row to claim yet: at most
+    one per organisation and :data:`QUEUE_LEASE` from this process; a duplicate from another
+    process finds the snapshot current and stops)."""
+    from flask import current_app
+
+    now, url = utcnow(), str(db.engine.url)
+    queued = []
+    for org_id in sorted(set(organisation_ids)):
+        if now - _first_queued.get((url, org_id), dt.datetime.min) < QUEUE_LEASE:
+            continue
+        _first_queued[(url, org_id)] = now
+        try:
+            current_app.extensions["celery"].tasks[TASK].delay(org_id)
+        except Exception:
+            log.exception("first report snapshot of organisation %s not queued", org_id)
+        queued.append(org_id)
+    return queued
 
 
 _BUMPED = "kampus_report_orgs_bumped"
@@ -290,8 +313,6 @@ def refresh(organisation_id: int) -> str:
 def refresh_stale(limit: int = 200) -> list[int]:
     """The sweep (beat): queue refreshes of snapshots older than their organisation's versions,
     and first snapshots of organisations above the inline size. Returns the ids queued."""
-    from flask import current_app
-
     from kampus.assignments.services import today
     from kampus.catalogue.services import current_version
     from kampus.orgs.models import Organisation
@@ -319,7 +340,4 @@ def refresh_stale(limit: int = 200) -> list[int]:
         if org_id not in have and len(people) > inline_max_staff()
     ]
     db.session.rollback()
-    queued = request_refresh(stale)
-    for org_id in big[:limit]:
-        current_app.extensions["celery"].tasks[TASK].delay(org_id)
-    return queued + big[:limit]
+    return request_refresh(stale) + request_first(big[:limit])
