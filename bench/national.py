@@ -434,6 +434,15 @@ def run(url: str, args, label: str) -> list[tuple]:
         results.append((name, figure, target, ok))
         print(f"  {name:<46} {figure:<34} {target:<26} {'met' if ok else 'NOT met'}", flush=True)
 
+    try:  # the state a worker and beat leave: every organisation above the inline size has a snapshot
+        from kampus.reports import snapshots
+    except ImportError:
+        snapshots = None
+    if snapshots is not None:
+        with app.app_context():
+            started = time.perf_counter()
+            first = snapshots.refresh_stale(limit=10_000)
+            print(f"[{label}] first snapshots of {len(first)} organisations in {time.perf_counter() - started:.1f} s")
     print(f"[{label}] median of {args.runs} requests after a warm-up (test client, server time)")
     if big["big_team"]:
         page("team page, team of 2,000 (10k org)", manager, f"/org/teams/{big['big_team']}", 300, 12)
