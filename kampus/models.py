@@ -12,5 +12,6 @@ from kampus.orgs import models as orgs_models  # noqa: F401
 from kampus.paths import models as paths_models  # noqa: F401
 from kampus.progress import models as progress_models  # noqa: F401
 from kampus.recognition import models as recognition_models  # noqa: F401
+from kampus.reports import models as reports_models  # noqa: F401
 from kampus.sso import models as sso_models  # noqa: F401
 from kampus.xapi import models as xapi_models  # noqa: F401

@@ -36,6 +36,7 @@ def celery_config(app: Flask) -> dict:
             "xapi-delivery": {"task": "kampus.jobs.tasks.deliver_xapi", "schedule": 60.0},
             "jobs-sweep": {"task": "kampus.jobs.tasks.run_due_jobs", "schedule": 60.0},
             "job-files-cleanup": {"task": "kampus.jobs.tasks.remove_old_job_files", "schedule": 3600.0},
+            "report-snapshots": {"task": "kampus.jobs.tasks.refresh_stale_reports", "schedule": 300.0},
         },
     }
     config.update(app.config.get("CELERY") or {})

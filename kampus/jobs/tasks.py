@@ -102,3 +102,31 @@ def remove_old_job_files() -> int:
     removed = progress.remove_old_files()
     db.session.commit()
     return removed
+@shared_task(
+    name="kampus.jobs.tasks.refresh_reports",
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=6,
+)
+def refresh_reports(organisation_id: int) -> str:
+    """An organisation's overview snapshot computed again (queued after a commit moved its
+    report version, at most one queued per organisation). Idempotent: a snapshot already at
+    the organisation's versions is left alone, and a newer one is never replaced."""
+    from kampus.extensions import db
+    from kampus.reports.snapshots import refresh
+
+    try:
+        return refresh(organisation_id)
+    finally:
+        db.session.rollback()
+
+
+@shared_task(name="kampus.jobs.tasks.refresh_stale_reports", ignore_result=True)
+def refresh_stale_reports() -> int:
+    """The sweep (beat, every 5 minutes): refreshes of snapshots older than their
+    organisation's versions (a lost task, a new day, a catalogue change, bulk loads)."""
+    from kampus.reports.snapshots import refresh_stale
+
+    return len(refresh_stale())

@@ -74,20 +74,24 @@ def flash_link(sent, *, what: str) -> None:
 @bp.get("")
 def overview():
     organisation = require_manager()
-    from kampus.reports.services import cached_overview, charts_for
+    from kampus.reports.services import charts_for, overview_figures, snapshot_of
+
+    snapshot = snapshot_of(organisation)  # big organisations: the figures the refresh task stored
 
     def context() -> dict:
-        figures = cached_overview(organisation)
-        radar, trend_line = charts_for(figures)
+        figures = overview_figures(organisation, snapshot)
+        radar, trend_line = charts_for(figures.overview)
         return dict(
             organisation=organisation,
             summary=services.organisation_summary(organisation),
-            overview=figures,
+            overview=figures.overview,
+            figures_as_of=figures.as_of,
             radar=radar,
             trend_line=trend_line,
         )
 
-    return cache.personal_page("orgs/overview.html", (organisation.id, organisation.report_version), context)
+    stored = (snapshot.report_version, snapshot.computed_at) if snapshot else None
+    return cache.personal_page("orgs/overview.html", (organisation.id, organisation.report_version, stored), context)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -13,6 +13,10 @@ organisation they load anyway, and reuse the figures computed for that
 organisations whose version moved are computed again (a network overview after
 one learner's change recomputes one organisation, not 77).
 
+Big organisations' figures are not computed on the request at all: a task keeps
+them in ``report_snapshots`` (kampus.reports.snapshots), queued after a commit
+that moves the organisation's version.
+
 Why not a summary table maintained on write: the capability share needs "every
 basic module of a theme", which changes when the catalogue does, and the trend
 is per month end; keeping those exact per write means re-deriving them from the
@@ -135,6 +139,9 @@ def _bump_versions(session):
     if not orgs:
         return
     from kampus.orgs.models import Organisation
+    from kampus.reports.snapshots import note_bumped
+
+    note_bumped(session, orgs)  # their snapshots are refreshed after the commit
 
     session.connection().execute(
         update(Organisation)

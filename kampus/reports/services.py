@@ -14,6 +14,7 @@ from kampus.catalogue.models import Module
 from kampus.extensions import db
 from kampus.orgs.population import joined
 from kampus.progress.models import LearningEvent, Progress
+from kampus.reports import aggregates, snapshots  # their session hooks move versions and queue refreshes
 from kampus.reports.capability import Capability, ThemeSnapshot, capabilities, capability, trend
 
 ACTIVE_DAYS = 30
@@ -66,7 +67,6 @@ def cached_overview(organisation, on: dt.date | None = None) -> Overview:
     """:func:`organisation_overview`, reused while the organisation's report version, the
     catalogue version and the day stay the same (kampus.reports.aggregates)."""
     from kampus.catalogue.services import current_version
-    from kampus.reports import aggregates
 
     on = on or today()
     key = ("overview", str(db.engine.url), organisation.id, organisation.report_version, current_version(), on)
@@ -81,11 +81,79 @@ def cached_overview(organisation, on: dt.date | None = None) -> Overview:
 def cached_capabilities(organisations) -> dict[int, Capability]:
     """:func:`capabilities` of several organisations, computing only those whose version moved."""
     from kampus.catalogue.services import current_version
-    from kampus.reports import aggregates
 
     url, catalogue = str(db.engine.url), current_version()
     keys = {o.id: ("capability", url, o.id, o.report_version, catalogue) for o in organisations}
     return aggregates.cached_many(keys, lambda ids: {i: _snapshot(c) for i, c in capabilities(ids).items()})
+
+
+@dataclass
+class Figures:
+    """What an overview page shows: the figures, and when they were computed if they are
+    older than the organisation's current versions (a refresh is then queued)."""
+
+    overview: Overview
+    as_of: dt.datetime | None = None
+
+
+def snapshot_of(organisation) -> snapshots.ReportSnapshot | None:
+    """The organisation's stored snapshot, if any (one query)."""
+    return snapshots.snapshots_of([organisation.id]).get(organisation.id)
+
+
+def _versions(organisation, on: dt.date) -> snapshots.Versions:
+    from kampus.catalogue.services import current_version
+
+    return snapshots.Versions(organisation.report_version, current_version(), on)
+
+
+def overview_figures(organisation, snapshot: snapshots.ReportSnapshot | None, on: dt.date | None = None) -> Figures:
+    """The manager's overview: from ``snapshot`` (:func:`snapshot_of`) when there is one,
+    queueing a refresh if it is older than the organisation's versions; else computed
+    (cached in-process), and stored as the first snapshot if the organisation is big."""
+    on = on or today()
+    versions = _versions(organisation, on)
+    if snapshot is not None:
+        if snapshots.is_current(snapshot, versions):
+            return Figures(snapshots.overview_from_json(snapshot.figures))
+        stale = Figures(snapshots.overview_from_json(snapshot.figures), as_of=snapshot.computed_at)
+        snapshots.request_refresh([organisation.id])
+        return stale
+    figures = cached_overview(organisation, on)
+    if figures.capability.members > snapshots.inline_max_staff():
+        snapshots.store(organisation.id, versions, figures)
+    return Figures(figures)
+
+
+def network_figures(organisations) -> tuple[dict[int, Capability], dt.datetime | None]:
+    """Capability of every organisation for the network overview, in a fixed number of queries:
+    from their snapshots, the others computed (:func:`cached_capabilities`). The second value
+    is the oldest time of a snapshot older than its organisation's versions (refreshes queued)."""
+    from kampus.catalogue.services import current_version
+
+    organisations = list(organisations)
+    stored = snapshots.snapshots_of(o.id for o in organisations)
+    catalogue = current_version()
+    figures: dict[int, Capability] = {}
+    stale: list[int] = []
+    oldest: dt.datetime | None = None
+    for org in organisations:
+        snapshot = stored.get(org.id)
+        if snapshot is None:
+            continue
+        figures[org.id] = snapshots.capability_from_json(snapshot.figures["capability"])
+        # capability does not depend on the day (the trend does): the day alone leaves it current
+        if (snapshot.report_version, snapshot.catalogue_version) != (org.report_version, catalogue):
+            stale.append(org.id)
+            oldest = snapshot.computed_at if oldest is None else min(oldest, snapshot.computed_at)
+    missing = [o for o in organisations if o.id not in figures]
+    if missing:
+        computed = cached_capabilities(missing)
+        figures.update(computed)
+        snapshots.request_first(i for i, c in computed.items() if c.members > snapshots.inline_max_staff())
+    if stale:
+        snapshots.request_refresh(stale)
+    return figures, oldest
 
 
 def recognitions_of(user_id: int) -> list[tuple[Module, Progress]]:
