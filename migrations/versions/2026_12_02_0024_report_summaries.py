@@ -2,7 +2,7 @@
 refresh task (kampus.reports.snapshots), read by the overview pages.
 
 Revision ID: 0024_report_summaries
-Revises: 0021_page_versions
+Revises: 0023_jobs
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_report_summaries"
-down_revision = "0021_page_versions"
+down_revision = "0023_jobs"
 branch_labels = None
 depends_on = None
 
