@@ -1,0 +1,116 @@
+"""The progress export's exact output on a fixed organisation (byte for byte, kept
+from before the export was made faster), and the progress callback background
+jobs use to show how far an export has come."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from kampus.assignments import services as assignments
+from kampus.catalogue.models import Module
+from kampus.extensions import db
+from kampus.progress.models import Progress
+from kampus.reports import progress_export
+from tests.factories import PASSWORD, login, make_org, make_team, make_user
+
+pytestmark = pytest.mark.db
+
+GOLDEN = Path(__file__).parent / "data"
+
+
+def _assign(org, manager, slugs, *, title, team=None, people=(), due=dt.date(2099, 6, 1)):
+    template = assignments.save_template(
+        None,
+        organisation_id=org.id,
+        title=title,
+        description={},
+        target_group=None,
+        module_slugs=list(slugs),
+        theme_slugs=[],
+    )
+    made = assignments.assign(
+        org.id,
+        manager.id,
+        template_id=template.id,
+        team_id=team.id if team else None,
+        user_ids=[p.id for p in people],
+        due=dt.date(2099, 6, 1),
+    )
+    made.due = due  # past due dates cannot be given through the service
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def fixed_world():
+    """An organisation with every kind of row the export writes, nothing depending on the clock
+    (due dates far in the past or the future, fixed timestamps)."""
+    org, other = make_org(), make_org()
+    manager = make_user(org, manager=True, name="Maija Manager", email="maija@example.fi")
+    names = [
+        ("Aino Ääninen", "aino@example.fi", True, True),
+        ("Bertil Berg", "bertil@example.fi", True, True),
+        ("Bertil Berg", "bertil2@example.fi", True, True),  # same name: the e-mail orders them
+        ("Cecilia Invited", "cecilia@example.fi", True, False),
+        ("Dan Deactivated", "dan@example.fi", False, True),
+        ('=HYPERLINK("http://evil.example/","x")', "evil@example.fi", True, True),
+        ("Öljy Östman", "oljy@example.fi", True, True),
+        ("aapeli alku", "aapeli@example.fi", True, True),
+        ("", "noname@example.fi", True, True),
+    ]
+    people = [
+        make_user(org, name=n, email=e, active=a, password=PASSWORD if p else None) for n, e, a, p in names
+    ]
+    stranger = make_user(other, name="Stranger", email="stranger@example.fi")
+    tiimi = make_team(org, "Tiimi", people[:5])
+    make_team(org, "+cmd|' /C calc'!A0", [people[1], people[5]])
+    make_team(org, "Ääni", [people[0], people[6]])
+    modules = {m.slug: m for m in db.session.scalars(select(Module))}
+    slugs = sorted(modules)
+    goal, first = "oppimateriaalin-tuottaminen", "oppimateriaalin-laatu"
+    _assign(org, manager, (goal,), title={"fi": "Tuottaminen", "sv": "Produktion"}, team=tiimi)
+    _assign(
+        org,
+        manager,
+        (slugs[3],),
+        title={"fi": "Myöhässä oleva", "sv": "Försenad"},
+        people=[people[0], people[6], people[7]],
+        due=dt.date(2020, 1, 1),
+    )
+    when = dt.datetime(2026, 3, 4, 5, 6)
+    rows = []
+    for index, person in enumerate(people + [stranger]):
+        for n, slug in enumerate([first, goal, slugs[3], slugs[0], slugs[7]][: index % 6]):
+            status = ("completed", "recognised", "in_progress")[(index + n) % 3]
+            rows.append(
+                {
+                    "user_id": person.id,
+                    "module_id": modules[slug].id,
+                    "status": status,
+                    "recognised_by": ("manager", "self_assessment", "self_check")[n % 3]
+                    if status == "recognised"
+                    else None,
+                    "section_position": 0,
+                    "best_score": (index * 7 + n) % 101 if status == "completed" and n % 2 else None,
+                    "started_at": when + dt.timedelta(days=index + n),
+                    "finished_at": when + dt.timedelta(days=index + n + 1) if status != "in_progress" else None,
+                    "updated_at": when,
+                }
+            )
+    db.session.execute(insert(Progress), rows)
+    db.session.commit()
+    return dict(org=org, manager=manager, team=tiimi, people=people)
+
+
+@pytest.mark.parametrize("language", ["fi", "sv"])
+def test_csv_export_is_byte_for_byte_what_it_was(client, fixed_world, language):
+    fixed_world["manager"].language = language
+    db.session.commit()
+    login(client, "maija@example.fi", PASSWORD)
+    for name, path in (("org", "/org/export.csv"), ("team", f"/org/teams/{fixed_world['team'].id}/export.csv")):
+        response = client.get(path)
+        assert response.status_code == 200
+        expected = (GOLDEN / f"progress_export_{name}_{language}.csv").read_bytes()
+        assert response.get_data() == expected, name
