@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from kampus.assignments.completion import DeadlineStates, load_assignments
 from kampus.assignments.models import AssignmentPerson
@@ -93,9 +94,21 @@ def _people(result):
         yield held
 
 
-def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date | None = None, text: bool = False):
+#: Called as ``progress(people done so far, people in all)`` after each batch of an export.
+ProgressCallback = Callable[[int, int], None]
+
+
+def export_rows(
+    organisation_id: int,
+    team_id: int | None = None,
+    *,
+    on: dt.date | None = None,
+    text: bool = False,
+    progress: ProgressCallback | None = None,
+):
     """The export's rows, person by person: lists of cells (text, dates, numbers or None;
-    with ``text`` dates as ISO 8601 text and None as "", as a CSV writer wants them)."""
+    with ``text`` dates as ISO 8601 text and None as "", as a CSV writer wants them).
+    ``progress`` is told after each batch how many people are done, of how many."""
     deadline_words, progress_words, account_words = _labels()
     modules = {
         module_id: (slug, localized(title))
@@ -129,6 +142,8 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
     people = select(User.id).where(User.organisation_id == organisation_id)
     if team_id is not None:
         people = people.join(TeamMembership, TeamMembership.user_id == User.id).where(TeamMembership.team_id == team_id)
+    total = (db.session.scalar(select(func.count()).select_from(people.subquery())) or 0) if progress else 0
+    done = 0
     # Core rows on the session's connection (no ORM loading), streamed. (The
     # options go on the statement: Connection.execution_options() would change
     # the session's connection for every later statement too.)
@@ -217,13 +232,18 @@ def export_rows(organisation_id: int, team_id: int | None = None, *, on: dt.date
             for path_id in unstarted:
                 if path_id is not None:
                     yield person + [titles[path_id], due[path_id], states[path_id]] + [empty] * 7
+        if progress:
+            done += len(grouped)
+            progress(done, total)
+    if progress and not done:
+        progress(0, total)
 
 
-def export_csv_chunks(organisation_id: int, team_id: int | None = None):
-    """The export as streamed CSV text (``;``, a BOM)."""
-    return csv_chunks(export_header(), export_rows(organisation_id, team_id, text=True))
+def export_csv_chunks(organisation_id: int, team_id: int | None = None, *, progress: ProgressCallback | None = None):
+    """The export as streamed CSV text (``;``, a BOM); ``progress`` as in :func:`export_rows`."""
+    return csv_chunks(export_header(), export_rows(organisation_id, team_id, text=True, progress=progress))
 
 
-def export_xlsx_chunks(organisation_id: int, team_id: int | None = None):
-    """The export as a streamed .xlsx workbook."""
-    return xlsx_chunks(export_header(), export_rows(organisation_id, team_id), sheet=_("Progress"))
+def export_xlsx_chunks(organisation_id: int, team_id: int | None = None, *, progress: ProgressCallback | None = None):
+    """The export as a streamed .xlsx workbook; ``progress`` as in :func:`export_rows`."""
+    return xlsx_chunks(export_header(), export_rows(organisation_id, team_id, progress=progress), sheet=_("Progress"))

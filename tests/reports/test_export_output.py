@@ -60,9 +60,7 @@ def fixed_world():
         ("aapeli alku", "aapeli@example.fi", True, True),
         ("", "noname@example.fi", True, True),
     ]
-    people = [
-        make_user(org, name=n, email=e, active=a, password=PASSWORD if p else None) for n, e, a, p in names
-    ]
+    people = [make_user(org, name=n, email=e, active=a, password=PASSWORD if p else None) for n, e, a, p in names]
     stranger = make_user(other, name="Stranger", email="stranger@example.fi")
     tiimi = make_team(org, "Tiimi", people[:5])
     make_team(org, "+cmd|' /C calc'!A0", [people[1], people[5]])
@@ -114,3 +112,28 @@ def test_csv_export_is_byte_for_byte_what_it_was(client, fixed_world, language):
         assert response.status_code == 200
         expected = (GOLDEN / f"progress_export_{name}_{language}.csv").read_bytes()
         assert response.get_data() == expected, name
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_progress_callback_counts_people_batch_by_batch_up_to_everyone(app, fixed_world, monkeypatch, fmt):
+    monkeypatch.setattr(progress_export, "EXPORT_BATCH", 4)  # several batches of the 10 people
+    seen: list[tuple[int, int]] = []
+    export = progress_export.export_csv_chunks if fmt == "csv" else progress_export.export_xlsx_chunks
+    with app.test_request_context(headers={"Accept-Language": "fi"}):
+        body = list(export(fixed_world["org"].id, progress=lambda done, total: seen.append((done, total))))
+    assert body and len(seen) > 2, seen
+    assert {total for _done, total in seen} == {10}  # the nine people and their manager
+    assert [done for done, _total in seen] == sorted({done for done, _total in seen})  # rising, never repeated
+    assert seen[-1] == (10, 10)
+    if fmt == "csv":  # batches never change what is written
+        assert "".join(body).encode() == (GOLDEN / "progress_export_org_fi.csv").read_bytes()
+
+
+def test_progress_callback_of_a_team_counts_only_its_members(app, fixed_world):
+    seen: list[tuple[int, int]] = []
+    with app.test_request_context(headers={"Accept-Language": "fi"}):
+        chunks = progress_export.export_csv_chunks(
+            fixed_world["org"].id, fixed_world["team"].id, progress=lambda done, total: seen.append((done, total))
+        )
+        list(chunks)
+    assert seen and {total for _done, total in seen} == {5} and seen[-1] == (5, 5)  # the team's five members
