@@ -137,3 +137,33 @@ def test_progress_callback_of_a_team_counts_only_its_members(app, fixed_world):
         )
         list(chunks)
     assert seen and {total for _done, total in seen} == {5} and seen[-1] == (5, 5)  # the team's five members
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "plain",
+        "a;b",
+        'say "hi"',
+        "=1+2",
+        "-3",
+        "+cmd",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "two\nlines",
+        " ",
+        87,
+        -5,
+        2.5,
+        None,
+    ],
+)
+def test_a_cell_encoded_alone_is_what_the_csv_writer_writes_in_a_line(value):
+    from kampus.exports import csv_cell, csv_text
+
+    line = csv_text(["h"], [["a", value, "b"]], bom=False).split("\r\n", 1)[1]
+    assert line == f"a;{csv_cell(value)};b\r\n"
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        assert csv_cell(value).lstrip('"').startswith("'")  # the spreadsheet-safety rule holds
