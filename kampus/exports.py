@@ -28,8 +28,15 @@ CSV_DELIMITER = ";"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+_STARTS = frozenset(FORMULA_STARTS)
+#: Characters that make the csv writer quote a cell (QUOTE_MINIMAL with ``;``).
+_QUOTED = frozenset(';"\r\n')
+
+
 def safe_cell(value) -> object:
     """``value`` made safe for a spreadsheet cell: text that could start a formula gets a leading ``'``."""
+    if type(value) is str:  # the common case first
+        return "'" + value if value[:1] in _STARTS else value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     text = "" if value is None else str(value)
@@ -40,6 +47,31 @@ def safe_cell(value) -> object:
 
 def _writer(buffer):
     return csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+
+
+def csv_cell(value) -> str:
+    """One cell as :func:`csv_chunks` writes it inside a line: through :func:`safe_cell`, then
+    quoted as the csv writer quotes it. For exports that build their lines from parts
+    encoded once (:func:`csv_line_chunks`)."""
+    cell = safe_cell(value)
+    if type(cell) is str and (cell == "" or _QUOTED.isdisjoint(cell)):
+        return cell
+    buffer = io.StringIO()
+    _writer(buffer).writerow([cell])
+    return buffer.getvalue()[:-2]
+
+
+def csv_line_chunks(header: Iterable, lines: Iterable[str], *, bom: bool = True, rows_per_chunk: int = 1000):
+    """:func:`csv_chunks` for rows already encoded as CSV lines (``\\r\\n`` included), every
+    cell of them written with :func:`csv_cell`: the header line, then chunks of ``rows_per_chunk`` lines."""
+    yield "".join(csv_chunks(header, (), bom=bom))
+    held: list[str] = []
+    for line in lines:
+        held.append(line)
+        if len(held) == rows_per_chunk:
+            yield "".join(held)
+            held.clear()
+    yield "".join(held)
 
 
 def csv_text(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True) -> str:
