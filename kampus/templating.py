@@ -46,37 +46,6 @@ def page_has_errors(context) -> bool:
     return any(isinstance(value, Form) and value.errors for value in context.get_all().values())
 
 
-@pass_context
-def site_nav(context) -> Markup:
-    """The navigation (``_nav.html``), rendered once per what it shows and then reused.
-
-    It shows only the reader's roles, the page it is on, the language and the unread count,
-    so those (with the templates' fingerprint, in every cache key) are its key: every person
-    with the same roles on the same page shares it, and a count or role that changes moves
-    the key. The sign-out form's CSRF token is stored as a placeholder and filled in per
-    request (:func:`kampus.cache.fragment`).
-    """
-    from flask_login import current_user
-
-    from kampus import cache
-
-    def render() -> str:
-        return current_app.jinja_env.get_template("_nav.html").render(context.get_all())
-
-    count = context.get("unread_notifications")
-    unread = count() if "notifications.index" in current_app.view_functions and callable(count) else 0
-    parts = (
-        "nav",
-        bool(current_user.is_authenticated),
-        bool(current_user.is_manager),
-        bool(current_user.is_admin),
-        i18n.current_language(),
-        request.path,
-        unread,
-    )
-    return Markup(cache.fragment(parts, render))
-
-
 def static_url(filename: str) -> str:
     """URL of a static file with a content fingerprint, so it can be cached for a year."""
     cache = current_app.extensions.setdefault("kampus_static_hashes", {})
@@ -100,7 +69,6 @@ def register(app: Flask) -> None:
         localize=i18n.localized,
         material=material,
         page_has_errors=page_has_errors,
-        site_nav=site_nav,
     )
     app.jinja_env.filters["localized"] = localized
     app.jinja_env.trim_blocks = True
