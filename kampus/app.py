@@ -126,12 +126,40 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    check_limits_only_where_limited(app)
     from kampus import cache
 
     cache.init_app(app)
 
     # Import models so metadata is complete for migrations and relationships.
     import kampus.models  # noqa: F401
+
+
+def check_limits_only_where_limited(app: Flask) -> None:
+    """Run Flask-Limiter's per-request check only for blueprints that carry a limit (the API).
+
+    Flask-Limiter resolves the limits of every request in a ``before_request`` hook, about a
+    tenth of a cached page's cost, though Kampus has no application or default limits: only
+    the API's blueprint limit needs that hook. Limits decorated on a view (sign-in, password
+    reset) are checked by their decorator inside the view, so they are unaffected. With an
+    application or default limit configured, every request is checked as before.
+    """
+    from flask import request
+
+    manager = limiter.limit_manager
+    if manager.application_limits or manager.default_limits:
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    check = limiter._check_request_limit
+    if check not in hooks:
+        return
+    limited = manager._blueprint_limits  # blueprint name -> limits, filled as blueprints are decorated
+
+    def check_limited_blueprints() -> None:
+        if any(name in limited for name in request.blueprints):
+            check()
+
+    hooks[hooks.index(check)] = check_limited_blueprints
 
 
 def register_blueprints(app: Flask) -> None:

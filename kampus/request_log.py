@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 
-from flask import Flask, g, got_request_exception, request
+from flask import Flask, g, got_request_exception, request, session
 
 logger = logging.getLogger("kampus.request")
 
@@ -107,7 +107,10 @@ def _fields(status: int) -> dict:
     from flask_login import current_user
 
     started = g.get("request_started")
-    user_id = getattr(current_user, "id", None) if current_user and current_user.is_authenticated else None
+    user_id = None
+    # A visitor's request (no user id in the session, none loaded) logs no user without loading one.
+    if g.get("_login_user") is not None or "_user_id" in session:
+        user_id = getattr(current_user, "id", None) if current_user and current_user.is_authenticated else None
     return {
         "request_id": g.get("request_id"),
         "method": request.method,

@@ -44,9 +44,22 @@ def untrusted_host(error):
 
 
 def _signed_in() -> bool:
-    from flask_login import current_user
+    return signed_in_cheaply()
 
-    return bool(current_user and current_user.is_authenticated)
+
+def signed_in_cheaply() -> bool:
+    """Whether the request is a signed-in person's, without loading anyone: the user Flask-Login
+    already loaded for this request, else whether the session names one (``_user_id``).
+
+    A session naming a user who can no longer be loaded counts as signed in, which only errs
+    towards ``no-store``. Visitors' requests (most cached pages) never load a user for this.
+    """
+    from flask import g, session
+
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    return "_user_id" in session
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
-from kampus.extensions import db
+from kampus.extensions import csrf, db
 from kampus.i18n import LANGUAGES
 from kampus.main.forms import AccessibilityFeedbackForm
 from kampus.main.models import AccessibilityFeedback
@@ -44,8 +44,18 @@ def accessibility():
 
 
 @bp.post("/language")
+@csrf.exempt
 def set_language():
-    """Remember the chosen language (session; the signed-in user's setting too) and go back."""
+    """Remember the chosen language (session; the signed-in user's setting too) and go back.
+
+    A signed-in person's switch changes their stored setting, so it needs the form's CSRF
+    token. A visitor's only sets the display language of their own session: a forged switch
+    can do no more than show the next page in another language (the three buttons stay on
+    every page), which is not worth a per-visitor token, and without one a visitor's cached
+    page opens no session and sets no cookie. The redirect stays on the site either way.
+    """
+    if current_user.is_authenticated:
+        csrf.protect()
     lang = request.form.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang

@@ -3,6 +3,9 @@ out), completion, reflection and rating."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -103,7 +106,7 @@ def _page(
         blocking_order=blocking,
         section=section,
         section_index=section_index,
-        section_html=material(section.body, "div", markdown=True) if section else "",
+        section_html=_section_html(section) if section else "",
         answers=answers or {},
         attempts=services.attempt_count(user_id, module.id),
         draw=draw,
@@ -118,6 +121,20 @@ def _page(
         action_form=EmptyForm(),
         after=_after(module, status),
     ), code
+
+
+def _section_html(section) -> Markup:
+    """The section's body as HTML in the reader's language (:func:`kampus.templating.material`),
+    rendered once per text and language: the key is the text itself, so an edit is a new key."""
+    from kampus import cache
+    from kampus.i18n import current_language
+
+    text = json.dumps(section.body, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+    html = cache.fragment(
+        ("section-html", digest, current_language()), lambda: str(material(section.body, "div", markdown=True))
+    )
+    return Markup(html)
 
 
 def _after(module, status: str):

@@ -21,18 +21,48 @@ def test_accept_language_picks_swedish(client):
 
 
 def test_switcher_choice_beats_accept_language_and_stays_on_site(client):
-    token = form_token(client.get("/").get_data(as_text=True))
-    response = client.post("/language", data={"lang": "en", "next": "/accessibility", "csrf_token": token})
+    response = client.post("/language", data={"lang": "en", "next": "/accessibility"})
     assert response.status_code == 302 and response.headers["Location"] == "/accessibility"
     html = client.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
     assert '<html lang="en">' in html and "Accessibility statement" in html
-    response = client.post("/language", data={"lang": "fi", "next": "https://evil.example/", "csrf_token": token})
+    response = client.post("/language", data={"lang": "fi", "next": "https://evil.example/"})
     assert response.headers["Location"] == "/"
 
 
-def test_language_switch_needs_csrf_token(client):
-    response = client.post("/language", data={"lang": "en"})
-    assert response.status_code == 400
+def test_a_visitors_language_switch_needs_no_token_but_stays_on_the_site(client):
+    # A visitor's switch only sets their own session's display language (kampus.main.views.set_language).
+    response = client.post("/language", data={"lang": "en", "next": "/accessibility"})
+    assert response.status_code == 302 and response.headers["Location"] == "/accessibility"
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    response = client.post("/language", data={"lang": "sv", "next": "//evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_a_signed_in_persons_language_switch_needs_the_csrf_token(app, client):
+    from tests.factories import login, make_user
+
+    user = make_user(None, email="kielet@example.fi", name="Kieli Vaihtaja")
+    assert login(client, "kielet@example.fi").status_code == 302
+    assert client.post("/language", data={"lang": "en", "next": "/"}).status_code == 400
+    db.session.refresh(user)
+    assert user.language != "en"
+    html = client.get("/").get_data(as_text=True)
+    assert 'name="csrf_token"' in html.split('class="lang-switch"')[1].split("</form>")[0]
+    response = client.post("/language", data={"lang": "en", "next": "/", "csrf_token": form_token(html)})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.language == "en"
+
+
+def test_a_cached_visitor_page_opens_no_session_and_sets_no_cookie(app):
+    visitor = app.test_client()
+    for url in ("/", "/", "/themes/pedagogiikka", "/themes/pedagogiikka"):
+        response = visitor.get(url)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, url
+    html = response.get_data(as_text=True)
+    switch = html.split('class="lang-switch"')[1].split("</form>")[0]
+    assert "csrf_token" not in switch and 'value="sv"' in switch
 
 
 def test_accessibility_feedback_is_stored(client):
