@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from kampus.assignments.completion import DeadlineStates, load_assignments
-from kampus.assignments.models import AssignmentPerson
+from kampus.assignments.services import assignments_of
 from kampus.auth.models import User
 from kampus.catalogue.models import Module
 from kampus.exports import CSV_DELIMITER, csv_cell, csv_line_chunks, xlsx_chunks
@@ -110,10 +110,6 @@ def _export(organisation_id: int, team_id: int | None, *, on: dt.date | None, te
     rule = DeadlineStates(assignments, on=on)
     titles = {a.id: localized(a.template.title) for a in assignments}
     due: dict[int, object] = {a.id: a.due.isoformat() if text else a.due for a in assignments}
-    by_team = defaultdict(list)
-    for a in assignments:
-        if a.team_id is not None:
-            by_team[a.team_id].append(a.id)
     order = {a.id: n for n, a in enumerate(assignments)}  # by due date
     no_path, no_module, no_words = part((empty,) * 3), part((empty,) * 2), part((empty,) * 2)
     no_dates = part((empty,) * 3)
@@ -148,23 +144,15 @@ def _export(organisation_id: int, team_id: int | None, *, on: dt.date | None, te
     )
     for batch in result.partitions(EXPORT_BATCH):
         ids = [r[0] for r in batch]
-        teams, team_ids = defaultdict(list), defaultdict(list)
-        for user_id, tid, name in connection.execute(
-            select(TeamMembership.user_id, Team.id, Team.name)
+        teams = defaultdict(list)
+        for user_id, name in connection.execute(
+            select(TeamMembership.user_id, Team.name)
             .join(Team, Team.id == TeamMembership.team_id)
             .where(Team.organisation_id == organisation_id, TeamMembership.user_id.in_(ids))
             .order_by(Team.name)
         ):
             teams[user_id].append(name)
-            team_ids[user_id].append(tid)
-        named = defaultdict(list)
-        if assignments:
-            for user_id, assignment_id in connection.execute(
-                select(AssignmentPerson.user_id, AssignmentPerson.assignment_id).where(
-                    AssignmentPerson.user_id.in_(ids), AssignmentPerson.assignment_id.in_(list(order))
-                )
-            ):
-                named[user_id].append(assignment_id)
+        on_paths = assignments_of(ids) if assignments else {}
         # The driver's own rows (DB-API tuples, the result's cursor): the bulk of the export,
         # where SQLAlchemy's row objects and timestamp parsing cost more than the rest of a row.
         result = connection.execute(
@@ -189,10 +177,8 @@ def _export(organisation_id: int, team_id: int | None, *, on: dt.date | None, te
         for user_id, name, email, active, has_password in batch:
             teams_text = "; ".join(teams[user_id])
             person = part((name, email, account_words[account_state(active, has_password)], teams_text))
-            mine: tuple[int, ...] = ()
-            if active:  # a deactivated person is no assignment's any more
-                wanted = {a for t in team_ids[user_id] for a in by_team.get(t, ())} | set(named[user_id])
-                mine = tuple(sorted(wanted, key=order.__getitem__))
+            # who is on which path: the assignments' one rule (a deactivated person is on none)
+            mine = tuple(sorted((a for a in on_paths.get(user_id, ()) if a in order), key=order.__getitem__))
             rows = own.get(user_id)
             if not rows and not mine:
                 yield person, no_path, no_module, no_words, no_dates

@@ -28,14 +28,14 @@ from sqlalchemy import exists, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
-from kampus.assignments.models import Assignment, AssignmentPerson, PathTemplate, TemplateGoal
+from kampus.assignments.models import Assignment, PathTemplate, TemplateGoal
+from kampus.assignments.services import assignments_of
 from kampus.auth.models import User
 from kampus.catalogue.models import Module, Section
 from kampus.catalogue.services import catalogue_graph
 from kampus.db import utcnow
 from kampus.extensions import db
 from kampus.graph.goals import goal_modules, required_closure
-from kampus.orgs.models import TeamMembership
 from kampus.paths.models import Path, PathGoal
 from kampus.progress.models import LearningEvent
 from kampus.progress.services import DEFAULT_PASS_MARK
@@ -113,26 +113,15 @@ class _PathsOfUsers:
             return
         for user_id in missing:
             self.cache[user_id] = []
-        teams = db.session.execute(
-            select(TeamMembership.user_id, TeamMembership.team_id).where(TeamMembership.user_id.in_(missing))
-        ).all()
-        team_users: dict[int, set[int]] = {}
-        for user_id, team_id in teams:
-            team_users.setdefault(team_id, set()).add(user_id)
-        named = db.session.execute(
-            select(AssignmentPerson.user_id, AssignmentPerson.assignment_id).where(
-                AssignmentPerson.user_id.in_(missing)
-            )
-        ).all()
-        by_assignment: dict[int, set[int]] = {}
-        for user_id, assignment_id in named:
-            by_assignment.setdefault(assignment_id, set()).add(user_id)
+        # who is on which assignment: the assignments' one rule (a deactivated person is on none)
+        on = assignments_of(missing)
+        people_of: dict[int, set[int]] = {}
+        for user_id, assignment_ids in on.items():
+            for assignment_id in assignment_ids:
+                people_of.setdefault(assignment_id, set()).add(user_id)
         assignments = db.session.scalars(
             select(Assignment)
-            .where(
-                Assignment.withdrawn_at.is_(None),
-                Assignment.team_id.in_(list(team_users)) | Assignment.id.in_(list(by_assignment)),
-            )
+            .where(Assignment.id.in_(list(people_of)))
             .options(
                 selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.module),
                 selectinload(Assignment.template).selectinload(PathTemplate.goals).selectinload(TemplateGoal.theme),
@@ -145,8 +134,7 @@ class _PathsOfUsers:
                 [g.module.slug for g in goals if g.module], [g.theme.slug for g in goals if g.theme]
             )
             info = PathInfo("assignment", a.id, dict(a.template.title or {}))
-            members = team_users.get(a.team_id, set()) if a.team_id is not None else set()
-            for user_id in members | by_assignment.get(a.id, set()):
+            for user_id in people_of[a.id]:
                 self.cache[user_id].append((info, closure))
         paths = db.session.scalars(
             select(Path)
