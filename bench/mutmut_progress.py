@@ -8,8 +8,9 @@ over it, so both measurements share one pyproject:
 
 It is also a pytest plugin (`-p bench.mutmut_progress`, added below): every mutant is a fresh
 pytest session, and the session's first database otherwise migrates and seeds a template (about
-10 s, longer than most mutants' tests). The plugin keeps each template built by the clean run in
-`mutants/.templates/` and copies it for later sessions. The template is built before any mutant is
+10 s, longer than most mutants' tests) and compiles the translations. The plugin keeps each template
+built by the clean run in `mutants/.templates/` and copies it for later sessions, and compiles the
+translations once. The template is built before any mutant is
 switched on, so a mutant cannot change it; the tests still get a fresh copy each.
 """
 
@@ -51,8 +52,25 @@ def _cached(prepare):
     return prepare_once
 
 
+def _once(build):
+    built: dict = {}
+
+    def build_once(*args, **kwargs):
+        if not built:
+            built.update(build(*args, **kwargs) or {"": 0})
+        return dict(built)
+
+    build_once.cached = True  # type: ignore[attr-defined]
+    return build_once
+
+
 def pytest_sessionstart(session) -> None:
-    """Wrap tests/conftest.py's template builder (once: forked sessions share the module)."""
+    """Wrap tests/conftest.py's template builder and the translation build (once: forked sessions
+    share the modules, so what the clean run built is kept)."""
+    import kampus.i18n
+
+    if not getattr(kampus.i18n.build_catalogues, "cached", False):
+        kampus.i18n.build_catalogues = _once(kampus.i18n.build_catalogues)
     conftest = sys.modules.get("tests.conftest")
     if conftest is not None and not getattr(conftest._prepare, "cached", False):
         conftest._prepare = _cached(conftest._prepare)

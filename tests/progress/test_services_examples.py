@@ -5,6 +5,7 @@ event records, the fields of a recorded attempt and of a repeated result, per-mo
 filters, test-out rules read from the configuration, and the hooks of a satisfied module."""
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from itsdangerous import URLSafeSerializer
@@ -102,6 +103,7 @@ def test_module_statuses_of_every_kind(app):
     }
     assert services.blockers(user.id, module(LOCKED)) == ["tekijanoikeudet-ja-avoimuus"]
     assert services.blockers(user.id, module(SLUG)) == []
+    assert services.blockers(user.id, SimpleNamespace(slug="no-such-module")) == []  # e.g. a draft
 
 
 # --- refusals: message and field -------------------------------------------
@@ -269,10 +271,13 @@ def test_the_best_score_only_goes_up(app):
     assert services.submit_self_check(user.id, m, five_of_seven).score == 71
     assert progress(user.id).best_score == 71
     low = services.submit_self_check(user.id, m, wrong(m))
-    assert (low.score, low.outcome, low.pass_mark) == (0, "failed", 70)
+    assert (low.score, low.passed, low.outcome, low.pass_mark, low.kind) == (0, False, "failed", 70, "study")
+    assert low.attempt_id is not None and low.correct == {q.id: False for q in m.questions} and not low.repeated
     assert progress(user.id).best_score == 71
     top = services.submit_self_check(user.id, m, right(m))
     assert (top.outcome, progress(user.id).best_score) == ("already", 100)
+    assert (top.score, top.passed, top.pass_mark, top.kind, top.repeated) == (100, True, 70, "study", False)
+    assert top.attempt_id is not None and top.correct == {q.id: True for q in m.questions}
     assert services.submit_self_check(user.id, m, five_of_seven).outcome == "already"
     assert progress(user.id).best_score == 100
 
@@ -353,6 +358,7 @@ def test_a_stored_attempt_is_regraded_per_question_for_its_page(app):
 
 
 def test_retry_rules_come_from_the_configuration_or_default_to_two_a_day(app):
+    assert services.RetryRules() == services.RetryRules(2, timedelta(hours=24))
     assert services.retry_rules({}) == services.RetryRules(2, timedelta(hours=24))
     assert services.retry_rules({"TEST_OUT_ATTEMPTS": "3", "TEST_OUT_COOLDOWN_HOURS": "1.5"}) == services.RetryRules(
         3, timedelta(hours=1.5)
@@ -553,3 +559,63 @@ def test_attempt_counts_are_per_module(app):
     services.submit_self_check(user.id, m, wrong(m))
     assert services.attempt_count(user.id, m.id) == 2
     assert services.attempt_count(user.id, module(OTHER).id) == 0
+
+
+# --- two requests at once: the one that lost the insert reads the winner's row ----------
+
+
+def first_look_misses(monkeypatch, looks=1):
+    """``db.session.scalar`` finds nothing the first ``looks`` times: another request had not yet
+    committed the row this one then fails to insert."""
+    real = db.session.scalar
+    calls = []
+
+    def scalar(*args, **kwargs):
+        calls.append(args)
+        return None if len(calls) <= looks else real(*args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", scalar)
+
+
+def test_a_start_that_lost_the_race_reads_the_winners_row(app, monkeypatch):
+    user = make_learner()
+    m = module(SLUG)
+    winner = Progress(user_id=user.id, module_id=m.id, status="in_progress", section_position=2)
+    db.session.add(winner)
+    db.session.commit()
+    first_look_misses(monkeypatch)
+    row, created = services._get_or_create(user.id, m)
+    assert (row.id, row.section_position, created) == (winner.id, 2, False)
+
+
+def test_a_reflection_or_rating_that_lost_the_race_updates_the_winners_row(app, monkeypatch):
+    user = make_learner()
+    m = module(SLUG)
+    earlier = services.save_reflection(user.id, m, "Ensimmäinen").id, services.rate_module(user.id, m, 2, "eka").id
+    db.session.commit()
+    first_look_misses(monkeypatch)
+    reflection = services.save_reflection(user.id, m, "Toinen")
+    first_look_misses(monkeypatch)
+    feedback = services.rate_module(user.id, m, 4, "toka")
+    db.session.commit()
+    assert (reflection.id, feedback.id) == earlier
+    assert (reflection.text, feedback.rating, feedback.comment) == ("Toinen", 4, "toka")
+    assert [(verb, data) for verb, _m, data in events(user.id)] == [
+        ("reflected", {}),
+        ("rated", {"rating": 2}),
+        ("reflected", {}),
+        ("rated", {"rating": 4}),
+    ]
+
+
+def test_the_same_form_sent_twice_at_once_records_one_attempt(app, monkeypatch):
+    user = make_learner()
+    m = module(SLUG)
+    services.start_module(user.id, m)
+    draw = services.draw_check(m, seed=9)
+    first = services.submit_self_check(user.id, m, right(m), draw=draw, nonce="kaksi")
+    db.session.commit()
+    first_look_misses(monkeypatch)  # the nonce was not yet recorded when the second request looked
+    second = services.submit_self_check(user.id, m, right(m), draw=draw, nonce="kaksi")
+    assert (second.attempt_id, second.repeated, second.score, second.outcome) == (first.attempt_id, True, 100, "passed")
+    assert len(db.session.scalars(select(Attempt.id)).all()) == 1
