@@ -619,3 +619,28 @@ def test_the_same_form_sent_twice_at_once_records_one_attempt(app, monkeypatch):
     second = services.submit_self_check(user.id, m, right(m), draw=draw, nonce="kaksi")
     assert (second.attempt_id, second.repeated, second.score, second.outcome) == (first.attempt_id, True, 100, "passed")
     assert len(db.session.scalars(select(Attempt.id)).all()) == 1
+
+
+def test_reflections_and_ratings_are_kept_per_module(app):
+    user = make_learner()
+    m, other = module(SLUG), module(OTHER)
+    services.save_reflection(user.id, m, "Laadusta")
+    services.save_reflection(user.id, other, "Digiosaamisesta")
+    services.rate_module(user.id, m, 2, "laatu")
+    services.rate_module(user.id, other, 5)
+    db.session.commit()
+    assert (services.reflection_of(user.id, m.id).text, services.reflection_of(user.id, other.id).text) == (
+        "Laadusta",
+        "Digiosaamisesta",
+    )
+    assert (services.feedback_of(user.id, m.id).rating, services.feedback_of(user.id, m.id).comment) == (2, "laatu")
+    assert (services.feedback_of(user.id, other.id).rating, services.feedback_of(user.id, other.id).comment) == (5, "")
+
+
+def test_a_module_without_a_self_check_opens_once_the_learners_prerequisites_are_done(app):
+    user = make_learner()
+    for slug in (SLUG, "tekijanoikeudet-ja-avoimuus"):
+        services.submit_self_check(user.id, module(slug), right(module(slug)))
+    m = module(LOCKED)
+    m.questions.clear()
+    assert services.complete_module(user.id, m).status == "completed"
