@@ -644,3 +644,14 @@ def test_a_module_without_a_self_check_opens_once_the_learners_prerequisites_are
     m = module(LOCKED)
     m.questions.clear()
     assert services.complete_module(user.id, m).status == "completed"
+
+
+def test_a_stored_attempt_of_a_drawn_few_is_regraded_on_those_few(app):
+    user = make_learner()
+    m = module(SLUG)
+    m.questions_asked = 3
+    draw = services.draw_check(m, seed=21)
+    answers = {qid: list(next(q for q in m.questions if q.id == qid).correct) for qid in draw.question_ids}
+    result = services.submit_self_check(user.id, m, answers, draw=draw)
+    shown = services.attempt_result(services.attempt_of(user.id, m, result.attempt_id), m)
+    assert shown.correct == dict.fromkeys(draw.question_ids, True) and len(shown.correct) == 3
