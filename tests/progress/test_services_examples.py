@@ -548,7 +548,7 @@ def test_recent_events_are_the_newest_first_without_section_views(app):
     recent = services.recent_events(user.id)
     assert len(recent) == 8 and [e.data["rating"] for e in recent] == [4, 3, 2, 1, 5, 4, 3, 2]
     assert all(e.verb == "rated" and e.module.slug == SLUG for e in recent)
-    assert [e.verb for e in services.recent_events(user.id, limit=20)][-1] == "started"
+    assert [e.verb for e in services.recent_events(user.id, limit=20)] == ["rated"] * 9 + ["started"]
     assert len(services.recent_events(user.id, limit=3)) == 3
 
 
@@ -655,3 +655,14 @@ def test_a_stored_attempt_of_a_drawn_few_is_regraded_on_those_few(app):
     result = services.submit_self_check(user.id, m, answers, draw=draw)
     shown = services.attempt_result(services.attempt_of(user.id, m, result.attempt_id), m)
     assert shown.correct == dict.fromkeys(draw.question_ids, True) and len(shown.correct) == 3
+
+
+def test_recent_events_are_ordered_by_time_then_by_the_later_record(app):
+    """Newest first by when it happened, whatever order the rows were written in; at the same
+    moment the later record first."""
+    user = make_learner()
+    noon = datetime(2026, 3, 2, 12, 0)
+    for verb, when in (("b", noon), ("a", noon - timedelta(hours=1)), ("c", noon), ("d", noon + timedelta(hours=1))):
+        db.session.add(LearningEvent(user_id=user.id, verb=verb, data={}, created_at=when))
+    db.session.commit()
+    assert [e.verb for e in services.recent_events(user.id)] == ["d", "c", "b", "a"]
