@@ -52,7 +52,7 @@ def main() -> int:
     args = parser.parse_args()
     files, equivalents, minimum = TARGETS[args.target]
     minimum = minimum if args.min is None else args.min
-    total_killed = total_survived = 0
+    total_killed = total_survived = unchecked = 0
     survivors: list[str] = []
     equivalent: list[str] = []
     for path in files:
@@ -71,6 +71,8 @@ def main() -> int:
             elif status in SURVIVED:
                 survived += 1
                 survivors.append(f"{name}: {status}")
+            elif status == "not checked":
+                unchecked += 1
             else:
                 print(f"{name}: {status} (not counted)", file=sys.stderr)
         total_killed += killed
@@ -79,6 +81,8 @@ def main() -> int:
     score = 100 * total_killed / max(1, total_killed + total_survived)
     counts = f"{total_killed} killed, {total_survived} survived, {len(equivalent)} equivalent"
     print(f"{args.target}: {counts}: {score:.1f} %")
+    if unchecked:
+        print(f"partial: {unchecked} mutants not checked yet (mutmut stopped before them)")
     for line in equivalent + survivors:
         print("   ", line)
     return 0 if score >= minimum else 1
