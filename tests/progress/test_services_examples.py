@@ -666,3 +666,12 @@ def test_recent_events_are_ordered_by_time_then_by_the_later_record(app):
         db.session.add(LearningEvent(user_id=user.id, verb=verb, data={}, created_at=when))
     db.session.commit()
     assert [e.verb for e in services.recent_events(user.id)] == ["d", "c", "b", "a"]
+
+
+def test_each_attempt_is_found_by_its_own_id(app):
+    user = make_learner()
+    m = module(SLUG)
+    first = services.submit_self_check(user.id, m, wrong(m))
+    second = services.submit_self_check(user.id, m, right(m))
+    assert services.attempt_of(user.id, m, second.attempt_id).score == 100
+    assert services.attempt_of(user.id, m, first.attempt_id).score == 0
