@@ -390,8 +390,9 @@ def test_the_window_counts_only_this_learners_test_outs_of_this_module(app):
 
 
 def test_check_kind_follows_the_learners_own_row_of_this_module(app):
-    user = make_learner()
+    user, other_learner = make_learner(), make_learner("toinen@example.fi")
     services.start_module(user.id, module(OTHER))
+    services.start_module(other_learner.id, module(SLUG))
     assert services.check_kind(user.id, module(SLUG)) == "test_out"
     services.start_module(user.id, module(SLUG))
     assert services.check_kind(user.id, module(SLUG)) == "study"
