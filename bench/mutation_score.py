@@ -37,6 +37,7 @@ EQUIVALENT_PROGRESS: dict[str, str] = {
     S + "insert_once__mutmut_3": "populate_existing=None: the row the first look missed is not in the session",
     S + "insert_once__mutmut_4": "populate_existing=False: the same",
     S + "_finish__mutmut_10": "synchronize_session=None: refresh(row) reloads the row right after the update",
+    S + "_finish__mutmut_34": "score >= best_score: setting the same best score again changes nothing",
     S + "read_draw_token__mutmut_4": "token or 'XXXX': an unsigned string fails the signature like an empty one",
     S + "read_draw_token__mutmut_12": "the ValueError's text is caught and never shown",
     S + "read_draw_token__mutmut_13": "the ValueError's text is caught and never shown",

@@ -676,3 +676,32 @@ def test_each_attempt_is_found_by_its_own_id(app):
     second = services.submit_self_check(user.id, m, right(m))
     assert services.attempt_of(user.id, m, second.attempt_id).score == 100
     assert services.attempt_of(user.id, m, first.attempt_id).score == 0
+
+
+def test_a_recognition_after_a_failed_attempt_keeps_the_best_score(app):
+    user = make_learner()
+    m = module(SLUG)
+    services.start_module(user.id, m)
+    two_of_seven = {q.id: (list(q.correct) if i < 2 else wrong(m)[q.id]) for i, q in enumerate(m.questions)}
+    services.submit_self_check(user.id, m, two_of_seven)
+    row = services.recognise(user.id, m, "manager")
+    assert (row.status, row.recognised_by, row.best_score) == ("recognised", "manager", 29)
+
+
+def test_a_row_another_request_has_just_satisfied_is_not_finished_again(app):
+    from sqlalchemy import update
+
+    user = make_learner()
+    m = module(SLUG)
+    row = services.start_module(user.id, m)
+    db.session.commit()
+    assert row.status == "in_progress"  # loaded into this session; then another request completes it
+    db.session.execute(
+        update(Progress)
+        .where(Progress.id == row.id)
+        .values(status="completed")
+        .execution_options(synchronize_session=False)
+    )
+    finished = services.recognise(user.id, m, "manager")
+    assert (finished.status, finished.recognised_by) == ("completed", None)
+    assert [verb for verb, _m, _d in events(user.id)] == ["started"]
