@@ -98,13 +98,20 @@ bench: install-test system-test-deps
 
 # Mutation testing of the pure engine (kampus/graph/planner.py and prereqs.py against tests/graph;
 # configured in pyproject.toml [tool.mutmut]); not part of make test. One worker: the machine is shared.
-# Prints the surviving mutants; `$(BIN)/mutmut show NAME` shows one. See docs/TESTING.md.
+# `make mutants MUTANTS=progress`: kampus/progress/services.py against tests/progress instead (the
+# settings in bench/mutmut_progress.py, which runs mutmut with them).
+# Prints the surviving mutants; `$(BIN)/mutmut show NAME` shows one (`$(MUTMUT_progress) show NAME`
+# for the progress services). See docs/TESTING.md.
 MUTMUT_WORKERS ?= 1
+MUTANTS ?= engine
+MUTMUT_engine = $(BIN)/mutmut
+MUTMUT_progress = $(BIN)/python bench/mutmut_progress.py
 mutants: install-test
+	@test -n "$(MUTMUT_$(MUTANTS))" || { echo "MUTANTS is engine or progress"; exit 2; }
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children $(MUTMUT_WORKERS)
-	$(BIN)/mutmut results
-	$(BIN)/python bench/mutation_score.py
+	$(MUTMUT_$(MUTANTS)) run --max-children $(MUTMUT_WORKERS)
+	$(MUTMUT_$(MUTANTS)) results
+	$(BIN)/python bench/mutation_score.py --target $(MUTANTS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache mutants
