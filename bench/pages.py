@@ -243,6 +243,24 @@ def make_template(rng: random.Random) -> tuple[int, list[str]]:
     return template.id, [step.slug for step in plan(graph, goals, ()).steps]
 
 
+def _recognise(user_id: int, module_id: int, when, progress: list[dict], events: list[dict]) -> None:
+    """A module recognised from a self-assessment: its progress row and its learning event."""
+    progress.append(
+        {
+            "user_id": user_id,
+            "module_id": module_id,
+            "status": "recognised",
+            "section_position": 0,
+            "best_score": None,
+            "recognised_by": "self_assessment",
+            "started_at": when,
+            "finished_at": when,
+            "updated_at": when,
+        }
+    )
+    events.append({"user_id": user_id, "module_id": module_id, "verb": "recognised", "data": {}, "created_at": when})
+
+
 def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
     """Bulk-insert the organisation; returns ids the measurements need."""
     from sqlalchemy import insert, select
@@ -327,50 +345,14 @@ def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
             # Recognised ahead of the path (prior learning): makes states less alike.
             for slug in rng.sample(path[done + 1 :], min(3, len(path) - done - 1, rng.randint(1, 3))):
                 when = now - dt.timedelta(days=rng.randint(1, 180))
-                progress.append(
-                    {
-                        "user_id": user_id,
-                        "module_id": module_id[slug],
-                        "status": "recognised",
-                        "section_position": 0,
-                        "best_score": None,
-                        "recognised_by": "self_assessment",
-                        "started_at": when,
-                        "finished_at": when,
-                        "updated_at": when,
-                    }
-                )
-                events.append(
-                    {
-                        "user_id": user_id,
-                        "module_id": module_id[slug],
-                        "verb": "recognised",
-                        "data": {},
-                        "created_at": when,
-                    }
-                )
+                _recognise(user_id, module_id[slug], when, progress, events)
         if rng.random() < BASICS_SHARE:
             # The basics (A1–B1) of a few themes recognised: the capability radar and trend have something to show.
             taken = {row["module_id"] for row in progress[first_row:]}
             for theme_id in rng.sample(theme_ids, rng.randint(1, 4)):
                 for basic in basics[theme_id] - taken:
                     when = now - dt.timedelta(days=rng.randint(1, 180))
-                    progress.append(
-                        {
-                            "user_id": user_id,
-                            "module_id": basic,
-                            "status": "recognised",
-                            "section_position": 0,
-                            "best_score": None,
-                            "recognised_by": "self_assessment",
-                            "started_at": when,
-                            "finished_at": when,
-                            "updated_at": when,
-                        }
-                    )
-                    events.append(
-                        {"user_id": user_id, "module_id": basic, "verb": "recognised", "data": {}, "created_at": when}
-                    )
+                    _recognise(user_id, basic, when, progress, events)
         if rng.random() < 0.5:
             assessments.extend(
                 {"user_id": user_id, "theme_id": theme_id, "level": rng.choice(LEVELS[:4]), "updated_at": now}
@@ -497,6 +479,17 @@ def measure_service(app, team_id: int, runs: int) -> dict:
     }
 
 
+def _service_row(service: dict) -> dict:
+    """A row of the table for ``team_report()`` measured without the page."""
+    return {
+        "page": f"team_report() ({service['members']}×{service['columns']})",
+        "status": 200,
+        "median_ms": service["median_ms"],
+        "queries": service["queries"],
+        "note": "service only",
+    }
+
+
 def shows_matrix(html: str, world: dict) -> bool:
     return "Synteettinen moduuli" in html
 
@@ -544,16 +537,7 @@ def run_backend(label: str, url: str, args, rng: random.Random) -> list[dict]:
             "note": "" if shows_matrix(team["html"], world) else "no matrix on the page yet",
         }
     )
-    service = measure_service(app, world["team_ids"][0], args.runs)
-    rows.append(
-        {
-            "page": f"team_report() ({service['members']}×{service['columns']})",
-            "status": 200,
-            "median_ms": service["median_ms"],
-            "queries": service["queries"],
-            "note": "service only",
-        }
-    )
+    rows.append(_service_row(measure_service(app, world["team_ids"][0], args.runs)))
     overview = measure(app, manager, "/org", args.runs)
     rows.append({"page": "organisation overview /org", **overview, "note": ""})
     learner = app.test_client()
@@ -573,16 +557,7 @@ def run_backend(label: str, url: str, args, rng: random.Random) -> list[dict]:
             "note": "" if shows_matrix(big["html"], world) else "no matrix on the page yet",
         }
     )
-    service = measure_service(app, big_team, args.runs)
-    rows.append(
-        {
-            "page": f"team_report() ({service['members']}×{service['columns']})",
-            "status": 200,
-            "median_ms": service["median_ms"],
-            "queries": service["queries"],
-            "note": "service only",
-        }
-    )
+    rows.append(_service_row(measure_service(app, big_team, args.runs)))
     with app.app_context():
         db.engine.dispose()
     return rows
