@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import bulk  # noqa: E402  (bench/bulk.py: people, teams and assignments)
 import pages  # noqa: E402  (bench/pages.py: the app, the synthetic catalogue, the path template)
 
 PASSWORD = pages.PASSWORD
@@ -89,12 +90,11 @@ def build(app, args, rng: random.Random) -> dict:
     from sqlalchemy import insert, select, text
 
     from kampus import seeding
-    from kampus.assignments.models import Assignment
     from kampus.auth.models import User
     from kampus.auth.passwords import hash_password
     from kampus.catalogue.models import Module, Theme
     from kampus.extensions import db
-    from kampus.orgs.models import Organisation, Team, TeamMembership
+    from kampus.orgs.models import Organisation
     from kampus.progress.models import LearningEvent, Progress
 
     started = time.perf_counter()
@@ -109,7 +109,6 @@ def build(app, args, rng: random.Random) -> dict:
         template_id, path = pages.make_template(rng)
         db.session.commit()
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        today = now.date()
         module_id = dict(db.session.execute(select(Module.slug, Module.id)).all())
         theme_ids = list(db.session.scalars(select(Theme.id).order_by(Theme.position)))
         basics = {t: set() for t in theme_ids}
@@ -128,75 +127,22 @@ def build(app, args, rng: random.Random) -> dict:
                 insert(Organisation).values(slug=slug, name=name, created_at=now).returning(Organisation.id)
             ).scalar_one()
             manager_email = f"esihenkilo@{slug}.example"
-            people = [
-                {
-                    "email": manager_email,
-                    "name": f"Esihenkilö {name}",
-                    "password_hash": password_hash,
-                    "language": "fi",
-                    "target_group": "management",
-                    "organisation_id": org_id,
-                    "is_manager": True,
-                    "is_admin": False,
-                    "active": True,
-                    "created_at": now,
-                }
-            ] + [
-                {
-                    "email": f"h{n:05d}@{slug}.example",
-                    "name": f"Henkilö {n:05d}",
-                    "password_hash": password_hash,
-                    "language": "fi",
-                    "target_group": "teaching",
-                    "organisation_id": org_id,
-                    "is_manager": False,
-                    "is_admin": False,
-                    "active": True,
-                    "created_at": now,
-                }
-                for n in range(staff)
-            ]
-            conn.execute(insert(User), people)
-            ids = list(
-                conn.scalars(
-                    select(User.id).where(User.organisation_id == org_id, User.is_manager.is_(False)).order_by(User.id)
-                )
+            manager_id, ids = bulk.insert_people(
+                conn,
+                org_id,
+                (manager_email, f"Esihenkilö {name}"),
+                [(f"h{n:05d}@{slug}.example", f"Henkilö {n:05d}") for n in range(staff)],
+                password_hash=password_hash,
+                now=now,
             )
-            manager_id = conn.scalar(select(User.id).where(User.email == manager_email))
             teams = -(-staff // team_size)
-            conn.execute(
-                insert(Team),
-                [{"organisation_id": org_id, "name": f"Tiimi {t + 1:03d}", "created_at": now} for t in range(teams)],
-            )
-            team_ids = list(conn.scalars(select(Team.id).where(Team.organisation_id == org_id).order_by(Team.name)))
-            memberships = [
-                {"team_id": team_ids[i // team_size], "user_id": u, "created_at": now} for i, u in enumerate(ids)
-            ]
+            team_ids = bulk.insert_teams(conn, org_id, [f"Tiimi {t + 1:03d}" for t in range(teams)], now)
+            bulk.insert_memberships(conn, bulk.fill_teams(team_ids, ids, team_size), now)
             big_team = None
             if staff >= 2000 and slug == "suuropisto":
-                big_team = conn.execute(
-                    insert(Team).values(organisation_id=org_id, name="Koko 2000", created_at=now).returning(Team.id)
-                ).scalar_one()
-                memberships += [{"team_id": big_team, "user_id": u, "created_at": now} for u in ids[:2000]]
+                big_team = bulk.insert_team(conn, org_id, "Koko 2000", ids[:2000], now)
                 team_ids.append(big_team)
-            for start in range(0, len(memberships), BATCH):
-                conn.execute(insert(TeamMembership), memberships[start : start + BATCH])
-            conn.execute(
-                insert(Assignment),
-                [
-                    {
-                        "organisation_id": org_id,
-                        "template_id": template_id,
-                        "team_id": t,
-                        "start": today - dt.timedelta(days=60),
-                        "due": today + dt.timedelta(days=rng.randint(-20, 120)),
-                        "note": "",
-                        "created_by_id": manager_id,
-                        "created_at": now,
-                    }
-                    for t in team_ids
-                ],
-            )
+            bulk.insert_assignments(conn, org_id, template_id, manager_id, team_ids, now, rng)
             progress, events = [], []
             for u in ids:
                 _rows_for(u, path, module_id, basics, theme_ids, now, rng, progress, events)
@@ -232,18 +178,9 @@ def build(app, args, rng: random.Random) -> dict:
                 "team_ids": team_ids[:3],
                 "big_team": big_team,
             }
-        admin = {
-            "email": "admin@kampus.example",
-            "name": "Ylläpitäjä",
-            "password_hash": password_hash,
-            "language": "fi",
-            "target_group": "management",
-            "organisation_id": None,
-            "is_manager": False,
-            "is_admin": True,
-            "active": True,
-            "created_at": now,
-        }
+        admin = bulk.person_row(
+            "admin@kampus.example", "Ylläpitäjä", org_id=None, password_hash=password_hash, now=now, admin=True
+        )
         conn.execute(insert(User), [admin])
         db.session.commit()
         if db.engine.dialect.name == "postgresql":

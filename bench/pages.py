@@ -56,6 +56,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bulk  # noqa: E402  (bench/bulk.py: people, teams and assignments)
 
 PASSWORD = "bench-salasana-123"
 LEARNERS = 2000
@@ -240,21 +243,37 @@ def make_template(rng: random.Random) -> tuple[int, list[str]]:
     return template.id, [step.slug for step in plan(graph, goals, ()).steps]
 
 
+def _recognise(user_id: int, module_id: int, when, progress: list[dict], events: list[dict]) -> None:
+    """A module recognised from a self-assessment: its progress row and its learning event."""
+    progress.append(
+        {
+            "user_id": user_id,
+            "module_id": module_id,
+            "status": "recognised",
+            "section_position": 0,
+            "best_score": None,
+            "recognised_by": "self_assessment",
+            "started_at": when,
+            "finished_at": when,
+            "updated_at": when,
+        }
+    )
+    events.append({"user_id": user_id, "module_id": module_id, "verb": "recognised", "data": {}, "created_at": when})
+
+
 def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
     """Bulk-insert the organisation; returns ids the measurements need."""
     from sqlalchemy import insert, select
 
-    from kampus.assignments.models import Assignment
     from kampus.auth.models import User
     from kampus.auth.passwords import hash_password
     from kampus.catalogue.models import Module, Theme
     from kampus.extensions import db
     from kampus.graph import LEVELS
-    from kampus.orgs.models import Organisation, Team, TeamMembership
+    from kampus.orgs.models import Organisation
     from kampus.progress.models import LearningEvent, Progress, SelfAssessment
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    today = now.date()
     template_id, path = make_template(rng)
     module_id = dict(db.session.execute(select(Module.slug, Module.id)).all())
     theme_ids = list(db.session.scalars(select(Theme.id).order_by(Theme.position)))
@@ -271,76 +290,17 @@ def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
         .returning(Organisation.id)
     ).scalar_one()
     manager_email = "esihenkilo@vertailu.example"
-    db.session.execute(
-        insert(User),
-        [
-            {
-                "email": manager_email,
-                "name": "Esihenkilö Vertailu",
-                "password_hash": password_hash,
-                "language": "fi",
-                "target_group": "management",
-                "organisation_id": org_id,
-                "is_manager": True,
-                "is_admin": False,
-                "active": True,
-                "created_at": now,
-            }
-        ],
+    manager_id, learner_ids = bulk.insert_people(
+        db.session,
+        org_id,
+        (manager_email, "Esihenkilö Vertailu"),
+        [(f"oppija{n:05d}@vertailu.example", f"Oppija {n:05d}") for n in range(learners)],
+        password_hash=password_hash,
+        now=now,
     )
-    db.session.execute(
-        insert(User),
-        [
-            {
-                "email": f"oppija{n:05d}@vertailu.example",
-                "name": f"Oppija {n:05d}",
-                "password_hash": password_hash,
-                "language": "fi",
-                "target_group": "teaching",
-                "organisation_id": org_id,
-                "is_manager": False,
-                "is_admin": False,
-                "active": True,
-                "created_at": now,
-            }
-            for n in range(learners)
-        ],
-    )
-    learner_ids = list(
-        db.session.scalars(
-            select(User.id).where(User.organisation_id == org_id, User.is_manager.is_(False)).order_by(User.id)
-        )
-    )
-    manager_id = db.session.scalar(select(User.id).where(User.email == manager_email))
-    db.session.execute(
-        insert(Team),
-        [{"organisation_id": org_id, "name": f"Tiimi {t + 1:02d}", "created_at": now} for t in range(teams)],
-    )
-    team_ids = list(db.session.scalars(select(Team.id).where(Team.organisation_id == org_id).order_by(Team.name)))
-    per_team = -(-len(learner_ids) // teams)
-    db.session.execute(
-        insert(TeamMembership),
-        [
-            {"team_id": team_ids[i // per_team], "user_id": user_id, "created_at": now}
-            for i, user_id in enumerate(learner_ids)
-        ],
-    )
-    db.session.execute(
-        insert(Assignment),
-        [
-            {
-                "organisation_id": org_id,
-                "template_id": template_id,
-                "team_id": team_id,
-                "start": today - dt.timedelta(days=60),
-                "due": today + dt.timedelta(days=rng.randint(-20, 120)),
-                "note": "",
-                "created_by_id": manager_id,
-                "created_at": now,
-            }
-            for team_id in team_ids
-        ],
-    )
+    team_ids = bulk.insert_teams(db.session, org_id, [f"Tiimi {t + 1:02d}" for t in range(teams)], now)
+    bulk.insert_memberships(db.session, bulk.fill_teams(team_ids, learner_ids, -(-len(learner_ids) // teams)), now)
+    bulk.insert_assignments(db.session, org_id, template_id, manager_id, team_ids, now, rng)
 
     progress, events, assessments = [], [], []
     for user_id in learner_ids:
@@ -385,50 +345,14 @@ def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
             # Recognised ahead of the path (prior learning): makes states less alike.
             for slug in rng.sample(path[done + 1 :], min(3, len(path) - done - 1, rng.randint(1, 3))):
                 when = now - dt.timedelta(days=rng.randint(1, 180))
-                progress.append(
-                    {
-                        "user_id": user_id,
-                        "module_id": module_id[slug],
-                        "status": "recognised",
-                        "section_position": 0,
-                        "best_score": None,
-                        "recognised_by": "self_assessment",
-                        "started_at": when,
-                        "finished_at": when,
-                        "updated_at": when,
-                    }
-                )
-                events.append(
-                    {
-                        "user_id": user_id,
-                        "module_id": module_id[slug],
-                        "verb": "recognised",
-                        "data": {},
-                        "created_at": when,
-                    }
-                )
+                _recognise(user_id, module_id[slug], when, progress, events)
         if rng.random() < BASICS_SHARE:
             # The basics (A1–B1) of a few themes recognised: the capability radar and trend have something to show.
             taken = {row["module_id"] for row in progress[first_row:]}
             for theme_id in rng.sample(theme_ids, rng.randint(1, 4)):
                 for basic in basics[theme_id] - taken:
                     when = now - dt.timedelta(days=rng.randint(1, 180))
-                    progress.append(
-                        {
-                            "user_id": user_id,
-                            "module_id": basic,
-                            "status": "recognised",
-                            "section_position": 0,
-                            "best_score": None,
-                            "recognised_by": "self_assessment",
-                            "started_at": when,
-                            "finished_at": when,
-                            "updated_at": when,
-                        }
-                    )
-                    events.append(
-                        {"user_id": user_id, "module_id": basic, "verb": "recognised", "data": {}, "created_at": when}
-                    )
+                    _recognise(user_id, basic, when, progress, events)
         if rng.random() < 0.5:
             assessments.extend(
                 {"user_id": user_id, "theme_id": theme_id, "level": rng.choice(LEVELS[:4]), "updated_at": now}
@@ -461,31 +385,19 @@ def build_organisation(learners: int, teams: int, rng: random.Random) -> dict:
 
 def add_whole_organisation_team(world: dict) -> int:
     """A team of every learner, with its own assignment of the template; returns its id."""
-    from sqlalchemy import insert
 
-    from kampus.assignments.models import Assignment
     from kampus.extensions import db
-    from kampus.orgs.models import Team, TeamMembership
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    team_id = db.session.execute(
-        insert(Team).values(organisation_id=world["org_id"], name="Koko henkilöstö", created_at=now).returning(Team.id)
-    ).scalar_one()
-    db.session.execute(
-        insert(TeamMembership),
-        [{"team_id": team_id, "user_id": user_id, "created_at": now} for user_id in world["learner_ids"]],
-    )
-    db.session.execute(
-        insert(Assignment).values(
-            organisation_id=world["org_id"],
-            template_id=world["template_id"],
-            team_id=team_id,
-            start=now.date() - dt.timedelta(days=60),
-            due=now.date() + dt.timedelta(days=30),
-            note="",
-            created_by_id=world["manager_id"],
-            created_at=now,
-        )
+    team_id = bulk.insert_team(db.session, world["org_id"], "Koko henkilöstö", world["learner_ids"], now)
+    bulk.insert_assignment(
+        db.session,
+        world["org_id"],
+        world["template_id"],
+        world["manager_id"],
+        team_id,
+        now,
+        due=now.date() + dt.timedelta(days=30),
     )
     db.session.commit()
     return team_id
@@ -567,6 +479,17 @@ def measure_service(app, team_id: int, runs: int) -> dict:
     }
 
 
+def _service_row(service: dict) -> dict:
+    """A row of the table for ``team_report()`` measured without the page."""
+    return {
+        "page": f"team_report() ({service['members']}×{service['columns']})",
+        "status": 200,
+        "median_ms": service["median_ms"],
+        "queries": service["queries"],
+        "note": "service only",
+    }
+
+
 def shows_matrix(html: str, world: dict) -> bool:
     return "Synteettinen moduuli" in html
 
@@ -614,16 +537,7 @@ def run_backend(label: str, url: str, args, rng: random.Random) -> list[dict]:
             "note": "" if shows_matrix(team["html"], world) else "no matrix on the page yet",
         }
     )
-    service = measure_service(app, world["team_ids"][0], args.runs)
-    rows.append(
-        {
-            "page": f"team_report() ({service['members']}×{service['columns']})",
-            "status": 200,
-            "median_ms": service["median_ms"],
-            "queries": service["queries"],
-            "note": "service only",
-        }
-    )
+    rows.append(_service_row(measure_service(app, world["team_ids"][0], args.runs)))
     overview = measure(app, manager, "/org", args.runs)
     rows.append({"page": "organisation overview /org", **overview, "note": ""})
     learner = app.test_client()
@@ -643,16 +557,7 @@ def run_backend(label: str, url: str, args, rng: random.Random) -> list[dict]:
             "note": "" if shows_matrix(big["html"], world) else "no matrix on the page yet",
         }
     )
-    service = measure_service(app, big_team, args.runs)
-    rows.append(
-        {
-            "page": f"team_report() ({service['members']}×{service['columns']})",
-            "status": 200,
-            "median_ms": service["median_ms"],
-            "queries": service["queries"],
-            "note": "service only",
-        }
-    )
+    rows.append(_service_row(measure_service(app, big_team, args.runs)))
     with app.app_context():
         db.engine.dispose()
     return rows

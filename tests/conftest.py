@@ -33,16 +33,55 @@ from kampus.config import TestConfig
 passwords._hasher = passwords.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password")
 
+
+def _memoise_url_builders() -> None:
+    """Tests build an app per test (about a thousand apps a run), and 60 % of ``create_app`` was
+    werkzeug compiling the same ~450 URL builders again, each from a Python AST. A builder is
+    a pure function of its rule's text, parsed parts and defaults (it reads the rule's
+    converters through its ``self`` argument when called), so one compiled per distinct rule
+    serves every app of the run; URL matching and building are untouched. Tests only."""
+    from werkzeug.routing.rules import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, object] = {}
+
+    def memoised(self, append_unknown=True):
+        defaults = self.defaults or {}
+        key = (
+            self.rule,
+            tuple(self._trace),
+            append_unknown,
+            tuple(sorted((name, repr(value), type(self._converters.get(name))) for name, value in defaults.items())),
+        )
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = memoised  # type: ignore[method-assign]
+
+
+_memoise_url_builders()
+
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("KAMPUS_TEST_POSTGRES_URL")
 CHROMIUM = os.environ.get("KAMPUS_CHROMIUM", "/usr/bin/chromium")
 _counter = itertools.count(1)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "route_matrix: one cell of a route × role matrix (make test runs them; make test-fast does not)"
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests that use a database fixture are marked ``db`` (they run again on PostgreSQL)."""
+    """Tests that use a database fixture are marked ``db`` (they run again on PostgreSQL); the cells
+    of the route × role matrices (``test_route_matrix…``, in tests/security and beside the features)
+    are marked ``route_matrix``: the inner loop leaves them to ``make test``."""
     db_fixtures = {"app", "empty_app", "demo_app", "client", "runner", "make_app", "live_server", "db_url"}
     for item in items:
+        if item.name.startswith("test_route_matrix"):
+            item.add_marker(pytest.mark.route_matrix)
         if db_fixtures & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
         if "page" in getattr(item, "fixturenames", ()):

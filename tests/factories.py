@@ -1,4 +1,4 @@
-"""Small factories for tests: organisations, people, teams, and signing in.
+"""Small factories for tests: organisations, people, teams, assignments, and signing in.
 
 Each factory commits, so the rows are visible to requests made with the test
 client. Password hashes are computed once per password (argon2 is slow on
@@ -7,6 +7,7 @@ purpose).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass
@@ -79,6 +80,41 @@ def make_team(org: Organisation, name: str | None = None, members=()) -> Team:
         db.session.add(TeamMembership(team=team, user=member))
     db.session.commit()
     return team
+
+
+def make_assignment(
+    org: Organisation,
+    manager: User,
+    team: Team,
+    *,
+    title: str = "Perehdytys",
+    module_slugs=("digcomp-perusteet",),
+    due_in_days: int = 30,
+):
+    """An organisation's own path template of ``module_slugs`` assigned by ``manager`` to
+    ``team``, due in ``due_in_days`` days, through the assignment services; returns
+    ``(template, assignment)``."""
+    from kampus.assignments import services as assignments
+
+    template = assignments.save_template(
+        None,
+        organisation_id=org.id,
+        title={"fi": title},
+        description={},
+        target_group=None,
+        module_slugs=list(module_slugs),
+        theme_slugs=[],
+    )
+    assignment = assignments.assign(
+        org.id,
+        manager.id,
+        template_id=template.id,
+        team_id=team.id,
+        user_ids=[],
+        due=dt.date.today() + dt.timedelta(days=due_in_days),
+    )
+    db.session.commit()
+    return template, assignment
 
 
 def csrf_token(client, path: str = "/login") -> str:

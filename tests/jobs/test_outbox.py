@@ -28,42 +28,34 @@ def rows() -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def test_a_mail_is_sent_only_after_the_commit(mail_app, sink):
+def _one_mail() -> list[str]:
     outbox.queue_mail("a@example.fi", "Hei", "Tervetuloa", key="test:1")
-    assert sink.subjects() == []  # flushed, not committed: nothing has left
-    db.session.commit()
-    assert sink.wait_for(1, timeout=5) == ["Hei"]
-    assert [r.state for r in rows()] == [SENT]
+    return ["Hei"]
 
 
-def test_mails_queued_in_one_transaction_all_leave_at_its_commit(mail_app, sink):
+def _two_mails_then_a_savepoint() -> list[str]:
     # Each queue_mail releases a savepoint (SQLAlchemy fires after_commit for that too): none may leave early.
     outbox.queue_mail("a@example.fi", "Ensimmäinen", "…", key="test:first")
     outbox.queue_mail("b@example.fi", "Toinen", "…", key="test:second")
-    with db.session.begin_nested():
-        pass
-    assert sink.subjects() == []
-    db.session.commit()
-    assert sorted(sink.wait_for(2, timeout=5)) == ["Ensimmäinen", "Toinen"]
-    assert [r.state for r in rows()] == [SENT, SENT]
-
-
-def test_a_mail_queued_inside_a_savepoint_waits_for_the_outer_commit(mail_app, sink):
-    with db.session.begin_nested():  # as the reminders claim their row first
-        outbox.queue_mail("a@example.fi", "Sisällä", "…", key="test:savepoint")
-    assert sink.subjects() == []  # the savepoint is released, the transaction is not committed
-    db.session.commit()
-    assert sink.wait_for(1, timeout=5) == ["Sisällä"]
-    assert [r.state for r in rows()] == [SENT]
-
-
-def test_a_savepoint_after_the_mail_does_not_send_it_before_the_commit(mail_app, sink):
-    outbox.queue_mail("a@example.fi", "Savepoint", "…", key="test:savepoint")
     with db.session.begin_nested():  # e.g. claiming a unique row after queueing
         db.session.flush()
-    assert sink.subjects() == [] and [r.state for r in rows()] == [PENDING]
+    return ["Ensimmäinen", "Toinen"]
+
+
+def _a_mail_inside_a_savepoint() -> list[str]:
+    with db.session.begin_nested():  # as the reminders claim their row first
+        outbox.queue_mail("a@example.fi", "Sisällä", "…", key="test:savepoint")
+    return ["Sisällä"]
+
+
+@pytest.mark.parametrize("transaction", [_one_mail, _two_mails_then_a_savepoint, _a_mail_inside_a_savepoint])
+def test_a_mail_leaves_only_at_the_outer_commit_whatever_savepoints_come_before(mail_app, sink, transaction):
+    subjects = transaction()
+    assert sink.subjects() == []  # flushed, savepoints released, not committed: nothing has left
+    assert [r.state for r in rows()] == [PENDING] * len(subjects)
     db.session.commit()
-    assert sink.wait_for(1, timeout=5) == ["Savepoint"]
+    assert sorted(sink.wait_for(len(subjects), timeout=5)) == sorted(subjects)
+    assert [r.state for r in rows()] == [SENT] * len(subjects)
 
 
 def test_a_rollback_sends_nothing(mail_app, sink):

@@ -4,7 +4,6 @@ form (CSRF and ``confirm=yes``) does it. The buttons elsewhere are links to it."
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -12,7 +11,6 @@ import pytest
 
 from kampus.api import services as api_services
 from kampus.api.models import ApiToken
-from kampus.assignments import services as assignments
 from kampus.assignments.models import Assignment
 from kampus.auth.models import User
 from kampus.extensions import db
@@ -20,7 +18,7 @@ from kampus.orgs.models import TeamMembership
 from kampus.paths import services as paths
 from kampus.paths.models import Path
 from tests.conftest import form_token
-from tests.factories import login
+from tests.factories import login, make_assignment
 
 
 @dataclass
@@ -32,24 +30,7 @@ class Case:
 
 
 def _assignment(world) -> tuple[str, str]:
-    template = assignments.save_template(
-        None,
-        organisation_id=world.org_a.id,
-        title={"fi": "Perehdytys"},
-        description={},
-        target_group=None,
-        module_slugs=["digcomp-perusteet"],
-        theme_slugs=[],
-    )
-    a = assignments.assign(
-        world.org_a.id,
-        world.manager_a.id,
-        template_id=template.id,
-        team_id=world.team_a.id,
-        user_ids=[],
-        due=dt.date.today() + dt.timedelta(days=30),
-    )
-    db.session.commit()
+    _template, a = make_assignment(world.org_a, world.manager_a, world.team_a)
     return f"/org/assignments/{a.id}/withdraw", "/org/assignments"
 
 
