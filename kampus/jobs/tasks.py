@@ -102,6 +102,8 @@ def remove_old_job_files() -> int:
     removed = progress.remove_old_files()
     db.session.commit()
     return removed
+
+
 @shared_task(
     name="kampus.jobs.tasks.refresh_reports",
     ignore_result=True,

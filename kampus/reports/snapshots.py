@@ -227,9 +227,21 @@ def _refresh_after_commit(session: Session) -> None:
     orgs = session.info.pop(_BUMPED, None)
     if not orgs:
         return
-    from flask import has_app_context
+    from flask import after_this_request, g, has_app_context, has_request_context
 
-    if has_app_context():
+    if has_request_context():
+        # After the response, not here: the committing session still holds its connection,
+        # and a second one per request exhausts the pool under parallel requests.
+        pending = g.setdefault(_BUMPED, set())
+        if not pending:
+
+            @after_this_request
+            def refresh(response):
+                request_refresh(g.pop(_BUMPED, ()))
+                return response
+
+        pending.update(orgs)
+    elif has_app_context():
         request_refresh(orgs)
 
 
