@@ -40,6 +40,9 @@ def main(argv=None) -> int:
     world = json.loads(world_file.read_text())
     big = world["orgs"]["suuropisto"]
     app = pages.make_app(f"sqlite:///{args.db}")
+    # Above these sizes the page offers a background job instead of the file (its HTML would be
+    # measured): the worker runs the same export function, so it is streamed here to be measured.
+    app.config["KAMPUS_EXPORT_INLINE_MAX"] = app.config["KAMPUS_EXPORT_XLSX_INLINE_MAX"] = 10**9
     client = app.test_client()
     pages.sign_in(client, big["manager_email"])
     met = 0
@@ -58,7 +61,7 @@ def main(argv=None) -> int:
         cpu = time.process_time() - cpu
         # The time target is judged on CPU seconds: on a shared machine the wall time mostly
         # measures the others (on an idle one the two are close: the export waits on nothing).
-        ok = m["status"] == 200 and (seconds is None or cpu <= seconds) and m["rss_growth_mb"] <= 50
+        ok = m["status"] == 200 and m["attachment"] and (seconds is None or cpu <= seconds) and m["rss_growth_mb"] <= 50
         met += ok
         figure = f"{cpu:.1f} s CPU ({m['seconds']:.1f} s wall), {m['mb']:.0f} MB, RSS +{m['rss_growth_mb']:.0f} MB"
         target = (f"≤ {seconds} s CPU, " if seconds else "") + "RSS ≤ +50 MB"

@@ -32,6 +32,7 @@ import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -41,10 +42,9 @@ from sqlalchemy.orm import selectinload
 
 from kampus.assignments.models import Assignment, PathTemplate, ReminderSent, TemplateGoal
 from kampus.assignments.services import (
-    AssignedPlan,
+    assigned_deadline,
     notify_reminded,
     people_on,
-    plan_assignment,
     template_goal_slugs,
 )
 from kampus.auth.models import User
@@ -53,6 +53,7 @@ from kampus.catalogue.services import catalogue_graph
 from kampus.extensions import db
 from kampus.graph.deadlines import AT_RISK, DONE, ON_TRACK, OVERDUE
 from kampus.graph.goals import required_closure
+from kampus.graph.planner import Plan
 from kampus.i18n import format_date
 from kampus.jobs.outbox import queue_mail
 from kampus.links import external_url
@@ -181,32 +182,46 @@ def _persons(user_ids) -> dict[int, _Person]:
     return {uid: _Person(uid, email, name or email, language) for uid, email, name, language in rows}
 
 
+class _Planned(NamedTuple):
+    """What a learner's mail needs of a plan: its steps and minutes, and the deadline state."""
+
+    plan: Plan
+    state: str
+
+
 class _Planner:
-    """Plans an assignment once per distinct learner state on the modules its path can need."""
+    """Plans an assignment once per distinct learner state on the modules its path can need;
+    assignments of one template with one due date (one template given to many teams) share plans.
+    Only the plan and the deadline state (:func:`assigned_deadline`, the one rule): a mail
+    shows no coverage figures."""
 
     def __init__(self, graph, on: dt.date):
         self.graph, self.on = graph, on
-        self._relevant: dict[int, frozenset[str]] = {}
-        self._plans: dict[tuple, AssignedPlan] = {}
+        self._goals: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+        self._plans: dict[tuple, _Planned] = {}
 
-    def relevant(self, assignment: Assignment) -> frozenset[str]:
-        if assignment.id not in self._relevant:
-            goals = template_goal_slugs(assignment.template, self.graph)
-            self._relevant[assignment.id] = frozenset(required_closure(self.graph, goals))
-        return self._relevant[assignment.id]
+    def goals(self, assignment: Assignment) -> tuple[tuple[str, ...], frozenset[str]]:
+        """The assignment's goals and every module they require (computed once per assignment)."""
+        found = self._goals.get(assignment.id)
+        if found is None:
+            goals = tuple(template_goal_slugs(assignment.template, self.graph))
+            found = self._goals[assignment.id] = (goals, frozenset(required_closure(self.graph, goals)))
+        return found
 
-    def plan(self, assignment: Assignment, state: LearnerState) -> AssignedPlan:
-        relevant = self.relevant(assignment)
-        key = (assignment.id, state.satisfied & relevant, state.in_progress & relevant)
-        if key not in self._plans:
-            self._plans[key] = plan_assignment(assignment, LearnerState(key[1], key[2]), self.graph, on=self.on)
-        return self._plans[key]
+    def plan(self, assignment: Assignment, state: LearnerState) -> _Planned:
+        goals, relevant = self.goals(assignment)
+        key = (goals, assignment.due, state.satisfied & relevant, state.in_progress & relevant)
+        found = self._plans.get(key)
+        if found is None:
+            result = assigned_deadline(self.graph, list(goals), assignment.due, state, self.on)
+            found = self._plans[key] = _Planned(*result)
+        return found
 
 
-def reminders_for(batch: Batch, on: dt.date) -> list[Reminder]:
-    """The mails of one batch not yet sent: planned, written, not recorded. Changes nothing."""
-    graph = catalogue_graph()
-    planner = _Planner(graph, on)
+def reminders_for(batch: Batch, on: dt.date, *, planner: _Planner | None = None) -> list[Reminder]:
+    """The mails of one batch not yet sent: planned, written, not recorded. Changes nothing.
+    ``planner``: plans shared with other batches of the same run (a dry run plans them all)."""
+    planner = planner or _Planner(catalogue_graph(), on)
     if batch.kind == SUMMARY:
         return _summary_batch(batch, on, planner)
     assignment = next(iter(_assignments(select(Assignment).where(Assignment.id == batch.target_id))), None)
@@ -226,11 +241,12 @@ def reminders_for(batch: Batch, on: dt.date) -> list[Reminder]:
                 mails.append((persons[uid], assigned))
     titles = _module_titles({step.slug for _p, assigned in mails for step in assigned.plan.steps})
     written: dict[tuple, tuple[str, str]] = {}
+    step_lines: dict[tuple, str] = {}
     reminders = []
     for person, assigned in mails:
         key = (id(assigned), person.language)
         if key not in written:  # translated once per language and plan, the name filled in below
-            written[key] = _learner_mail(_NAME, person.language, assignment, assigned, kind, on, titles)
+            written[key] = _learner_mail(_NAME, person.language, assignment, assigned, kind, on, titles, step_lines)
         subject, body = written[key]
         reminders.append(
             Reminder(
@@ -284,7 +300,8 @@ def _already_sent(user_ids: set[int], on: dt.date) -> set[tuple[int, str, str]]:
 def plan_reminders(on: dt.date) -> list[Reminder]:
     """The reminders due on ``on`` that have not been sent yet: learners' first (by assignment
     due date), then the managers' summaries. Changes nothing."""
-    return [reminder for batch in plan_batches(on) for reminder in reminders_for(batch, on)]
+    planner = _Planner(catalogue_graph(), on)
+    return [reminder for batch in plan_batches(on) for reminder in reminders_for(batch, on, planner=planner)]
 
 
 def _module_titles(slugs: set[str]) -> dict[str, dict]:
@@ -304,9 +321,17 @@ class _SummaryRow:
 
 
 def _learner_mail(
-    name: str, lang: str, assignment: Assignment, assigned: AssignedPlan, kind: str, on: dt.date, titles: dict
+    name: str,
+    lang: str,
+    assignment: Assignment,
+    assigned: _Planned,
+    kind: str,
+    on: dt.date,
+    titles: dict,
+    step_lines: dict | None = None,
 ) -> tuple[str, str]:
-    """(subject, body) of a learner's reminder in ``lang``."""
+    """(subject, body) of a learner's reminder in ``lang``; ``step_lines`` keeps the modules' lines
+    written so far (by slug, minutes and language) for the next mails."""
     with force_locale(lang):
         path = localized(assignment.template.title, lang)
         due = format_date(assignment.due)
@@ -326,15 +351,14 @@ def _learner_mail(
                 minutes=assigned.plan.total_minutes,
             )
         )
-        lines.extend(
-            "- "
-            + _(
-                "%(title)s (%(minutes)s min)",
-                title=localized(titles.get(step.slug), lang) or step.slug,
-                minutes=step.minutes,
-            )
-            for step in steps
-        )
+        for step in steps:  # a module's line is written once per language and run (many plans share steps)
+            line = step_lines.get((step.slug, step.minutes, lang)) if step_lines is not None else None
+            if line is None:
+                title = localized(titles.get(step.slug), lang) or step.slug
+                line = "- " + _("%(title)s (%(minutes)s min)", title=title, minutes=step.minutes)
+                if step_lines is not None:
+                    step_lines[(step.slug, step.minutes, lang)] = line
+            lines.append(line)
         if assignment.note:
             lines += ["", _("Note from your manager:"), assignment.note]
         lines += [

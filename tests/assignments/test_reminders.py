@@ -349,3 +349,52 @@ def test_planning_runs_the_same_number_of_queries_for_a_bigger_team(mail_app, co
     big, big_mails = counted()
     assert big_mails == small_mails + 40
     assert big == small, f"{small} queries for 3 learners, {big} for 23"
+
+
+def test_people_in_the_same_state_share_one_plan_across_batches_and_summaries(mail_app, monkeypatch):
+    """A run plans each assignment once per distinct relevant state: more people with nothing
+    done, in the team's batch and in the manager's summary, add no plans."""
+    from kampus.assignments import reminders
+
+    s = build()
+    calls = []
+    real = reminders.assigned_deadline
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reminders, "assigned_deadline", counting)
+
+    def planned() -> tuple[int, list]:
+        calls.clear()
+        db.session.expire_all()
+        mails = plan_reminders(s.on)
+        return len(calls), mails
+
+    small, small_mails = planned()
+    for n in range(30):
+        db.session.add(TeamMembership(team=s.team, user=make_user(s.org, name=f"Lisä {n}", password=None)))
+    db.session.commit()
+    big, big_mails = planned()
+    assert len(big_mails) == len(small_mails) + 60
+    assert 0 < big == small, f"{small} plans for the scenario, {big} with 30 more people in the same state"
+
+
+def test_a_mail_written_from_shared_lines_is_the_mail_written_alone(mail_app):
+    """The modules' lines kept between mails give the same text as a mail written on its own."""
+    from kampus.assignments import reminders
+    from kampus.catalogue.services import catalogue_graph
+    from kampus.progress.services import EMPTY_STATE
+
+    s = build()
+    planner = reminders._Planner(catalogue_graph(), s.on)
+    assigned = planner.plan(s.soon, EMPTY_STATE)
+    assert assigned.plan.steps
+    titles = reminders._module_titles({step.slug for step in assigned.plan.steps})
+    shared: dict = {}
+    for lang in ("fi", "sv", "en", "fi"):
+        alone = reminders._learner_mail("Aino", lang, s.soon, assigned, reminders.DUE_SOON, s.on, titles)
+        together = reminders._learner_mail("Aino", lang, s.soon, assigned, reminders.DUE_SOON, s.on, titles, shared)
+        assert together == alone
+    assert {key[2] for key in shared} == {"fi", "sv", "en"}
