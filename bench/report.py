@@ -194,7 +194,9 @@ def catalogue_yaml(modules: int) -> str:
             "minutes": 30,
             "target_groups": ["teaching"],
             "status": "published",
-            "sections": [{"title": {"fi": f"Osa {i}"}, "body": {"fi": "Tekstiä **paljon**.\n" * 6}} for i in range(3)],
+            "sections": [
+                {"title": {"fi": f"Osa {i}"}, "body": {"fi": f"Tekstiä **paljon** ({n}.{i}).\n" * 6}} for i in range(3)
+            ],
             "self_check": {
                 "pass_mark": 70,
                 "questions": [{"prompt": {"fi": "Kysymys?"}, "choices": [{"fi": "a"}, {"fi": "b"}], "correct": [0]}],

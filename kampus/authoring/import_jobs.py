@@ -3,8 +3,8 @@
 A confirmed file with more modules than ``KAMPUS_CATALOGUE_IMPORT_INLINE_MAX`` is checked
 again and applied by a worker, all or nothing, exactly as the confirm step would: a
 catalogue that moved since the dry run, or a rule met on writing, fails the job with the
-message. The catalogue writer has no per-module hook, so progress moves from none of the
-modules to all of them when the import is committed.
+message. Progress moves as the modules are written (every
+:data:`kampus.catalogue.importer.PROGRESS_EVERY` modules); the import is committed at the end.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def run_import(job: JobRun) -> dict:
     total = modules_in(run)
     job.report(0, total)
     try:
-        plan = transfer.apply(actor, run)
+        plan = transfer.apply(actor, run, progress=job.report)
     except DomainError as refused:
         raise JobFailed(refused.message) from refused
     job.report(total, total)

@@ -64,15 +64,16 @@ def dry_run(text: str, name: str) -> DryRun:
     return DryRun(plan, errors, current_version())
 
 
-def apply(actor, run: DryRun) -> ImportPlan:
+def apply(actor, run: DryRun, *, progress=None) -> ImportPlan:
     """Write a checked import all at once: the module writer audits each changed module;
-    here, one entry per changed theme plus a summary."""
+    here, one entry per changed theme plus a summary. ``progress(done, total)``: modules
+    written so far, as :func:`kampus.catalogue.importer.apply_import` reports them."""
     plan = run.plan
     if not run.ok or plan is None:
         raise ValueError("refusing to apply an import with errors")
     data = plan.data
     before = _theme_records()
-    apply_import(plan, actor=actor, source="import")
+    apply_import(plan, actor=actor, source="import", progress=progress)
     if plan.changes:
         _audit_themes(actor, before, _theme_records(), {t["slug"] for t in data.themes})
         audit.record(

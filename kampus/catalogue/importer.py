@@ -16,6 +16,7 @@ before anything is written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -273,8 +274,17 @@ def _count(plan: ImportPlan, key: str, before: dict | None, after: dict | None) 
         plan.unchanged[key] += 1
 
 
-def apply_import(plan: ImportPlan, *, actor=None, source: str = "import") -> ImportPlan:
+#: Modules written between two calls of an import's ``progress`` callback.
+PROGRESS_EVERY = 100
+
+
+def apply_import(
+    plan: ImportPlan, *, actor=None, source: str = "import", progress: Callable[[int, int], None] | None = None
+) -> ImportPlan:
     """Write a valid plan (flush, no commit); raises ValueError for a plan with errors.
+
+    ``progress(done, total)`` is told the modules written so far after every
+    :data:`PROGRESS_EVERY` modules and once at the end (an import job's bar).
 
     ``actor`` (None from the command line) and ``source`` (``import`` or ``seed``)
     go to the module writer, which writes the audit entries; the catalogue version
@@ -302,9 +312,17 @@ def apply_import(plan: ImportPlan, *, actor=None, source: str = "import") -> Imp
             )
         )
     }
-    for record in data.modules:
-        written = apply_module_content(modules.get(record["slug"]), record, actor=actor, source=source)
+    total = len(data.modules)
+    for done, record in enumerate(data.modules, start=1):
+        written = apply_module_content(
+            modules.get(record["slug"]), record, actor=actor, source=source, themes=themes, batch=True
+        )
         modules[record["slug"]] = written.module
+        if done % PROGRESS_EVERY == 0 or done == total:
+            db.session.flush()  # new modules are written a batch at a time
+            if progress is not None:
+                progress(done, total)
+    db.session.flush()
 
     in_file = {m["slug"] for m in data.modules}
     existing = {(e.before_id, e.after_id): e for e in db.session.scalars(select(Prerequisite))}

@@ -24,6 +24,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import nh3
 from markupsafe import Markup, escape
@@ -58,8 +59,12 @@ def managed_by_migration(name, type_, parent_names) -> bool:
 # --- the index ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def plain_text(markdown: str) -> str:
-    """Authored Markdown as the words a reader sees (no markup, no link addresses)."""
+    """Authored Markdown as the words a reader sees (no markup, no link addresses).
+
+    Memoised: a text shown in several languages (a missing translation falls back to the
+    Finnish one) is rendered once, so an import renders each section body once."""
     stripped = nh3.clean(str(render_markdown(markdown)), tags=set())
     return re.sub(r"\s+", " ", html.unescape(stripped)).strip()
 
@@ -78,21 +83,28 @@ def document_texts(module: Module, lang: str) -> dict[str, str]:
     }
 
 
-def index_module(module: Module) -> None:
-    """Write ``module``'s search rows (one per language) from its content; flush only."""
-    existing = {
-        d.lang: d for d in db.session.scalars(select(SearchDocument).where(SearchDocument.module_id == module.id))
-    }
+def index_module(module: Module, *, new: bool = False, flush: bool = True) -> None:
+    """Write ``module``'s search rows (one per language) from its content; flush only.
+    ``new``: the module was just created, so it has no rows yet (no query for them);
+    without ``flush`` the rows wait for the caller's flush (an import flushes a batch at once)."""
+    existing = (
+        {}
+        if new
+        else {
+            d.lang: d for d in db.session.scalars(select(SearchDocument).where(SearchDocument.module_id == module.id))
+        }
+    )
     for lang in LANGUAGES:
         values = document_texts(module, lang)
         document = existing.get(lang)
         if document is None:
-            db.session.add(SearchDocument(module_id=module.id, lang=lang, **values))
+            db.session.add(SearchDocument(module=module, lang=lang, **values))
         else:
             for key, value in values.items():
                 if getattr(document, key) != value:
                     setattr(document, key, value)
-    db.session.flush()
+    if flush:
+        db.session.flush()
 
 
 def rebuild_index(*, only_missing: bool = False) -> int:

@@ -217,7 +217,15 @@ class ModuleWrite:
         return self.outcome != "unchanged"
 
 
-def apply_module_content(module: Module | None, record: dict, *, actor, source: str) -> ModuleWrite:
+def apply_module_content(
+    module: Module | None,
+    record: dict,
+    *,
+    actor,
+    source: str,
+    themes: dict[str, Theme] | None = None,
+    batch: bool = False,
+) -> ModuleWrite:
     """Make ``module`` (None: a new one) hold ``record``; flush only.
 
     ``actor`` is the acting user (None for the command line and the seed), ``source``
@@ -225,13 +233,19 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
     ``slug`` or ``theme``) for a refused change, before anything is written, and
     lets SQLAlchemy's ``StaleDataError`` through when someone else saved the module
     first (the editor turns it into a conflict).
+
+    ``themes`` (slug → theme) spares a query per module; with ``batch`` a new module is left
+    for the caller to flush and the caller raises the catalogue version (an import does both once).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
     current = module_record(module, module.theme.slug) if module is not None else None
     record = _keep_omitted_settings(record, current)
     check_lifecycle(current, record)
-    theme = db.session.scalar(select(Theme).where(Theme.slug == record.get("theme")))
+    if themes is not None:  # an import's themes, read once for all its modules
+        theme = themes.get(record.get("theme") or "")
+    else:
+        theme = db.session.scalar(select(Theme).where(Theme.slug == record.get("theme")))
     if theme is None:
         raise DomainError(_("Choose a theme from the list."), field="theme")
     if module is not None and same_content(current, record):
@@ -252,8 +266,12 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
     _sync(module, "sections", Section, record.get("sections") or [], SECTION_FIELDS, match_on="title")
     _sync(module, "questions", Question, (check or {}).get("questions") or [], QUESTION_FIELDS, match_on="prompt")
     module.updated_at = utcnow()  # always touch the row, so that its edit_version moves on every change
-    db.session.flush()
-    index_module(module)  # the search index follows every write, whichever door it came through
+    # In a batch (an import) a new module is not flushed here: the caller flushes many at once
+    # and raises the catalogue version once. Updates flush as always (their version check).
+    deferred = batch and created
+    if not deferred:
+        db.session.flush()
+    index_module(module, new=created, flush=not deferred)  # the index follows every write, whichever door
 
     if source != "seed":
         audit.record(
@@ -263,7 +281,8 @@ def apply_module_content(module: Module | None, record: dict, *, actor, source: 
             theme_slug=theme.slug,
             changes=audit.diff(current or {}, module_record(module, theme.slug)),
         )
-    raise_version_once()
+    if not deferred:
+        raise_version_once()
     return ModuleWrite(module, "created" if created else "updated")
 
 

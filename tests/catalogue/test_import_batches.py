@@ -1,0 +1,101 @@
+"""An import writes its new modules a batch at a time: the progress callback is told after each
+batch, the queries do not grow with the number of modules, and what is written (modules, their
+search rows, the audit entries, the version) is what a module written on its own gets."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from kampus.catalogue import importer, search
+from kampus.catalogue.loader import CatalogueData, parse_text
+from kampus.catalogue.models import AuditEntry, Module, SearchDocument
+from kampus.catalogue.services import current_version
+from kampus.extensions import db
+from tests.catalogue.test_import import new_module
+
+
+def plan_of(modules: list[dict]) -> importer.ImportPlan:
+    import yaml
+
+    data, errors = CatalogueData(), []
+    assert parse_text(yaml.safe_dump({"modules": modules}, allow_unicode=True), "t.yaml", data, errors)
+    assert not errors and len(data.modules) == len(modules), errors
+    plan = importer.plan_import(data, source="t.yaml")
+    assert plan.ok, plan.errors
+    return plan
+
+
+def many(count: int, prefix: str = "era") -> list[dict]:
+    return [
+        new_module(
+            f"{prefix}-{n}",
+            position=100 + n,
+            sections=[{"title": "Osa", "body": f"Moduulin **{n}** teksti, [linkki](https://example.fi/{n})."}],
+        )
+        for n in range(count)
+    ]
+
+
+def test_progress_is_told_after_every_batch_and_at_the_end(app, monkeypatch):
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 10)
+    calls = []
+    importer.apply_import(plan_of(many(25)), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(10, 25), (20, 25), (25, 25)]
+    assert db.session.scalar(select(func.count()).select_from(Module).where(Module.slug.like("era-%"))) == 25
+
+
+def test_an_import_reads_nothing_per_new_module(app):
+    """The themes, the modules and their search rows are read once per import: the only statements
+    that grow with the new modules are their rows' inserts (no SELECT, no flush of a version per module)."""
+    from collections import Counter
+
+    from sqlalchemy import event
+
+    def counted(count: int, prefix: str) -> Counter:
+        plan = plan_of(many(count, prefix))
+        kinds: Counter = Counter()
+
+        def hook(conn, cursor, statement, parameters, context, executemany):
+            kinds[statement.split(None, 1)[0].upper()] += 1
+
+        event.listen(db.engine, "before_cursor_execute", hook)
+        try:
+            importer.apply_import(plan)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", hook)
+        db.session.rollback()
+        return kinds
+
+    counted(2, "lammin")  # caches outside the count
+    small, big = counted(5, "pieni"), counted(40, "iso")
+    assert big["SELECT"] == small["SELECT"] and big["UPDATE"] == small["UPDATE"], (small, big)
+    assert big["INSERT"] > small["INSERT"]  # the count sees the rows written
+
+
+def test_new_modules_get_the_search_rows_audit_and_version_of_a_single_write(app):
+    version = current_version()
+    importer.apply_import(plan_of(many(3)), actor=None, source="import")
+    db.session.flush()
+    modules = list(db.session.scalars(select(Module).where(Module.slug.like("era-%")).order_by(Module.slug)))
+    assert len(modules) == 3
+    for module in modules:
+        rows = {
+            d.lang: d for d in db.session.scalars(select(SearchDocument).where(SearchDocument.module_id == module.id))
+        }
+        assert set(rows) == {"fi", "sv", "en"}
+        for lang, row in rows.items():
+            expected = search.document_texts(module, lang)
+            assert {key: getattr(row, key) for key in expected} == expected
+        assert "https" not in rows["fi"].body and module.slug.split("-")[1] in rows["fi"].body
+    created = db.session.scalars(select(AuditEntry.module_slug).where(AuditEntry.action == "module.create"))
+    assert set(created) >= {m.slug for m in modules}
+    assert current_version() == version + 1  # raised once for the whole import
+    assert search.search("teksti", "fi").total >= 3  # the FTS index has the rows (its triggers ran)
+
+
+def test_plain_text_is_memoised_and_the_same_as_rendering_it():
+    search.plain_text.cache_clear()
+    text = "Tekstiä **paljon** ja [linkki](https://example.fi)."
+    assert search.plain_text(text) == search.plain_text.__wrapped__(text) == "Tekstiä paljon ja linkki."
+    search.plain_text(text)
+    assert search.plain_text.cache_info().hits == 1
