@@ -364,6 +364,19 @@ def staff_import_rows(people: int) -> list[Row]:
             wall, cpu = time.perf_counter(), time.process_time()
             response = client.post("/org/staff/import/confirm", data={"csrf_token": token, "payload": payload})
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            # Above KAMPUS_IMPORT_INLINE_MAX rows the request only starts a job (a worker's work):
+            # run it here, as the worker would, and measure its CPU apart from the request's.
+            job_cpu = None
+            job = re.match(r"^/jobs/(\d+)$", response.headers.get("Location", ""))
+            if job:
+                from kampus.jobs import progress
+
+                job_cpu = time.process_time()
+                with app.app_context():
+                    state = progress.run(int(job[1]))
+                    db.session.remove()
+                job_cpu = time.process_time() - job_cpu
+                print(f"staff import job {job[1]}: {state}, {job_cpu:.1f} s CPU", flush=True)
             sessions = smtp.count - sessions_before
             if response.status_code != 302:
                 refused = re.findall(r'class="[^"]*error[^"]*"[^>]*>([^<]+)<', response.get_data(as_text=True))
@@ -381,8 +394,9 @@ def staff_import_rows(people: int) -> list[Row]:
         Row(
             f"staff CSV import, {people:,} rows (one request)",
             f"up to {people:,} synchronous SMTP sessions in the request (10 s timeout each)",
-            f"{wall:.1f} s ({cpu:.1f} s CPU), HTTP {response.status_code}, {mails:,} outbox mails, "
-            f"{sessions} SMTP sessions",
+            f"{wall:.1f} s ({cpu:.1f} s CPU), HTTP {response.status_code}, "
+            + ("" if job_cpu is None else f"then a job of {job_cpu:.1f} s CPU, ")
+            + f"{mails:,} outbox mails, {sessions} SMTP sessions",
             "≤ 30 s, 0 SMTP sessions, 1 outbox row a person",
             ok,
         )

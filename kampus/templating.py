@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import get_locale
 from jinja2 import pass_context
 from markupsafe import Markup, escape
@@ -78,6 +78,7 @@ def register(app: Flask) -> None:
     def inject_locale():
         return {
             "current_locale": str(get_locale() or "fi"),
-            "current_path": request.full_path.rstrip("?"),
+            # a worker renders mails (invitations of an import job) outside any request
+            "current_path": request.full_path.rstrip("?") if has_request_context() else "",
             "endpoints": app.view_functions,
         }

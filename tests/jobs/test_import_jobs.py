@@ -145,3 +145,34 @@ NEW_MODULE_B = {
     "status": "published",
     "sections": [{"title": "Osa", "body": "Tekstiä."}],
 }
+
+
+def test_a_worker_outside_any_request_queues_the_invitations_of_a_staff_import(make_app, smtp_sink, tmp_path):
+    """A worker runs the job in an app context only (no request): the invitation mails, rendered
+    from templates, are queued all the same, one a person (no RuntimeError from the template context)."""
+    from flask import has_request_context
+
+    from kampus.jobs import progress
+    from kampus.jobs.models import OutboxMessage
+    from kampus.orgs import import_jobs
+
+    app = make_app("catalogue", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port, KAMPUS_JOB_FILES=str(tmp_path))
+    with app.app_context():
+        from tests.factories import make_world
+
+        world = make_world()
+        manager = db.session.get(User, world.manager_a.id)
+        job = progress.start(
+            import_jobs.KIND,
+            key="worker",
+            user_id=manager.id,
+            organisation_id=manager.organisation_id,
+            params={"data": import_jobs.encode(FILE), "locale": "fi", "back_url": "/org/staff"},
+        )
+        db.session.commit()  # dispatched (eagerly in the tests) in this context: no request
+        assert not has_request_context()
+        db.session.expire_all()
+        finished = db.session.get(Job, job.id)
+        assert finished.state == DONE, finished.error
+        mails = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "mail"))
+        assert mails == ROWS
