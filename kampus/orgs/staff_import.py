@@ -29,10 +29,11 @@ from sqlalchemy.exc import IntegrityError
 from kampus.auth import services as auth_services
 from kampus.auth.models import User, normalise_email
 from kampus.db import rows_changed, utcnow
+from kampus.errors import NotFound
 from kampus.exports import safe_cell
 from kampus.extensions import db
 from kampus.orgs import services
-from kampus.orgs.models import InvitationList, Organisation, Team
+from kampus.orgs.models import InvitationList, Organisation, Team, TeamMembership
 
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
@@ -188,13 +189,74 @@ def read_staff_csv(data: bytes, organisation: Organisation) -> ImportPreview:
 
 
 def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> ImportResult:
-    """Write every valid row of a preview: new people (invited) and team memberships. Flushes only."""
+    """Write every valid row of a preview: new people (invited) and team memberships. Flushes only.
+
+    The rows are written together in one savepoint: the people already there and their
+    memberships are read in one query each, and nothing is checked row by row. When the
+    savepoint fails on a unique address or membership (the same file confirmed twice at
+    once), it is rolled back and the rows are written one by one, each in its own savepoint,
+    so that the other request's rows count as already present."""
     teams = {
         services.team_name_key(t.name): t
         for t in db.session.scalars(select(Team).where(Team.organisation_id == organisation.id))
     }
+    rows = preview.valid_rows
+    try:
+        with db.session.begin_nested():
+            result = _apply_together(organisation, teams, rows)
+    except IntegrityError:
+        result = _apply_one_by_one(organisation, teams, rows)
+    for team in teams.values():
+        db.session.expire(team, ["memberships", "members"])
+    return result
+
+
+def _apply_together(organisation: Organisation, teams: dict, rows: list[ImportRow]) -> ImportResult:
+    addresses = [normalise_email(row.email) for row in rows]
+    people = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(addresses)))}
+    known = {u.id for u in people.values()}
+    members: set[tuple[int, int]] = set()
+    if known:
+        query = select(TeamMembership.team_id, TeamMembership.user_id).where(TeamMembership.user_id.in_(known))
+        members = {(team_id, user_id) for team_id, user_id in db.session.execute(query)}
+    created, present, pending = [], 0, []
+    with db.session.no_autoflush:
+        for row, address in zip(rows, addresses, strict=True):
+            user = people.get(address)
+            if user is None:
+                user = people[address] = User(
+                    email=address,
+                    name=(row.name or "").strip(),
+                    password_hash=None,
+                    organisation=organisation,
+                    is_manager=False,
+                    is_admin=False,
+                    language=getattr(organisation, "content_language", None) or "fi",
+                    target_group="other",
+                    active=True,
+                )
+                db.session.add(user)
+                created.append(user)
+            else:
+                present += 1
+            if row.team:
+                pending.append((teams[services.team_name_key(row.team)], user))
+    db.session.flush()  # the new people's ids
+    added = 0
+    for team, user in pending:
+        if user.organisation_id != organisation.id:  # as services.add_member refuses it
+            raise NotFound("no such team or person")
+        if (team.id, user.id) not in members:
+            members.add((team.id, user.id))
+            db.session.add(TeamMembership(team_id=team.id, user_id=user.id))
+            added += 1
+    db.session.flush()
+    return ImportResult(created, added, present)
+
+
+def _apply_one_by_one(organisation: Organisation, teams: dict, rows: list[ImportRow]) -> ImportResult:
     created, added, present = [], 0, 0
-    for row in preview.valid_rows:
+    for row in rows:
         user = auth_services.find_user_by_email(row.email)
         if user is None:
             try:
