@@ -176,3 +176,44 @@ def test_a_worker_outside_any_request_queues_the_invitations_of_a_staff_import(m
         assert finished.state == DONE, finished.error
         mails = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "mail"))
         assert mails == ROWS
+
+
+def test_a_catalogue_job_reports_its_progress_after_every_batch_of_modules(catalogue_job_app, monkeypatch):
+    import yaml
+
+    from kampus.catalogue import importer
+    from kampus.catalogue.services import current_version
+    from kampus.jobs import progress
+    from tests.authoring.helpers import admin_client
+
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 1)
+    reported = []
+    real = progress.JobRun.report
+
+    def recording(self, done, total):
+        reported.append((done, total))
+        real(self, done, total)
+
+    monkeypatch.setattr(progress.JobRun, "report", recording)
+    _client, admin = admin_client(catalogue_job_app)
+    from tests.catalogue.test_import import new_module
+
+    modules = [new_module(f"erassa-{n}", position=30 + n) for n in range(3)]
+    job = progress.start(
+        "catalogue_import",
+        key="batches",
+        user_id=admin.id,
+        organisation_id=None,
+        params={
+            "text": yaml.safe_dump({"modules": modules}, allow_unicode=True),
+            "name": "c.yaml",
+            "version": str(current_version()),
+            "locale": "fi",
+        },
+    )
+    job_id = job.id
+    db.session.commit()
+    db.session.expire_all()
+    finished = db.session.get(Job, job_id)
+    assert finished.state == DONE, finished.error
+    assert reported[:4] == [(0, 3), (1, 3), (2, 3), (3, 3)]
