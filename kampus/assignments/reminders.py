@@ -199,6 +199,15 @@ class _Planner:
         self.graph, self.on = graph, on
         self._goals: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
         self._plans: dict[tuple, _Planned] = {}
+        self._states: dict[int, LearnerState] = {}
+
+    def states(self, user_ids) -> dict[int, LearnerState]:
+        """The learners' states, each read once per run (a learner's batch and the summary of
+        their organisation share them); at most one query for those not read yet."""
+        missing = [uid for uid in user_ids if uid not in self._states]
+        if missing:
+            self._states.update(learner_states(missing))
+        return {uid: self._states[uid] for uid in user_ids}
 
     def goals(self, assignment: Assignment) -> tuple[tuple[str, ...], frozenset[str]]:
         """The assignment's goals and every module they require (computed once per assignment)."""
@@ -231,7 +240,7 @@ def reminders_for(batch: Batch, on: dt.date, *, planner: _Planner | None = None)
     if (assignment.due - on).days > DUE_SOON_DAYS:
         return []
     persons = _persons(batch.user_ids)
-    states = learner_states(persons)
+    states = planner.states(persons)
     sent = _already_sent(set(persons), on)
     mails = []
     for uid in batch.user_ids:
@@ -268,7 +277,7 @@ def _summary_batch(batch: Batch, on: dt.date, planner: _Planner) -> list[Reminde
     )
     people = people_on(a.id for a in assignments)
     learners = _persons({uid for ids in people.values() for uid in ids})
-    states = learner_states(learners)
+    states = planner.states(learners)
     rows = []
     for a in assignments:
         counts = {DONE: 0, ON_TRACK: 0, AT_RISK: 0, OVERDUE: 0}

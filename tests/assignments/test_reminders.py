@@ -398,3 +398,22 @@ def test_a_mail_written_from_shared_lines_is_the_mail_written_alone(mail_app):
         together = reminders._learner_mail("Aino", lang, s.soon, assigned, reminders.DUE_SOON, s.on, titles, shared)
         assert together == alone
     assert {key[2] for key in shared} == {"fi", "sv", "en"}
+
+
+def test_a_run_reads_each_learners_state_once(mail_app, monkeypatch):
+    """The learners' batches and their organisation's summary share the states a run has read."""
+    from kampus.assignments import reminders
+
+    s = build()
+    read: list[int] = []
+    real = reminders.learner_states
+
+    def recording(user_ids):
+        ids = list(user_ids)
+        read.extend(ids)
+        return real(ids)
+
+    monkeypatch.setattr(reminders, "learner_states", recording)
+    mails = plan_reminders(s.on)
+    assert any(m.kind == "summary" for m in mails) and any(m.kind != "summary" for m in mails)
+    assert read and len(read) == len(set(read)), sorted(read)
