@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.loader import CatalogueData, LoadError
 from kampus.catalogue.models import Module, Prerequisite, Theme
+from kampus.catalogue.search import index_new_modules
 from kampus.catalogue.services import raise_version_once
 from kampus.catalogue.writer import apply_module_content, check_lifecycle, module_record, same_content
 from kampus.errors import DomainError
@@ -313,13 +314,17 @@ def apply_import(
         )
     }
     total = len(data.modules)
+    new: list[Module] = []
     for done, record in enumerate(data.modules, start=1):
-        written = apply_module_content(
-            modules.get(record["slug"]), record, actor=actor, source=source, themes=themes, batch=True
-        )
+        before = modules.get(record["slug"])
+        written = apply_module_content(before, record, actor=actor, source=source, themes=themes, batch=True)
         modules[record["slug"]] = written.module
+        if before is None:
+            new.append(written.module)
         if done % PROGRESS_EVERY == 0 or done == total:
-            db.session.flush()  # new modules are written a batch at a time
+            db.session.flush()  # new modules are written a batch at a time, their search rows at once
+            index_new_modules(new)
+            new.clear()
             if progress is not None:
                 progress(done, total)
     db.session.flush()

@@ -168,8 +168,6 @@ class SearchDocument(Model):
     body: Mapped[str] = mapped_column(Text, default="")
     #: The module's target groups between spaces (`` teaching it ``), so one LIKE filters by a group.
     target_groups: Mapped[str] = mapped_column(String(200), default="")
-    #: One way (as a prerequisite's modules): an import indexes a new module before it is flushed.
-    module: Mapped[Module] = relationship()
 
 
 # --- the audit log of content changes -------------------------------------------

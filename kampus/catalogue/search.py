@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import nh3
 from markupsafe import Markup, escape
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.models import Module, SearchDocument
@@ -83,10 +83,17 @@ def document_texts(module: Module, lang: str) -> dict[str, str]:
     }
 
 
-def index_module(module: Module, *, new: bool = False, flush: bool = True) -> None:
+def index_new_modules(modules: list[Module]) -> None:
+    """Write the search rows of modules just created and flushed (an import's batch) in one
+    statement: the rows :func:`index_module` would write, without loading them as objects."""
+    rows = [{"module_id": m.id, "lang": lang, **document_texts(m, lang)} for m in modules for lang in LANGUAGES]
+    if rows:
+        db.session.execute(insert(SearchDocument), rows)
+
+
+def index_module(module: Module, *, new: bool = False) -> None:
     """Write ``module``'s search rows (one per language) from its content; flush only.
-    ``new``: the module was just created, so it has no rows yet (no query for them);
-    without ``flush`` the rows wait for the caller's flush (an import flushes a batch at once)."""
+    ``new``: the module was just created, so it has no rows yet (no query for them)."""
     existing = (
         {}
         if new
@@ -98,13 +105,12 @@ def index_module(module: Module, *, new: bool = False, flush: bool = True) -> No
         values = document_texts(module, lang)
         document = existing.get(lang)
         if document is None:
-            db.session.add(SearchDocument(module=module, lang=lang, **values))
+            db.session.add(SearchDocument(module_id=module.id, lang=lang, **values))
         else:
             for key, value in values.items():
                 if getattr(document, key) != value:
                     setattr(document, key, value)
-    if flush:
-        db.session.flush()
+    db.session.flush()
 
 
 def rebuild_index(*, only_missing: bool = False) -> int:

@@ -235,7 +235,8 @@ def apply_module_content(
     first (the editor turns it into a conflict).
 
     ``themes`` (slug → theme) spares a query per module; with ``batch`` a new module is left
-    for the caller to flush and the caller raises the catalogue version (an import does both once).
+    for the caller to flush and index (:func:`kampus.catalogue.search.index_new_modules`), and the
+    caller raises the catalogue version (an import does all three once per batch).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
@@ -271,7 +272,8 @@ def apply_module_content(
     deferred = batch and created
     if not deferred:
         db.session.flush()
-    index_module(module, new=created, flush=not deferred)  # the index follows every write, whichever door
+    if not deferred:  # the search index follows every write, whichever door it came through
+        index_module(module, new=created)
 
     if source != "seed":
         audit.record(
