@@ -37,13 +37,25 @@ def record(
     changes: dict | None = None,
 ) -> AuditEntry:
     """Append one entry (flushed by the caller's transaction) and return it."""
-    entry = AuditEntry(
-        user_id=getattr(actor, "id", None),
-        action=action,
-        module_slug=module_slug,
-        theme_slug=theme_slug,
-        changes=changes or {},
-        created_at=utcnow(),
-    )
+    entry = AuditEntry(**values(actor, action, module_slug=module_slug, theme_slug=theme_slug, changes=changes))
     db.session.add(entry)
     return entry
+
+
+def values(
+    actor: User | None,
+    action: str,
+    *,
+    module_slug: str | None = None,
+    theme_slug: str | None = None,
+    changes: dict | None = None,
+) -> dict:
+    """The columns of the entry :func:`record` appends: for writers that insert many at once."""
+    return {
+        "user_id": getattr(actor, "id", None),
+        "action": action,
+        "module_slug": module_slug,
+        "theme_slug": theme_slug,
+        "changes": changes or {},
+        "created_at": utcnow(),
+    }

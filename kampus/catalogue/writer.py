@@ -211,6 +211,8 @@ class ModuleWrite:
 
     module: Module
     outcome: str
+    #: A new module of a batch: its audit entry's columns, for the caller to insert with the batch.
+    audit_entry: dict | None = None
 
     @property
     def changed(self) -> bool:
@@ -275,17 +277,21 @@ def apply_module_content(
     if not deferred:  # the search index follows every write, whichever door it came through
         index_module(module, new=created)
 
+    entry = None
     if source != "seed":
-        audit.record(
+        entry = audit.values(
             actor,
             "module.create" if created else "module.update",
             module_slug=module.slug,
             theme_slug=theme.slug,
             changes=audit.diff(current or {}, module_record(module, theme.slug)),
         )
+        if not deferred:
+            db.session.add(audit.AuditEntry(**entry))
+            entry = None
     if not deferred:
         raise_version_once()
-    return ModuleWrite(module, "created" if created else "updated")
+    return ModuleWrite(module, "created" if created else "updated", entry)
 
 
 def same_content(current: dict | None, record: dict) -> bool:
