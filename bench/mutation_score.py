@@ -50,6 +50,9 @@ EQUIVALENT_PROGRESS: dict[str, str] = {
     S + "read_draw_token__mutmut_13": "the ValueError's text is caught and never shown",
     S + "read_draw_token__mutmut_14": "the ValueError's text is caught and never shown",
     S + "submit_self_check__mutmut_185": "score >= best_score: setting the same best score again changes nothing",
+    S + "submit_self_check__mutmut_230": "an 'already' result is a study attempt: the kind's default",
+    S + "submit_self_check__mutmut_254": "a study pass set the best score just above; _finish flushes it first",
+    S + "submit_self_check__mutmut_258": "the same: the row already holds the best score when _finish is given none",
 }
 
 #: target → (files, equivalent mutants, the lowest acceptable score in per cent)

@@ -778,3 +778,14 @@ def test_a_form_sent_twice_at_once_finds_that_forms_attempt_among_the_learners_o
     assert (second.attempt_id, second.repeated, second.score) == (first.attempt_id, True, 100)
     assert second.attempt_id != earlier.attempt_id
     assert len(db.session.scalars(select(Attempt.id)).all()) == 2
+
+
+def test_passing_a_satisfied_module_again_is_its_own_attempt(app):
+    user = make_learner()
+    m = module(SLUG)
+    services.start_module(user.id, m)
+    services.submit_self_check(user.id, m, right(m))
+    again = services.submit_self_check(user.id, m, right(m))
+    assert (again.passed, again.outcome, again.kind, again.repeated) == (True, "already", "study", False)
+    assert again.attempt_id == db.session.scalars(select(Attempt.id).order_by(Attempt.id.desc())).first()
+    assert db.session.get(Attempt, again.attempt_id).passed
