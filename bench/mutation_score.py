@@ -36,6 +36,7 @@ EQUIVALENT: dict[str, str] = {
 EQUIVALENT_PROGRESS: dict[str, str] = {
     S + "insert_once__mutmut_3": "populate_existing=None: the row the first look missed is not in the session",
     S + "insert_once__mutmut_4": "populate_existing=False: the same",
+    S + "_get_or_create__mutmut_16": "status=None: the ORM leaves None out of the INSERT; the default fires",
     S + "_finish__mutmut_10": "synchronize_session=None: refresh(row) reloads the row right after the update",
     S + "_finish__mutmut_34": "score >= best_score: setting the same best score again changes nothing",
     S + "attempt_count__mutmut_8": "func.count(None) is COUNT(*); an attempt's id is never NULL",

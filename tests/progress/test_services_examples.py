@@ -789,3 +789,60 @@ def test_passing_a_satisfied_module_again_is_its_own_attempt(app):
     assert (again.passed, again.outcome, again.kind, again.repeated) == (True, "already", "study", False)
     assert again.attempt_id == db.session.scalars(select(Attempt.id).order_by(Attempt.id.desc())).first()
     assert db.session.get(Attempt, again.attempt_id).passed
+
+
+def test_recent_events_break_ties_by_the_later_record_on_any_database(app, monkeypatch):
+    """SQLite's (user_id, created_at) index already returns ties newest record first, so the
+    example above cannot tell; PostgreSQL promises no order for ties, so the query names it."""
+    asked = []
+    real = db.session.scalars
+
+    def scalars(statement, *args, **kwargs):
+        asked.append(str(statement.compile(compile_kwargs={"literal_binds": True})))
+        return real(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalars", scalars)
+    services.recent_events(make_learner().id)
+    assert "ORDER BY learning_events.created_at DESC, learning_events.id DESC" in asked[0]
+
+
+def test_starting_finds_the_learners_own_row_of_this_module(app):
+    anna, bertil = make_learner("a@example.fi"), make_learner("b@example.fi")
+    services.start_module(bertil.id, module(SLUG))
+    services.start_module(anna.id, module(OTHER))
+    row = services.start_module(anna.id, module(SLUG))
+    assert (row.user_id, row.module_id, row.status) == (anna.id, module(SLUG).id, "in_progress")
+    assert [(verb, m) for verb, m, _data in events(anna.id)] == [
+        ("started", module(OTHER).id),
+        ("started", row.module_id),
+    ]
+
+
+def test_a_module_already_started_is_not_refused_when_it_has_become_locked(app):
+    """E.g. a prerequisite added to the catalogue after the learner started: the row stays theirs."""
+    user = make_learner()
+    m = module(LOCKED)
+    db.session.add(services.Progress(user_id=user.id, module_id=m.id, status="in_progress"))
+    db.session.flush()
+    row = services.start_module(user.id, m)
+    assert (row.user_id, row.module_id, row.status) == (user.id, m.id, "in_progress")
+    assert events(user.id) == []
+
+
+def test_a_start_whose_first_look_missed_finds_the_row_and_logs_no_second_start(app, monkeypatch):
+    user = make_learner()
+    m = module(SLUG)
+    first = services.start_module(user.id, m)
+    db.session.commit()
+    first_look_misses(monkeypatch)  # start_module's own look misses; _get_or_create's finds the row
+    again = services.start_module(user.id, m)
+    assert again.id == first.id
+    assert [verb for verb, _m, _data in events(user.id)] == ["started"]
+
+
+def test_a_learner_who_has_done_the_prerequisites_may_start(app):
+    user = make_learner()
+    for slug in (SLUG, "tekijanoikeudet-ja-avoimuus"):
+        services.submit_self_check(user.id, module(slug), right(module(slug)))
+    row = services.start_module(user.id, module(LOCKED))
+    assert (row.user_id, row.status) == (user.id, "in_progress")
