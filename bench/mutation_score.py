@@ -55,6 +55,7 @@ EQUIVALENT_PROGRESS: dict[str, str] = {
     S + "progress_rows__mutmut_7": "the same join, inferred from the foreign key",
     S + "learner_states__mutmut_3": "join(Module, None): the same join, inferred from the foreign key",
     S + "learner_states__mutmut_5": "the same join, inferred from the foreign key",
+    S + "learner_states__mutmut_21": "no one wanted: IN () matches no row, the same empty result (one query more)",
     S + "read_draw_token__mutmut_4": "token or 'XXXX': an unsigned string fails the signature like an empty one",
     S + "read_draw_token__mutmut_12": "the ValueError's text is caught and never shown",
     S + "read_draw_token__mutmut_13": "the ValueError's text is caught and never shown",
