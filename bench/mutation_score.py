@@ -36,6 +36,14 @@ EQUIVALENT: dict[str, str] = {
 EQUIVALENT_PROGRESS: dict[str, str] = {
     S + "insert_once__mutmut_3": "populate_existing=None: the row the first look missed is not in the session",
     S + "insert_once__mutmut_4": "populate_existing=False: the same",
+    S + "_get_or_create__mutmut_16": "status=None: the ORM leaves None out of the INSERT; the default fires",
+    S + "_get_or_create__mutmut_17": "started_at=None: the same, and the column's default is utcnow",
+    S + "_get_or_create__mutmut_20": "no status: the column's default is in_progress",
+    S + "_get_or_create__mutmut_21": "no started_at: the column's default is utcnow",
+    S + "_get_or_create__mutmut_27": "populate_existing=None: the row the first look missed is not in the session",
+    S + "_get_or_create__mutmut_28": "populate_existing=False: the same",
+    S + "log_event__mutmut_6": "created_at=None: the ORM leaves None out of the INSERT; the default utcnow fires",
+    S + "log_event__mutmut_11": "no created_at: the column's default is utcnow",
     S + "_finish__mutmut_10": "synchronize_session=None: refresh(row) reloads the row right after the update",
     S + "_finish__mutmut_34": "score >= best_score: setting the same best score again changes nothing",
     S + "attempt_count__mutmut_8": "func.count(None) is COUNT(*); an attempt's id is never NULL",
@@ -45,10 +53,17 @@ EQUIVALENT_PROGRESS: dict[str, str] = {
     S + "module_statuses__mutmut_8": "the same join, inferred from the foreign key",
     S + "progress_rows__mutmut_5": "the same join, inferred from the foreign key",
     S + "progress_rows__mutmut_7": "the same join, inferred from the foreign key",
+    S + "learner_states__mutmut_3": "join(Module, None): the same join, inferred from the foreign key",
+    S + "learner_states__mutmut_5": "the same join, inferred from the foreign key",
+    S + "learner_states__mutmut_21": "no one wanted: IN () matches no row, the same empty result (one query more)",
     S + "read_draw_token__mutmut_4": "token or 'XXXX': an unsigned string fails the signature like an empty one",
     S + "read_draw_token__mutmut_12": "the ValueError's text is caught and never shown",
     S + "read_draw_token__mutmut_13": "the ValueError's text is caught and never shown",
     S + "read_draw_token__mutmut_14": "the ValueError's text is caught and never shown",
+    S + "submit_self_check__mutmut_185": "score >= best_score: setting the same best score again changes nothing",
+    S + "submit_self_check__mutmut_230": "an 'already' result is a study attempt: the kind's default",
+    S + "submit_self_check__mutmut_254": "a study pass set the best score just above; _finish flushes it first",
+    S + "submit_self_check__mutmut_258": "the same: the row already holds the best score when _finish is given none",
 }
 
 #: target → (files, equivalent mutants, the lowest acceptable score in per cent)

@@ -705,3 +705,144 @@ def test_a_row_another_request_has_just_satisfied_is_not_finished_again(app):
     finished = services.recognise(user.id, m, "manager")
     assert (finished.status, finished.recognised_by) == ("completed", None)
     assert [verb for verb, _m, _d in events(user.id)] == ["started"]
+
+
+def test_a_nonce_repeats_only_this_learners_own_form(app):
+    anna, bertil = make_learner("a@example.fi"), make_learner("b@example.fi")
+    m = module(SLUG)
+    services.start_module(anna.id, m)
+    services.start_module(bertil.id, m)
+    draw = services.draw_check(m, seed=5)
+    first = services.submit_self_check(anna.id, m, wrong(m), draw=draw, nonce="sama")
+    # the same form sent again is answered from the record before its answers are even read
+    again = services.submit_self_check(anna.id, m, {}, draw=Draw((), {}), nonce="sama")
+    assert (again.attempt_id, again.repeated, again.outcome) == (first.attempt_id, True, "failed")
+    # the same learner's next form (another nonce) is a new attempt
+    second = services.submit_self_check(anna.id, m, right(m), draw=draw, nonce="toinen")
+    assert (second.repeated, second.passed, second.outcome) == (False, True, "completed")
+    assert second.attempt_id != first.attempt_id
+    db.session.commit()
+    # Another learner never gets this learner's attempt for the same nonce (nonces are unique
+    # across learners and signed into each learner's own token, so this is a forged form).
+    try:
+        other = services.submit_self_check(bertil.id, m, right(m), draw=draw, nonce="sama")
+    except AssertionError:  # the unique nonce refuses the insert and the learner's own look finds nothing
+        other = None
+    assert other is None or other.attempt_id != first.attempt_id
+    db.session.rollback()
+    owners = db.session.execute(select(Attempt.user_id, Attempt.draw_nonce).order_by(Attempt.id)).all()
+    assert owners == [(anna.id, "sama"), (anna.id, "toinen")]
+
+
+def test_a_test_out_refusal_follows_the_given_rules_and_says_when_it_opens(app):
+    from flask_babel import format_datetime
+
+    user = make_learner()
+    m = module(SLUG)
+    now = datetime(2026, 6, 1, 12, 0)
+    one_in_three_hours = services.RetryRules(1, timedelta(hours=3))  # the configuration allows two a day
+    services.submit_self_check(user.id, m, wrong(m), rules=one_in_three_hours, now=now)
+    error = refusal(services.submit_self_check, user.id, m, right(m), rules=one_in_three_hours, now=now)
+    when = format_datetime(now + timedelta(hours=3), "short")
+    assert isinstance(error, NotAllowed) and error.field is None
+    assert str(error) == (
+        f"Olet käyttänyt osaamisen osoittamisen yrityksesi. Voit yrittää uudelleen {when} jälkeen; "
+        "sillä välin voit aloittaa moduulin opiskelun milloin tahansa."
+    )
+
+
+def test_every_event_of_a_test_out_names_its_module_and_a_failure_its_kind(app):
+    user = make_learner()
+    m = module(SLUG)
+    failed = services.submit_self_check(user.id, m, wrong(m))
+    assert (failed.kind, failed.outcome) == ("test_out", "failed")
+    services.submit_self_check(user.id, m, right(m))
+    assert [(verb, module_id) for verb, module_id, _data in events(user.id)] == [
+        ("attempted", m.id),
+        ("attempted", m.id),
+        ("passed", m.id),
+        ("recognised", m.id),
+    ]
+
+
+def test_a_form_sent_twice_at_once_finds_that_forms_attempt_among_the_learners_others(app, monkeypatch):
+    user = make_learner()
+    m = module(SLUG)
+    services.start_module(user.id, m)
+    draw = services.draw_check(m, seed=9)
+    earlier = services.submit_self_check(user.id, m, wrong(m), draw=draw, nonce="yksi")
+    first = services.submit_self_check(user.id, m, right(m), draw=draw, nonce="kaksi")
+    db.session.commit()
+    first_look_misses(monkeypatch)
+    second = services.submit_self_check(user.id, m, right(m), draw=draw, nonce="kaksi")
+    assert (second.attempt_id, second.repeated, second.score) == (first.attempt_id, True, 100)
+    assert second.attempt_id != earlier.attempt_id
+    assert len(db.session.scalars(select(Attempt.id)).all()) == 2
+
+
+def test_passing_a_satisfied_module_again_is_its_own_attempt(app):
+    user = make_learner()
+    m = module(SLUG)
+    services.start_module(user.id, m)
+    services.submit_self_check(user.id, m, right(m))
+    again = services.submit_self_check(user.id, m, right(m))
+    assert (again.passed, again.outcome, again.kind, again.repeated) == (True, "already", "study", False)
+    assert again.attempt_id == db.session.scalars(select(Attempt.id).order_by(Attempt.id.desc())).first()
+    assert db.session.get(Attempt, again.attempt_id).passed
+
+
+def test_recent_events_break_ties_by_the_later_record_on_any_database(app, monkeypatch):
+    """SQLite's (user_id, created_at) index already returns ties newest record first, so the
+    example above cannot tell; PostgreSQL promises no order for ties, so the query names it."""
+    asked = []
+    real = db.session.scalars
+
+    def scalars(statement, *args, **kwargs):
+        asked.append(str(statement.compile(compile_kwargs={"literal_binds": True})))
+        return real(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalars", scalars)
+    services.recent_events(make_learner().id)
+    assert "ORDER BY learning_events.created_at DESC, learning_events.id DESC" in asked[0]
+
+
+def test_starting_finds_the_learners_own_row_of_this_module(app):
+    anna, bertil = make_learner("a@example.fi"), make_learner("b@example.fi")
+    services.start_module(bertil.id, module(SLUG))
+    services.start_module(anna.id, module(OTHER))
+    row = services.start_module(anna.id, module(SLUG))
+    assert (row.user_id, row.module_id, row.status) == (anna.id, module(SLUG).id, "in_progress")
+    assert [(verb, m) for verb, m, _data in events(anna.id)] == [
+        ("started", module(OTHER).id),
+        ("started", row.module_id),
+    ]
+
+
+def test_a_module_already_started_is_not_refused_when_it_has_become_locked(app):
+    """E.g. a prerequisite added to the catalogue after the learner started: the row stays theirs."""
+    user = make_learner()
+    m = module(LOCKED)
+    db.session.add(services.Progress(user_id=user.id, module_id=m.id, status="in_progress"))
+    db.session.flush()
+    row = services.start_module(user.id, m)
+    assert (row.user_id, row.module_id, row.status) == (user.id, m.id, "in_progress")
+    assert events(user.id) == []
+
+
+def test_a_start_whose_first_look_missed_finds_the_row_and_logs_no_second_start(app, monkeypatch):
+    user = make_learner()
+    m = module(SLUG)
+    first = services.start_module(user.id, m)
+    db.session.commit()
+    first_look_misses(monkeypatch)  # start_module's own look misses; _get_or_create's finds the row
+    again = services.start_module(user.id, m)
+    assert again.id == first.id
+    assert [verb for verb, _m, _data in events(user.id)] == ["started"]
+
+
+def test_a_learner_who_has_done_the_prerequisites_may_start(app):
+    user = make_learner()
+    for slug in (SLUG, "tekijanoikeudet-ja-avoimuus"):
+        services.submit_self_check(user.id, module(slug), right(module(slug)))
+    row = services.start_module(user.id, module(LOCKED))
+    assert (row.user_id, row.status) == (user.id, "in_progress")
