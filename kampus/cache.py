@@ -175,21 +175,75 @@ def anonymous_page_cacheable() -> bool:
     return enabled() and request.method == "GET" and not current_user.is_authenticated and not session.get("_flashes")
 
 
-def anonymous_page(parts: tuple, render: Callable[[], str]) -> str:
-    """The whole page for anonymous visitors, cached under ``parts`` + the path, query and locale.
+#: Endpoint -> page name of the views whose visitors' page is :func:`anonymous_page`; a stored
+#: copy of these is served by :func:`serve_stored_anonymous_page` before the other hooks run.
+ANONYMOUS_PAGES: dict[str, str] = {}
 
-    ``parts`` must hold every version the page depends on (e.g. the catalogue version);
-    signed-in readers and visitors with a flash message get ``render()`` itself.
+
+def anonymous_endpoint(endpoint: str, name: str) -> None:
+    """Declare that ``endpoint``'s visitor page is ``anonymous_page(name, …)``."""
+    ANONYMOUS_PAGES[endpoint] = name
+
+
+def _anonymous_key(name: str, version: int, language: str) -> str:
+    return make_key("anonymous-page", request.path, request.query_string, language, name, version)
+
+
+def anonymous_page(name: str, render: Callable[[], str]) -> str:
+    """The whole page for anonymous visitors, cached under ``name``, the catalogue version, the
+    path, the query and the language.
+
+    The page must depend on nothing else for a visitor (the catalogue version moves with
+    every content change); signed-in readers and visitors with a flash message get
+    ``render()`` itself.
     """
     if not anonymous_page_cacheable():
         return render()
+    from kampus.catalogue.services import current_version
     from kampus.i18n import current_language
 
-    stored = get_or_compute(
-        ("anonymous-page", request.path, request.query_string, current_language(), *parts),
-        lambda: _with_placeholder(render()),
-    )
+    key = _anonymous_key(name, current_version(), current_language())
+    stored = backend().get(key)
+    if stored is None:
+        stored = _with_placeholder(render())
+        backend().set(key, stored)
     return _with_token(stored)
+
+
+def _plain_visitor() -> bool:
+    """No user in the session, no remember-me cookie, no flash message: Flask-Login would load
+    no one, and the page is the visitors' page."""
+    if "_user_id" in session or session.get("_flashes"):
+        return False
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+
+
+def _visitor_language() -> str:
+    """:func:`kampus.i18n.select_locale` for a visitor: the switcher's choice, else Accept-Language."""
+    from kampus.i18n import LANGUAGES
+
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "fi"
+
+
+def serve_stored_anonymous_page():
+    """A ``before_request`` hook: a visitor's stored copy of an :func:`anonymous_page`, or None.
+
+    It runs right after the request id and input checks, so a stored page costs one query
+    (the catalogue version, outside the request's session: no transaction is begun) and
+    skips the view, the user loading and the rate-limit and locale machinery. The
+    after-request hooks (security headers, the request log line) run as for any page.
+    A miss returns None: the view renders the page and stores it under the same key.
+    """
+    name = ANONYMOUS_PAGES.get(request.endpoint or "")
+    if name is None or request.method != "GET" or not enabled() or not _plain_visitor():
+        return None
+    from kampus.catalogue.services import version_outside_transaction
+
+    stored = backend().get(_anonymous_key(name, version_outside_transaction(), _visitor_language()))
+    return None if stored is None else _with_token(stored)
 
 
 def fragment(parts: tuple, render: Callable[[], str]) -> str:
