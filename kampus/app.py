@@ -174,6 +174,30 @@ def check_limits_only_where_limited(app: Flask) -> None:
             check()
 
     hooks[hooks.index(check)] = check_limited_blueprints
+    skip_untouched_limiter_hooks(app)
+
+
+def skip_untouched_limiter_hooks(app: Flask) -> None:
+    """Flask-Limiter's after-request (conditional deductions, headers) and teardown (reset) hooks
+    act on the request's limiter context only: a request that checked no limit has none, so
+    they are skipped for it. A request that checked one (the API, a decorated view) runs them."""
+    from flask.globals import request_ctx
+
+    def touched() -> bool:
+        return hasattr(request_ctx, "_limiter_request_context")  # set by Limiter.context
+
+    def wrap(hook):
+        def only_when_limited(*args):
+            return hook(*args) if touched() else (args[0] if args else None)
+
+        only_when_limited.__name__ = "only_when_limited"
+        only_when_limited.__wrapped__ = hook  # type: ignore[attr-defined]
+        return only_when_limited
+
+    for funcs in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+        for index, hook in enumerate(funcs):
+            if getattr(hook, "__self__", None) is limiter or getattr(hook, "args", (None,))[:1] == (limiter,):
+                funcs[index] = wrap(hook)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -178,6 +178,12 @@ def test_the_rate_limit_check_runs_only_for_limited_blueprints(app, client):
     hooks = app.before_request_funcs[None]
     assert not any(getattr(h, "__self__", None) is limiter for h in hooks)  # not on every request
     assert any(h.__name__ == "check_limited_blueprints" for h in hooks)
+    # Its after-request and teardown hooks run only for a request that checked a limit.
+    for funcs in (app.after_request_funcs[None], app.teardown_request_funcs[None]):
+        raw = [
+            h for h in funcs if getattr(h, "__self__", None) is limiter or getattr(h, "args", (None,))[:1] == (limiter,)
+        ]
+        assert raw == [] and any(h.__name__ == "only_when_limited" for h in funcs)
     # The limited ones still are: tests/auth/test_login.py (sign-in) and
     # tests/api/test_paging_and_problems.py (the API's blueprint limit, 429).
     assert client.get("/healthz").status_code == 200
