@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import event, select
 
 from kampus import cache
@@ -105,6 +106,30 @@ def test_stored_visitor_pages_are_per_language_and_never_served_to_a_signed_in_r
     assert 'action="/logout"' in response.get_data(as_text=True) and 'action="/logout"' not in finnish
 
 
+def test_a_stored_page_and_the_health_check_leave_their_connection_idle_and_the_session_unused(app):
+    """Also on PostgreSQL: the statement ran in autocommit, restored before the connection went back."""
+    visitor = app.test_client()
+    visitor.get("/")
+    db.session.close()
+    seen = []
+
+    def checkin(dbapi_connection, record):
+        status = getattr(getattr(dbapi_connection, "info", None), "transaction_status", None)
+        in_transaction = status != 0 if status is not None else dbapi_connection.in_transaction
+        seen.append((in_transaction, getattr(dbapi_connection, "autocommit", False)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkin", checkin)
+    try:
+        assert visitor.get("/").status_code == 200
+        assert visitor.get("/healthz").status_code == 200
+        assert not db.session().in_transaction()
+    finally:
+        event.remove(engine, "checkin", checkin)
+    assert seen == [(False, False), (False, False)]
+
+
 def test_the_health_check_uses_no_session_and_begins_no_transaction(app, count_queries):
     client = app.test_client()
     client.get("/healthz")
@@ -119,6 +144,8 @@ def test_an_idle_pooled_connection_is_pinged_on_checkout_and_a_busy_one_is_not(a
 
     with app.app_context():
         engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("statements are traced on SQLite")
     statements: list[str] = []
 
     def trace(dbapi_connection, record, proxy):
