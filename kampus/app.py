@@ -60,6 +60,7 @@ def create_app(config: dict | type | None = None) -> Flask:
     register_input_checks(app)
     register_extensions(app)
     register_blueprints(app)
+    register_stored_pages(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_template_helpers(app)
@@ -119,6 +120,7 @@ def register_extensions(app: Flask) -> None:
     from kampus.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    ping_idle_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -133,6 +135,18 @@ def register_extensions(app: Flask) -> None:
 
     # Import models so metadata is complete for migrations and relationships.
     import kampus.models  # noqa: F401
+
+
+def ping_idle_connections(app: Flask) -> None:
+    """Each engine tests a connection on checkout only after it sat idle (no ``pool_pre_ping``)."""
+    from kampus.db import ping_idle_connections as install
+
+    idle = app.config.get("POOL_PING_IDLE_SECONDS")
+    if idle is None or app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        return
+    with app.app_context():
+        for engine in db.engines.values():
+            install(engine, float(idle))
 
 
 def check_limits_only_where_limited(app: Flask) -> None:
@@ -160,6 +174,30 @@ def check_limits_only_where_limited(app: Flask) -> None:
             check()
 
     hooks[hooks.index(check)] = check_limited_blueprints
+    skip_untouched_limiter_hooks(app)
+
+
+def skip_untouched_limiter_hooks(app: Flask) -> None:
+    """Flask-Limiter's after-request (conditional deductions, headers) and teardown (reset) hooks
+    act on the request's limiter context only: a request that checked no limit has none, so
+    they are skipped for it. A request that checked one (the API, a decorated view) runs them."""
+    from flask.globals import request_ctx
+
+    def touched() -> bool:
+        return hasattr(request_ctx, "_limiter_request_context")  # set by Limiter.context
+
+    def wrap(hook):
+        def only_when_limited(*args):
+            return hook(*args) if touched() else (args[0] if args else None)
+
+        only_when_limited.__name__ = "only_when_limited"
+        only_when_limited.__wrapped__ = hook  # type: ignore[attr-defined]
+        return only_when_limited
+
+    for funcs in (app.after_request_funcs.get(None, []), app.teardown_request_funcs.get(None, [])):
+        for index, hook in enumerate(funcs):
+            if getattr(hook, "__self__", None) is limiter or getattr(hook, "args", (None,))[:1] == (limiter,):
+                funcs[index] = wrap(hook)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -170,6 +208,19 @@ def register_blueprints(app: Flask) -> None:
     blueprints = {id(module.bp): module.bp for module in map(importlib.import_module, BLUEPRINTS)}
     for bp in blueprints.values():
         app.register_blueprint(bp)
+
+
+def register_stored_pages(app: Flask) -> None:
+    """Serve visitors' stored pages (:func:`kampus.cache.serve_stored_anonymous_page`) right after
+    the input checks and the request id, before the CSRF, rate-limit and other hooks."""
+    from kampus import cache, request_log
+
+    hooks = app.before_request_funcs.setdefault(None, [])
+    position = hooks.index(request_log._start) + 1
+    manager = limiter.limit_manager
+    if (manager.application_limits or manager.default_limits) and limiter._check_request_limit in hooks:
+        position = hooks.index(limiter._check_request_limit) + 1  # limits on every request: checked first
+    hooks.insert(position, cache.serve_stored_anonymous_page)
 
 
 def register_errorhandlers(app: Flask) -> None:

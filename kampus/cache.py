@@ -120,6 +120,8 @@ def templates_fingerprint(folder: Path) -> str:
 def init_app(app: Flask) -> None:
     url = app.config.get("CACHE_URL")
     app.extensions["kampus_cache"] = RedisCache(url) if url else LRUCache(app.config.get("CACHE_LRU_SIZE", 2048))
+    # Visitors' pages also in the process, in front of Redis (see _stored_anonymous).
+    app.extensions["kampus_cache_local_pages"] = LRUCache(app.config.get("CACHE_LOCAL_PAGES", 256)) if url else None
     app.extensions["kampus_cache_fingerprint"] = templates_fingerprint(Path(app.template_folder or "templates"))
     app.jinja_env.globals["site_nav"] = site_nav
 
@@ -175,21 +177,95 @@ def anonymous_page_cacheable() -> bool:
     return enabled() and request.method == "GET" and not current_user.is_authenticated and not session.get("_flashes")
 
 
-def anonymous_page(parts: tuple, render: Callable[[], str]) -> str:
-    """The whole page for anonymous visitors, cached under ``parts`` + the path, query and locale.
+#: Endpoint -> page name of the views whose visitors' page is :func:`anonymous_page`; a stored
+#: copy of these is served by :func:`serve_stored_anonymous_page` before the other hooks run.
+ANONYMOUS_PAGES: dict[str, str] = {}
 
-    ``parts`` must hold every version the page depends on (e.g. the catalogue version);
-    signed-in readers and visitors with a flash message get ``render()`` itself.
+
+def anonymous_endpoint(endpoint: str, name: str) -> None:
+    """Declare that ``endpoint``'s visitor page is ``anonymous_page(name, …)``."""
+    ANONYMOUS_PAGES[endpoint] = name
+
+
+def _anonymous_key(name: str, version: int, language: str) -> str:
+    return make_key("anonymous-page", request.path, request.query_string, language, name, version)
+
+
+def _stored_anonymous(key: str):
+    """The visitors' page stored under ``key``: from the process's own copies first when the
+    backend is Redis. A key names every version its page was built from, so a copy never goes
+    stale (a change moves the key); this spares a Redis round trip and an unpickling per page."""
+    local = current_app.extensions.get("kampus_cache_local_pages")
+    value = local.get(key) if local is not None else None
+    if value is None:
+        value = backend().get(key)
+        if value is not None and local is not None:
+            local.set(key, value)
+    return value
+
+
+def _store_anonymous(key: str, value: str) -> None:
+    backend().set(key, value)
+    local = current_app.extensions.get("kampus_cache_local_pages")
+    if local is not None:
+        local.set(key, value)
+
+
+def anonymous_page(name: str, render: Callable[[], str]) -> str:
+    """The whole page for anonymous visitors, cached under ``name``, the catalogue version, the
+    path, the query and the language.
+
+    The page must depend on nothing else for a visitor (the catalogue version moves with
+    every content change); signed-in readers and visitors with a flash message get
+    ``render()`` itself.
     """
     if not anonymous_page_cacheable():
         return render()
+    from kampus.catalogue.services import current_version
     from kampus.i18n import current_language
 
-    stored = get_or_compute(
-        ("anonymous-page", request.path, request.query_string, current_language(), *parts),
-        lambda: _with_placeholder(render()),
-    )
+    key = _anonymous_key(name, current_version(), current_language())
+    stored = _stored_anonymous(key)
+    if stored is None:
+        stored = _with_placeholder(render())
+        _store_anonymous(key, stored)
     return _with_token(stored)
+
+
+def _plain_visitor() -> bool:
+    """No user in the session, no remember-me cookie, no flash message: Flask-Login would load
+    no one, and the page is the visitors' page."""
+    if "_user_id" in session or session.get("_flashes"):
+        return False
+    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
+
+
+def _visitor_language() -> str:
+    """:func:`kampus.i18n.select_locale` for a visitor: the switcher's choice, else Accept-Language."""
+    from kampus.i18n import LANGUAGES
+
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or "fi"
+
+
+def serve_stored_anonymous_page():
+    """A ``before_request`` hook: a visitor's stored copy of an :func:`anonymous_page`, or None.
+
+    It runs right after the request id and input checks, so a stored page costs one query
+    (the catalogue version, outside the request's session: no transaction is begun) and
+    skips the view, the user loading and the rate-limit and locale machinery. The
+    after-request hooks (security headers, the request log line) run as for any page.
+    A miss returns None: the view renders the page and stores it under the same key.
+    """
+    name = ANONYMOUS_PAGES.get(request.endpoint or "")
+    if name is None or request.method != "GET" or not enabled() or not _plain_visitor():
+        return None
+    from kampus.catalogue.services import version_outside_transaction
+
+    stored = _stored_anonymous(_anonymous_key(name, version_outside_transaction(), _visitor_language()))
+    return None if stored is None else _with_token(stored)
 
 
 def fragment(parts: tuple, render: Callable[[], str]) -> str:
@@ -200,6 +276,9 @@ def fragment(parts: tuple, render: Callable[[], str]) -> str:
 
 def clear() -> None:
     backend().clear()
+    local = current_app.extensions.get("kampus_cache_local_pages")
+    if local is not None:
+        local.clear()
 
 
 @pass_context

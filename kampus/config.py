@@ -29,7 +29,10 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = DEV_SECRET_KEY
     SQLALCHEMY_DATABASE_URI: str | None = None  # filled from the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping (a round trip per request on PostgreSQL): a connection idle this long
+    # is tested on checkout instead (kampus.db.ping_idle_connections).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    POOL_PING_IDLE_SECONDS = 30.0
     SQLALCHEMY_RECORD_QUERIES = False
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

@@ -7,10 +7,11 @@ connection.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import DeclarativeBase
 
@@ -30,6 +31,37 @@ class Base(DeclarativeBase):
 def rows_changed(result: Result[Any]) -> int:
     """How many rows an ``UPDATE``/``DELETE`` changed (its result is a cursor result)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def scalar_outside_transaction(engine: Engine, sql: str):
+    """The first column of the first row of ``sql`` (a constant read-only statement), run on a
+    pooled connection of its own and given straight back.
+
+    For requests that need nothing else from the database (a visitor's stored page, the
+    health check): no ORM session, no transaction. On PostgreSQL the statement runs in
+    autocommit, so there is no ``BEGIN`` and no ``ROLLBACK`` round trip; on SQLite a plain
+    ``SELECT`` begins no transaction anyway.
+    """
+    raw = engine.raw_connection()
+    try:
+        dbapi = raw.driver_connection
+        info = getattr(dbapi, "info", None)  # psycopg 3: the connection's state
+        idle = info is not None and getattr(info, "transaction_status", None) == 0  # TransactionStatus.IDLE
+        if idle:
+            dbapi.autocommit = True  # type: ignore[union-attr]
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            if idle:
+                dbapi.autocommit = False  # type: ignore[union-attr]
+    finally:
+        raw.close()
+    return row[0] if row else None
 
 
 def utcnow() -> datetime:
@@ -62,3 +94,38 @@ def _sqlite_savepoint_takes_the_write_lock(conn, name):  # pragma: no cover - SQ
     dbapi_connection = conn.connection.dbapi_connection
     if type(dbapi_connection).__module__.startswith("sqlite3") and not dbapi_connection.in_transaction:
         dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
+_CHECKED_IN = "kampus_checked_in"
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Test a pooled connection on checkout only when it sat unused for ``idle_seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` sends a ``SELECT 1`` on every checkout: on PostgreSQL a
+    round trip (and a ``BEGIN``) per request. A connection the server dropped (a restart,
+    an idle timeout) has almost always been idle; one that fails the ping is replaced
+    (``DisconnectionError``: the pool opens a new one), as with ``pool_pre_ping``. A
+    connection that breaks between two busy requests fails that request's statement, and
+    SQLAlchemy then throws away every pooled connection of that generation.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record):
+        if record is not None:
+            record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, proxy):
+        last = record.info.get(_CHECKED_IN)
+        if last is None or time.monotonic() - last < idle_seconds:
+            return  # new, or used a moment ago
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_connection.rollback()
+        except Exception as error:  # noqa: BLE001 - any failure: a dead connection
+            raise exc.DisconnectionError() from error

@@ -313,6 +313,35 @@ def count_queries():
     return counting
 
 
+@contextlib.contextmanager
+def dbapi_statements(app):
+    """Every statement the SQLite connections run (ORM, Core or raw DBAPI) and every pool
+    checkout, while the block runs: ``(statements, checkouts)``."""
+    statements: list[str] = []
+    checkouts: list[int] = []
+    from kampus.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("statements are traced on SQLite (its connections' trace callback)")
+
+    def checkout(dbapi_connection, record, proxy):
+        checkouts.append(1)
+        dbapi_connection.set_trace_callback(statements.append)
+
+    def checkin(dbapi_connection, record):
+        dbapi_connection.set_trace_callback(None)
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        yield statements, checkouts
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+
+
 def form_token(html: str) -> str:
     """The CSRF token of the first form in a page."""
     match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.models import CatalogueState, Module, Prerequisite, Theme
-from kampus.db import rows_changed
+from kampus.db import rows_changed, scalar_outside_transaction
 from kampus.errors import NotFound
 from kampus.extensions import db
 from kampus.graph import build_graph
@@ -75,6 +75,16 @@ def current_version() -> int:
     """The catalogue's version (0 before the first change); one query on the request's transaction."""
     version = db.session.connection().scalar(_VERSION_QUERY)
     return version or 0
+
+
+_VERSION_SQL = "SELECT version FROM catalogue_state WHERE id = 1"
+
+
+def version_outside_transaction() -> int:
+    """:func:`current_version` on a pooled connection of its own, for a request that needs
+    nothing else from the database (a visitor's stored page, :mod:`kampus.cache`): the
+    request's session is not touched and no transaction is begun (:func:`kampus.db.scalar_outside_transaction`)."""
+    return scalar_outside_transaction(db.engine, _VERSION_SQL) or 0
 
 
 def bump_version() -> int:

@@ -40,7 +40,10 @@ def status_labels() -> dict[str, str]:
 @bp.get("/themes/<slug>")
 def theme(slug: str):
     # Visitors get the whole page cached per catalogue version and language (kampus.cache).
-    return cache.anonymous_page(("theme", services.current_version()), lambda: _theme_page(slug))
+    return cache.anonymous_page("theme", lambda: _theme_page(slug))
+
+
+cache.anonymous_endpoint("catalogue.theme", "theme")
 
 
 def _reader_statuses(slugs) -> dict[str, str]:
@@ -88,7 +91,10 @@ def _theme_page(slug: str):
 
 @bp.get("/modules/<slug>")
 def module(slug: str):
-    return cache.anonymous_page(("module", services.current_version()), lambda: _module_page(slug))
+    return cache.anonymous_page("module", lambda: _module_page(slug))
+
+
+cache.anonymous_endpoint("catalogue.module", "module")
 
 
 def _module_page(slug: str):

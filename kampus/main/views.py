@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import text
 
+from kampus import cache
 from kampus.extensions import csrf, db
 from kampus.i18n import LANGUAGES
 from kampus.main.forms import AccessibilityFeedbackForm
@@ -18,13 +18,13 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def landing():
-    from kampus import cache
-    from kampus.catalogue.services import current_version, theme_overview
+    from kampus.catalogue.services import theme_overview
 
     # Whole page for visitors, per catalogue version and language (kampus.cache).
-    return cache.anonymous_page(
-        ("landing", current_version()), lambda: render_template("main/landing.html", themes=theme_overview())
-    )
+    return cache.anonymous_page("landing", lambda: render_template("main/landing.html", themes=theme_overview()))
+
+
+cache.anonymous_endpoint("main.landing", "landing")
 
 
 @bp.route("/accessibility", methods=["GET", "POST"])
@@ -67,10 +67,12 @@ def set_language():
 
 @bp.get("/healthz")
 def healthz():
+    from kampus.db import scalar_outside_transaction
+
     try:
-        db.session.execute(text("SELECT 1"))
+        # Its own pooled connection, no session and no transaction (one round trip).
+        scalar_outside_transaction(db.engine, "SELECT 1")
     except Exception:  # any database failure means "not healthy"
-        db.session.rollback()
         current_app.logger.exception("health check: database unreachable")
         return jsonify(status="error", db="error"), 503
     return jsonify(status="ok", db="ok")

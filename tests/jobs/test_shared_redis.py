@@ -7,7 +7,7 @@ import pytest
 
 from kampus.app import create_app
 from kampus.extensions import limiter
-from tests.conftest import config_for
+from tests.conftest import config_for, dbapi_statements
 from tests.factories import make_user
 
 THEME = "/themes/digitaaliset-sisallot"
@@ -67,9 +67,10 @@ def test_a_page_cached_by_one_server_is_served_by_the_other_and_moves_with_the_c
 
     one, two = two_servers
     first = one.test_client().get(THEME).get_data(as_text=True)
-    with count_queries(two) as counter:
+    with count_queries(two) as counter, dbapi_statements(two) as (statements, _checkouts):
         served = two.test_client().get(THEME).get_data(as_text=True)
-    assert counter.count == 1  # the catalogue version: the page itself came from Redis
+    # the catalogue version (outside the ORM session): the page itself came from Redis
+    assert counter.count == 0 and len(statements) == 1 and "catalogue_state" in statements[0], statements
     assert served.split('name="csrf_token"')[0] == first.split('name="csrf_token"')[0]
 
     with one.app_context():
@@ -95,3 +96,27 @@ def test_failed_sign_ins_through_both_servers_are_counted_in_redis(two_servers, 
     store = redis.Redis.from_url(redis_url)
     keys = list(store.scan_iter("*login-account-failures*"))
     assert len(keys) == 1 and int(store.get(keys[0])) == 2
+
+
+def test_a_visitors_page_read_from_redis_is_kept_in_the_process_and_moves_with_the_catalogue(two_servers, redis_url):
+    import redis
+
+    from kampus.catalogue import services
+    from kampus.extensions import db
+
+    one, two = two_servers
+    first = one.test_client().get(THEME).get_data(as_text=True)
+    two.test_client().get(THEME)  # from Redis, now also in two's own copies
+    store = redis.Redis.from_url(redis_url)
+    for key in store.scan_iter("kampus:cache:*"):
+        store.delete(key)
+    with dbapi_statements(two) as (statements, _checkouts):
+        served = two.test_client().get(THEME).get_data(as_text=True)
+    assert len(statements) == 1 and "catalogue_state" in statements[0], statements  # not rendered again
+    assert served.split('name="csrf_token"')[0] == first.split('name="csrf_token"')[0]
+    with one.app_context():
+        services.raise_version_once()
+        db.session.commit()
+    with dbapi_statements(two) as (statements, _checkouts):
+        assert two.test_client().get(THEME).status_code == 200
+    assert len(statements) > 1  # a new version: a new key, rendered again

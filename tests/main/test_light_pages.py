@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from sqlalchemy import event, select
+
 from kampus import cache
+from kampus.catalogue.models import Theme
 from kampus.extensions import db
 from kampus.notifications import services as notifications
-from tests.conftest import form_token
+from tests.conftest import dbapi_statements, form_token
 from tests.factories import login, make_org, make_user
 
 MODULE = "digcomp-perusteet"
@@ -56,10 +60,112 @@ def test_the_cached_nav_follows_roles_and_gives_each_session_its_own_sign_out_to
 def test_a_visitor_page_costs_one_query_and_opens_no_session(app, count_queries):
     visitor = app.test_client()
     visitor.get("/")
-    with count_queries(app) as counter:
+    db.session.close()  # the test's own app context holds the session: start it without a connection
+    with count_queries(app) as counter, dbapi_statements(app) as (statements, checkouts):
         response = visitor.get("/")
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
-    assert counter.count == 1  # the catalogue version
+    # The catalogue version, on a connection of its own and in no transaction: the request's
+    # ORM session is never used (no BEGIN, no ORM statement).
+    assert counter.count == 0, counter.statements
+    assert [s.split()[0] for s in statements] == ["SELECT"] and "catalogue_state" in statements[0], statements
+    assert len(checkouts) == 1
+    assert response.headers["X-Request-ID"] and response.headers["Content-Security-Policy"]
+    assert "Cookie" in response.headers.get("Vary", "")  # the language may come from the session
+
+
+def test_a_stored_visitor_page_skips_the_view_and_moves_with_the_catalogue_version(app, monkeypatch):
+    from kampus.catalogue import services
+
+    visitor = app.test_client()
+    first = visitor.get("/themes/digistrategia").get_data(as_text=True)
+    rendered = []
+    view = app.view_functions["catalogue.theme"]
+    monkeypatch.setitem(app.view_functions, "catalogue.theme", lambda slug: rendered.append(slug) or view(slug))
+    assert visitor.get("/themes/digistrategia").get_data(as_text=True) == first
+    assert rendered == []  # served by the hook: the view never ran
+    theme = db.session.scalars(select(Theme).where(Theme.slug == "digistrategia")).one()
+    theme.title = {**theme.title, "fi": "Uusi teemanimi"}
+    services.raise_version_once()
+    db.session.commit()
+    again = visitor.get("/themes/digistrategia").get_data(as_text=True)
+    assert rendered == ["digistrategia"] and "Uusi teemanimi" in again
+    assert visitor.get("/themes/digistrategia").get_data(as_text=True) == again and len(rendered) == 1
+
+
+def test_stored_visitor_pages_are_per_language_and_never_served_to_a_signed_in_reader(app):
+    visitor = app.test_client()
+    finnish = visitor.get("/", headers={"Accept-Language": "fi"}).get_data(as_text=True)
+    swedish = visitor.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert 'lang="fi"' in finnish and 'lang="sv"' in swedish
+    assert visitor.get("/", headers={"Accept-Language": "sv"}).get_data(as_text=True) == swedish
+    make_user(make_org(), email="lukija@example.fi", name="Luki Ja")
+    reader = app.test_client()
+    assert login(reader, "lukija@example.fi").status_code == 302
+    response = reader.get("/", headers={"Accept-Language": "fi"})
+    assert response.headers["Cache-Control"] == "no-store"
+    assert 'action="/logout"' in response.get_data(as_text=True) and 'action="/logout"' not in finnish
+
+
+def test_a_stored_page_and_the_health_check_leave_their_connection_idle_and_the_session_unused(app):
+    """Also on PostgreSQL: the statement ran in autocommit, restored before the connection went back."""
+    visitor = app.test_client()
+    visitor.get("/")
+    db.session.close()
+    seen = []
+
+    def checkin(dbapi_connection, record):
+        status = getattr(getattr(dbapi_connection, "info", None), "transaction_status", None)
+        in_transaction = status != 0 if status is not None else dbapi_connection.in_transaction
+        seen.append((in_transaction, getattr(dbapi_connection, "autocommit", False)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkin", checkin)
+    try:
+        assert visitor.get("/").status_code == 200
+        assert visitor.get("/healthz").status_code == 200
+        assert not db.session().in_transaction()
+    finally:
+        event.remove(engine, "checkin", checkin)
+    assert seen == [(False, False), (False, False)]
+
+
+def test_the_health_check_uses_no_session_and_begins_no_transaction(app, count_queries):
+    client = app.test_client()
+    client.get("/healthz")
+    db.session.close()
+    with count_queries(app) as counter, dbapi_statements(app) as (statements, checkouts):
+        assert client.get("/healthz").status_code == 200
+    assert counter.count == 0 and statements == ["SELECT 1"] and len(checkouts) == 1
+
+
+def test_an_idle_pooled_connection_is_pinged_on_checkout_and_a_busy_one_is_not(app):
+    from kampus import db as kampus_db
+
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("statements are traced on SQLite")
+    statements: list[str] = []
+
+    def trace(dbapi_connection, record, proxy):
+        dbapi_connection.set_trace_callback(statements.append)
+
+    with engine.connect():
+        pass  # a pooled connection, checked in just now
+    event.listen(engine, "checkout", trace, insert=True)
+    try:
+        with engine.connect():
+            pass
+        assert "SELECT 1" not in statements
+        with engine.connect() as connection:
+            record = connection.connection._connection_record
+        record.info[kampus_db._CHECKED_IN] -= app.config["POOL_PING_IDLE_SECONDS"] + 1
+        with engine.connect():
+            pass
+        assert "SELECT 1" in statements
+    finally:
+        event.remove(engine, "checkout", trace)
 
 
 def test_a_signed_in_cached_page_costs_at_most_three_queries(app, client, count_queries):
@@ -99,6 +205,12 @@ def test_the_rate_limit_check_runs_only_for_limited_blueprints(app, client):
     hooks = app.before_request_funcs[None]
     assert not any(getattr(h, "__self__", None) is limiter for h in hooks)  # not on every request
     assert any(h.__name__ == "check_limited_blueprints" for h in hooks)
+    # Its after-request and teardown hooks run only for a request that checked a limit.
+    for funcs in (app.after_request_funcs[None], app.teardown_request_funcs[None]):
+        raw = [
+            h for h in funcs if getattr(h, "__self__", None) is limiter or getattr(h, "args", (None,))[:1] == (limiter,)
+        ]
+        assert raw == [] and any(h.__name__ == "only_when_limited" for h in funcs)
     # The limited ones still are: tests/auth/test_login.py (sign-in) and
     # tests/api/test_paging_and_problems.py (the API's blueprint limit, 429).
     assert client.get("/healthz").status_code == 200
