@@ -38,33 +38,20 @@ ROUTES = [
     Route("GET", "/jobs/{job}", only_manager_a(200)),
     Route("GET", "/jobs/{job}.json", only_manager_a(200)),
     Route("GET", "/jobs/{job}/download", only_manager_a(200)),
-    Route(
-        "POST",
-        "/org/export.csv",
-        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 302, "admin": 403},
-        data=_start,
-        writes=frozenset({"manager_a", "manager_b"}),
-    ),
-    Route(
-        "POST",
-        "/org/export.xlsx",
-        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 302, "admin": 403},
-        data=_start,
-        writes=frozenset({"manager_a", "manager_b"}),
-    ),
-    Route(
-        "POST",
-        "/org/teams/{team_a}/export.csv",
-        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 404, "admin": 403},
-        data=_start,
-        writes=frozenset({"manager_a"}),
-    ),
-    Route(
-        "POST",
-        "/org/teams/{team_a}/export.xlsx",
-        {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": 404, "admin": 403},
-        data=_start,
-        writes=frozenset({"manager_a"}),
+    # Starting an export, of the organisation or of a team, in either format.
+    *(
+        Route(
+            "POST",
+            f"{where}/export.{fmt}",
+            {"anonymous": LOGIN, "learner_a": 403, "manager_a": 302, "manager_b": other, "admin": 403},
+            data=_start,
+            writes=writes,
+        )
+        for where, other, writes in (
+            ("/org", 302, frozenset({"manager_a", "manager_b"})),
+            ("/org/teams/{team_a}", 404, frozenset({"manager_a"})),
+        )
+        for fmt in ("csv", "xlsx")
     ),
 ]
 
