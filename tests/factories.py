@@ -85,34 +85,41 @@ def make_team(org: Organisation, name: str | None = None, members=()) -> Team:
 def make_assignment(
     org: Organisation,
     manager: User,
-    team: Team,
+    team: Team | None = None,
     *,
-    title: str = "Perehdytys",
+    title: str | dict = "Perehdytys",
     module_slugs=("digcomp-perusteet",),
     due_in_days: int = 30,
+    people=(),
+    template=None,
+    due: dt.date | None = None,
 ):
-    """An organisation's own path template of ``module_slugs`` assigned by ``manager`` to
-    ``team``, due in ``due_in_days`` days, through the assignment services; returns
-    ``(template, assignment)``."""
+    """An organisation's own path template of ``module_slugs`` (or the given ``template``) assigned
+    by ``manager`` to ``team`` and/or ``people``, due in ``due_in_days`` days, through the assignment
+    services; returns ``(template, assignment)``. ``title`` is the Finnish title or a mapping of
+    languages. ``due`` sets the due date afterwards (a past date cannot be given through the service)."""
     from kampus.assignments import services as assignments
 
-    template = assignments.save_template(
-        None,
-        organisation_id=org.id,
-        title={"fi": title},
-        description={},
-        target_group=None,
-        module_slugs=list(module_slugs),
-        theme_slugs=[],
-    )
+    if template is None:
+        template = assignments.save_template(
+            None,
+            organisation_id=org.id,
+            title=title if isinstance(title, dict) else {"fi": title},
+            description={},
+            target_group=None,
+            module_slugs=list(module_slugs),
+            theme_slugs=[],
+        )
     assignment = assignments.assign(
         org.id,
         manager.id,
         template_id=template.id,
-        team_id=team.id,
-        user_ids=[],
+        team_id=team.id if team else None,
+        user_ids=[p.id for p in people],
         due=dt.date.today() + dt.timedelta(days=due_in_days),
     )
+    if due is not None:
+        assignment.due = due
     db.session.commit()
     return template, assignment
 

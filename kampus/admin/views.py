@@ -21,9 +21,9 @@ from kampus.errors import DomainError, NotFound
 from kampus.extensions import db
 from kampus.orgs import services as orgs
 from kampus.orgs.models import THEME_ROLES
-from kampus.orgs.views import flash_link
 from kampus.routing import int_arg
 from kampus.sso.services import providers_of
+from kampus.view_helpers import flash_link
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

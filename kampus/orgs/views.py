@@ -49,26 +49,9 @@ from kampus.orgs.staff_import import (
     waiting_job_invitation_list,
 )
 from kampus.routing import large_upload
+from kampus.view_helpers import flash_link
 
 bp = Blueprint("orgs", __name__, url_prefix="/org")
-
-
-def flash_link(sent, *, what: str) -> None:
-    """Tell the manager where the link went: by e-mail, or (an invitation only) shown here when it
-    could not be mailed. A password link is never shown to anyone but its owner."""
-    if sent.mailed:
-        flash(_("%(what)s sent by e-mail to %(email)s.", what=what, email=sent.user.email), "success")
-    elif not sent.shareable:
-        flash(_("The e-mail to %(email)s could not be sent.", email=sent.user.email), "error")
-    else:
-        flash(
-            _(
-                "No mail server is configured, so give this link to %(email)s yourself (valid for seven days): %(url)s",
-                email=sent.user.email,
-                url=sent.url,
-            ),
-            "link",
-        )
 
 
 @bp.get("")

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from kampus.auth.access import require_login, require_manager
+from kampus.auth.forms import show_domain_error
 from kampus.catalogue.services import get_module
 from kampus.errors import DomainError, NotAllowed, NotFound
 from kampus.extensions import db
@@ -71,7 +72,7 @@ def request_page(slug: str):
             _row, created = services.request_recognition(user, module, form.evidence.data, form.link.data)
         except DomainError as exc:
             db.session.rollback()
-            getattr(form, exc.field if exc.field and exc.field in form else "evidence").errors.append(exc.message)
+            show_domain_error(form, exc, "evidence")
         else:
             db.session.commit()
             if created:

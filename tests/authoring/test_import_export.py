@@ -43,6 +43,13 @@ def confirm_data(html: str) -> dict:
     return {k: html_lib.unescape(v) for k, v in fields.items()}
 
 
+def upload_and_confirm(client, text: str):
+    """The whole import in the browser: upload ``text`` (the dry run), then confirm it;
+    returns the dry run's page and the confirmation's response."""
+    html = upload(client, text).get_data(as_text=True)
+    return html, client.post(IMPORT + "/confirm", data=confirm_data(html))
+
+
 def test_export_downloads_the_whole_catalogue_as_yaml(app):
     client, _admin = admin_client(app)
     response = client.get("/admin/content/export")
@@ -186,9 +193,8 @@ def test_an_import_through_the_page_that_edits_one_question_keeps_the_learners_a
     record = _record(slug)
     record["self_check"]["questions"][0]["prompt"] = "Kokonaan uudelleen muotoiltu kysymys?"
 
-    html = upload(client, _document(record)).get_data(as_text=True)
-    assert 'id="import-errors"' not in html
-    assert client.post(IMPORT + "/confirm", data=confirm_data(html)).status_code == 302
+    html, response = upload_and_confirm(client, _document(record))
+    assert 'id="import-errors"' not in html and response.status_code == 302
 
     assert _question_ids(slug) == ids
     db.session.expire_all()

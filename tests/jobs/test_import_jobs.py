@@ -90,14 +90,10 @@ def test_a_large_catalogue_import_runs_as_a_job_for_the_admin_only(catalogue_job
 
     from kampus.authoring.import_jobs import KIND
     from tests.authoring.helpers import admin_client, get_module
-    from tests.authoring.test_import_export import IMPORT, NEW_MODULE, confirm_data
-    from tests.authoring.test_import_export import upload as upload_catalogue
+    from tests.authoring.test_import_export import NEW_MODULE, upload_and_confirm
 
     client, admin = admin_client(catalogue_job_app)
-    html = upload_catalogue(client, yaml.safe_dump({"modules": [NEW_MODULE]}, allow_unicode=True)).get_data(
-        as_text=True
-    )
-    response = client.post(IMPORT + "/confirm", data=confirm_data(html))
+    _html, response = upload_and_confirm(client, yaml.safe_dump({"modules": [NEW_MODULE]}, allow_unicode=True))
     job_url = response.headers["Location"]
     assert job_url.startswith("/jobs/")
     job = db.session.scalar(select(Job))

@@ -122,3 +122,27 @@ def test_no_edge_is_imported_by_a_service():
             if name.startswith("kampus.") and _is_edge(name) and not name.endswith("__init__"):
                 offenders.append(f"{module} imports {name}")
     assert not offenders, "\n".join(offenders)
+
+
+def feature_table() -> str:
+    """README's "Which feature imports which", from the imports themselves (core and edges left out):
+    ``python -m tests.main.test_dependencies``."""
+    needs: dict[str, set[str]] = {}
+    for source, target in feature_imports():
+        if target != "core":
+            needs.setdefault(source, set()).add(target)
+    units = [unit for layer in LAYERS for unit in sorted(layer) if unit not in {"core", "entry"}]
+    width = max(map(len, units))
+    return "\n".join(
+        f"{unit:<{width}}  → {', '.join(sorted(needs.get(unit, ()), key=lambda u: (_layer(u), u))) or 'core only'}"
+        for unit in units
+    )
+
+
+def test_the_readme_table_is_current():
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    assert feature_table() in readme, "README's feature table is stale: python -m tests.main.test_dependencies"
+
+
+if __name__ == "__main__":
+    print(feature_table())

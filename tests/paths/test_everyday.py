@@ -125,36 +125,23 @@ def test_a_bad_weekly_time_is_refused_beside_the_field_and_keeps_what_was_typed(
 
 
 def test_an_assigned_path_offers_the_weekly_time_form_and_uses_it(client):
-    import datetime as dt
-
-    from kampus.assignments import services as assignments
     from kampus.assignments.models import PathTemplate
-    from tests.factories import make_org, make_team, make_user
+    from tests.factories import make_assignment, make_org, make_team, make_user
 
     org = make_org()
     manager = make_user(org, manager=True)
     learner = make_user(org, email="opettaja@example.fi")
     team = make_team(org, members=[learner])
     template = db.session.scalar(select(PathTemplate).limit(1))
-    if template is None:
-        template = assignments.save_template(
-            None,
-            organisation_id=org.id,
-            title={"fi": "Polku"},
-            description={},
-            target_group=None,
-            module_slugs=["oppimateriaalin-tuottaminen"],
-            theme_slugs=[],
-        )
-    a = assignments.assign(
-        org.id,
-        manager.id,
-        template_id=template.id,
-        team_id=team.id,
-        user_ids=[],
-        due=dt.date.today() + dt.timedelta(days=60),
+    _template, a = make_assignment(
+        org,
+        manager,
+        team,
+        title="Polku",
+        module_slugs=["oppimateriaalin-tuottaminen"],
+        template=template,
+        due_in_days=60,
     )
-    db.session.commit()
     from tests.factories import login
 
     login(client, "opettaja@example.fi")

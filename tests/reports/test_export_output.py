@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select
 
-from kampus.assignments import services as assignments
 from kampus.catalogue.models import Module
 from kampus.extensions import db
 from kampus.progress.models import Progress
 from kampus.reports import progress_export
-from tests.factories import PASSWORD, login, make_org, make_team, make_user
+from tests.factories import PASSWORD, login, make_assignment, make_org, make_team, make_user
 
 pytestmark = pytest.mark.db
 
@@ -21,26 +20,7 @@ GOLDEN = Path(__file__).parent / "data"
 
 
 def _assign(org, manager, slugs, *, title, team=None, people=(), due=dt.date(2099, 6, 1)):
-    template = assignments.save_template(
-        None,
-        organisation_id=org.id,
-        title=title,
-        description={},
-        target_group=None,
-        module_slugs=list(slugs),
-        theme_slugs=[],
-    )
-    made = assignments.assign(
-        org.id,
-        manager.id,
-        template_id=template.id,
-        team_id=team.id if team else None,
-        user_ids=[p.id for p in people],
-        due=dt.date(2099, 6, 1),
-    )
-    made.due = due  # past due dates cannot be given through the service
-    db.session.commit()
-    return made
+    return make_assignment(org, manager, team, title=title, module_slugs=slugs, people=people, due=due)[1]
 
 
 @pytest.fixture

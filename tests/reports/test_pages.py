@@ -5,35 +5,16 @@ import datetime as dt
 import io
 import re
 
-from kampus.assignments import services as assignments
 from kampus.auth.models import User
 from kampus.extensions import db
 from kampus.orgs.models import TeamMembership
 from kampus.progress import services as progress
-from tests.factories import PASSWORD, login, make_org, make_team, make_user
+from tests.factories import PASSWORD, login, make_assignment, make_org, make_team, make_user
 from tests.paths.helpers import module
 
 
 def assign_team(org, manager, team, template_slugs=("oppimateriaalin-tuottaminen",), days=30):
-    template = assignments.save_template(
-        None,
-        organisation_id=org.id,
-        title={"fi": "Tuottaminen"},
-        description={},
-        target_group=None,
-        module_slugs=list(template_slugs),
-        theme_slugs=[],
-    )
-    made = assignments.assign(
-        org.id,
-        manager.id,
-        template_id=template.id,
-        team_id=team.id,
-        user_ids=[],
-        due=dt.date.today() + dt.timedelta(days=days),
-    )
-    db.session.commit()
-    return made
+    return make_assignment(org, manager, team, title="Tuottaminen", module_slugs=template_slugs, due_in_days=days)[1]
 
 
 def add_members(org, team, count):

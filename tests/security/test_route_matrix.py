@@ -284,6 +284,30 @@ def check_route(app, world, route: Route, role: str, ids: dict | None = None) ->
         assert snapshot_database() == before, f"{route} as {role} changed the database"
 
 
+def check_csrf_refused(app, world, route: Route, role: str, ids: dict | None = None) -> None:
+    """Send ``route`` as ``role`` without a CSRF token: refused with 400, and nothing changed."""
+    client = signed_in_client(app, world, role)
+    before = snapshot_database()
+    response = send(client, route, ids or world_ids(world), with_csrf=False)
+    assert response.status_code == 400, f"{route} as {role} without a token: {response.status_code}"
+    assert snapshot_database() == before
+
+
+def routes_missing(app, routes, blueprints, placeholders: str = r"\{[a-z_]+\}") -> list[str]:
+    """The routes of ``blueprints`` (by method) that none of ``routes`` covers; ``placeholders``
+    matches what stands for a URL argument in the matrix's URLs."""
+    import re
+
+    covered = {(r.method, re.sub(placeholders, "<x>", r.url.split("?")[0])) for r in routes}
+    return sorted(
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in blueprints
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if (method, re.sub(r"<[^>]+>", "<x>", rule.rule)) not in covered
+    )
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_route_matrix(app, world, route, role):
@@ -293,29 +317,12 @@ def test_route_matrix(app, world, route, role):
 @pytest.mark.parametrize("route", POST_ROUTES, ids=str)
 def test_every_post_route_needs_a_csrf_token(app, world, route):
     allowed = [role for role in ("manager_a", "admin", "learner_a") if route.expect[role] in (200, 302)]
-    role = allowed[0] if allowed else "anonymous"
-    client = signed_in_client(app, world, role)
-    before = snapshot_database()
-    response = send(client, route, world_ids(world), with_csrf=False)
-    assert response.status_code == 400, f"{route} as {role} without a token: {response.status_code}"
-    assert snapshot_database() == before
+    check_csrf_refused(app, world, route, allowed[0] if allowed else "anonymous")
 
 
 def test_the_matrix_covers_every_route_of_these_features(app):
     """A new route in auth, orgs or admin must be added to the table above."""
-    import re
-
     from tests.jobs.test_access import ROUTES as JOB_ROUTES  # the jobs' matrix covers the import's job routes
 
-    covered = {
-        (r.method, re.sub(r"\{[a-z_]+\}|not-a-token", "<x>", r.url.split("?")[0])) for r in (*ROUTES, *JOB_ROUTES)
-    }
-    missing = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] not in ("auth", "orgs", "admin"):
-            continue
-        path = re.sub(r"<[^>]+>", "<x>", rule.rule)
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            if (method, path) not in covered:
-                missing.append(f"{method} {rule.rule}")
+    missing = routes_missing(app, (*ROUTES, *JOB_ROUTES), ("auth", "orgs", "admin"), r"\{[a-z_]+\}|not-a-token")
     assert not missing, "routes missing from ROUTES: " + ", ".join(sorted(missing))
