@@ -72,6 +72,28 @@ def _page(
     code=200,
 ):
     """The study page. Reading it changes nothing; a learner who has not started sees Start and Test out."""
+    context = _page_context(
+        module,
+        section_index=section_index,
+        answers=answers,
+        reflection_form=reflection_form,
+        rating_form=rating_form,
+        token=token,
+        unanswered=unanswered,
+    )
+    return render_template("progress/study.html", **context), code
+
+
+def _page_context(
+    module,
+    *,
+    section_index=None,
+    answers=None,
+    reflection_form=None,
+    rating_form=None,
+    token=None,
+    unanswered=(),
+) -> dict:
     user_id = current_user.id
     rows = services.progress_rows(user_id)
     row = rows.get(module.slug)
@@ -95,8 +117,7 @@ def _page(
     shown = [module.title, module.summary, *(s.title for s in module.sections), section.body if section else None]
     if row:
         shown += [module.reflection, *_drawn_texts(module, draw)]
-    return render_template(
-        "progress/study.html",
+    return dict(
         fallback=falls_back(shown),
         module=module,
         row=row,
@@ -120,7 +141,7 @@ def _page(
         page_error=bool(unanswered),
         action_form=EmptyForm(),
         after=_after(module, status),
-    ), code
+    )
 
 
 def _section_html(section) -> Markup:
@@ -191,7 +212,18 @@ def study(slug: str):
     index = int_arg("section", minimum=0) if "section" in request.args else None
     if index is not None and not 0 <= index < len(module.sections):
         raise NotFound("no such section")
-    return _page(module, section_index=index)
+    from kampus import cache
+
+    # Cached per learner and page version (kampus.cache), the self-check's draw and token with
+    # it: the same signed draw until an attempt (or any progress of theirs) moves the version.
+    # The sections' texts are in the key too: an edit of one shows at once (as _section_html).
+    texts = json.dumps([(s.title, s.body) for s in module.sections], sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha1(texts.encode(), usedforsecurity=False).hexdigest()
+    return cache.personal_page(
+        "progress/study.html",
+        (module.id, str(module.updated_at), module.edit_version, digest),
+        lambda: _page_context(module, section_index=index),
+    )
 
 
 @bp.post("/modules/<slug>/start")
