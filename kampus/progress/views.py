@@ -208,21 +208,37 @@ def _test_out_page(module, *, answers=None, token=None, unanswered=(), code=200)
 @login_required
 def study(slug: str):
     """Show the module; a GET never starts it nor records anything (starting is a POST)."""
-    module = _studyable(slug)
-    index = int_arg("section", minimum=0) if "section" in request.args else None
-    if index is not None and not 0 <= index < len(module.sections):
-        raise NotFound("no such section")
-    from kampus import cache
+    from sqlalchemy import select
 
+    from kampus import cache
+    from kampus.catalogue.models import Module, Question, Section
+
+    # Core reads of what the key needs (the ORM module with its material only on a miss):
+    # the module's row, its sections' and questions' texts (an edit of one shows at once).
+    head = db.session.execute(
+        select(Module.id, Module.status, Module.updated_at, Module.edit_version).where(Module.slug == slug)
+    ).first()
+    if head is None or head.status != "published":
+        raise NotFound(f"module {slug} is not published")
+    sections = db.session.execute(
+        select(Section.title, Section.body).where(Section.module_id == head.id).order_by(Section.position)
+    ).all()
+    questions = db.session.execute(
+        select(*Question.__table__.c).where(Question.__table__.c.module_id == head.id).order_by(Question.id)
+    ).all()
+    index = int_arg("section", minimum=0) if "section" in request.args else None
+    if index is not None and not 0 <= index < len(sections):
+        raise NotFound("no such section")
+    texts = json.dumps(
+        [[list(r) for r in sections], [list(r) for r in questions]], sort_keys=True, ensure_ascii=False, default=str
+    )
+    digest = hashlib.sha1(texts.encode(), usedforsecurity=False).hexdigest()
     # Cached per learner and page version (kampus.cache), the self-check's draw and token with
     # it: the same signed draw until an attempt (or any progress of theirs) moves the version.
-    # The sections' texts are in the key too: an edit of one shows at once (as _section_html).
-    texts = json.dumps([(s.title, s.body) for s in module.sections], sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.sha1(texts.encode(), usedforsecurity=False).hexdigest()
     return cache.personal_page(
         "progress/study.html",
-        (module.id, str(module.updated_at), module.edit_version, digest),
-        lambda: _page_context(module, section_index=index),
+        (head.id, str(head.updated_at), head.edit_version, digest),
+        lambda: _page_context(_studyable(slug), section_index=index),
     )
 
 
