@@ -16,8 +16,10 @@ CSRF tokens are per session: a cached page stores a placeholder in their place,
 and each request fills in its own token.
 
 Signed-in pages are personal, so only their own blocks (``title``, ``content``
-…) are cached, keyed on the reader's ``users.page_version``; ``base.html`` (the
-navigation, messages, the language switch) is rendered for every request. The
+…) are cached, keyed on the reader's ``users.page_version``, and so is the whole page
+(``base.html`` included: the navigation, the language switch, the unread count, which
+moves the version) unless a flashed message waits to be shown; then ``base.html`` is
+rendered around the cached blocks. The
 version moves in the committing transaction whenever a flushed row names the
 person (any ``user_id``: progress, events, memberships, assignments naming them,
 reflections …), or their organisation (an assignment, a team, a template of
@@ -352,7 +354,7 @@ def _render_blocks(template: str, context: dict) -> dict[str, str]:
 def personal_page(template: str, parts: tuple, context: Callable[[], dict]) -> str:
     """``render_template(template, **context())`` for the signed-in reader, with the page's own
     blocks cached per person, page version, catalogue version, language, day, path and query
-    (plus ``parts``). ``base.html`` is rendered for every request."""
+    (plus ``parts``); the whole page too, ``base.html`` included, unless a message is flashed."""
     from flask_login import current_user
 
     from kampus.catalogue.services import current_version
@@ -362,25 +364,32 @@ def personal_page(template: str, parts: tuple, context: Callable[[], dict]) -> s
         return render_template(template, **context())
     import datetime as dt
 
-    blocks = get_or_compute(
-        (
-            "personal",
-            template,
-            current_user.id,
-            current_user.page_version,
-            current_version(),
-            current_language(),
-            dt.date.today().isoformat(),
-            request.path,
-            request.query_string,
-            *parts,
-        ),
-        lambda: _render_blocks(template, context()),
+    versions = (
+        template,
+        current_user.id,
+        current_user.page_version,
+        current_version(),
+        current_language(),
+        dt.date.today().isoformat(),
+        request.path,
+        request.query_string,
+        *parts,
     )
-    _capture_env()
-    shell = current_app.extensions["kampus_cache_shell"]
-    filled = {name: Markup(_with_token(html)) for name, html in blocks.items()}
-    return render_template(shell, kampus_cached_blocks=filled)
+
+    def render() -> str:
+        blocks = get_or_compute(("personal", *versions), lambda: _render_blocks(template, context()))
+        _capture_env()
+        shell = current_app.extensions["kampus_cache_shell"]
+        filled = {name: Markup(_with_token(html)) for name, html in blocks.items()}
+        return render_template(shell, kampus_cached_blocks=filled)
+
+    if session.get("_flashes"):  # a message to show once: the shell is rendered for this request
+        return render()
+    # The whole page, shell included: the shell shows the roles (in the key), the path, the
+    # language and the unread count, which moves the page version (a notification names its
+    # reader; marking read moves it too: kampus.notifications.services.mark_all_read).
+    whole = ("personal-page", bool(current_user.is_manager), bool(current_user.is_admin), *versions)
+    return _with_token(get_or_compute(whole, lambda: _with_placeholder(render())))
 
 
 # --- moving the page versions -----------------------------------------------------------

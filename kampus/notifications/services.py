@@ -179,5 +179,7 @@ def mark_all_read(user_id: int) -> int:
             .execution_options(synchronize_session=False)
         )
     )
+    if changed:  # the nav's unread count is on the person's cached pages (kampus.cache): move them
+        db.session.execute(update(User).where(User.id == user_id).values(page_version=User.page_version + 1))
     db.session.flush()
     return changed

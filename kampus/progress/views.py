@@ -72,6 +72,28 @@ def _page(
     code=200,
 ):
     """The study page. Reading it changes nothing; a learner who has not started sees Start and Test out."""
+    context = _page_context(
+        module,
+        section_index=section_index,
+        answers=answers,
+        reflection_form=reflection_form,
+        rating_form=rating_form,
+        token=token,
+        unanswered=unanswered,
+    )
+    return render_template("progress/study.html", **context), code
+
+
+def _page_context(
+    module,
+    *,
+    section_index=None,
+    answers=None,
+    reflection_form=None,
+    rating_form=None,
+    token=None,
+    unanswered=(),
+) -> dict:
     user_id = current_user.id
     rows = services.progress_rows(user_id)
     row = rows.get(module.slug)
@@ -95,8 +117,7 @@ def _page(
     shown = [module.title, module.summary, *(s.title for s in module.sections), section.body if section else None]
     if row:
         shown += [module.reflection, *_drawn_texts(module, draw)]
-    return render_template(
-        "progress/study.html",
+    return dict(
         fallback=falls_back(shown),
         module=module,
         row=row,
@@ -120,7 +141,7 @@ def _page(
         page_error=bool(unanswered),
         action_form=EmptyForm(),
         after=_after(module, status),
-    ), code
+    )
 
 
 def _section_html(section) -> Markup:
@@ -187,11 +208,38 @@ def _test_out_page(module, *, answers=None, token=None, unanswered=(), code=200)
 @login_required
 def study(slug: str):
     """Show the module; a GET never starts it nor records anything (starting is a POST)."""
-    module = _studyable(slug)
+    from sqlalchemy import select
+
+    from kampus import cache
+    from kampus.catalogue.models import Module, Question, Section
+
+    # Core reads of what the key needs (the ORM module with its material only on a miss):
+    # the module's row, its sections' and questions' texts (an edit of one shows at once).
+    head = db.session.execute(
+        select(Module.id, Module.status, Module.updated_at, Module.edit_version).where(Module.slug == slug)
+    ).first()
+    if head is None or head.status != "published":
+        raise NotFound(f"module {slug} is not published")
+    sections = db.session.execute(
+        select(Section.title, Section.body).where(Section.module_id == head.id).order_by(Section.position)
+    ).all()
+    questions = db.session.execute(
+        select(*Question.__table__.c).where(Question.__table__.c.module_id == head.id).order_by(Question.id)
+    ).all()
     index = int_arg("section", minimum=0) if "section" in request.args else None
-    if index is not None and not 0 <= index < len(module.sections):
+    if index is not None and not 0 <= index < len(sections):
         raise NotFound("no such section")
-    return _page(module, section_index=index)
+    texts = json.dumps(
+        [[list(r) for r in sections], [list(r) for r in questions]], sort_keys=True, ensure_ascii=False, default=str
+    )
+    digest = hashlib.sha1(texts.encode(), usedforsecurity=False).hexdigest()
+    # Cached per learner and page version (kampus.cache), the self-check's draw and token with
+    # it: the same signed draw until an attempt (or any progress of theirs) moves the version.
+    return cache.personal_page(
+        "progress/study.html",
+        (head.id, str(head.updated_at), head.edit_version, digest),
+        lambda: _page_context(_studyable(slug), section_index=index),
+    )
 
 
 @bp.post("/modules/<slug>/start")

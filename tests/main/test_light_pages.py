@@ -214,3 +214,57 @@ def test_the_rate_limit_check_runs_only_for_limited_blueprints(app, client):
     # The limited ones still are: tests/auth/test_login.py (sign-in) and
     # tests/api/test_paging_and_problems.py (the API's blueprint limit, 429).
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_whole_cached_signed_in_page_asks_no_unread_count(app, client, count_queries):
+    user = make_user(make_org(), email="kokosivu@example.fi", name="Kaija Kokosivu")
+    assert login(client, "kokosivu@example.fi").status_code == 302
+    client.get("/me")  # shows the flashed "signed in": not stored whole
+    client.get("/me")
+    with count_queries(app) as counter:
+        page = client.get("/me").get_data(as_text=True)
+    # the person and the catalogue version: the unread count is in the page version
+    assert counter.count <= 2 and not any("notifications" in s for s in counter.statements), counter.statements
+    assert cache.CSRF_PLACEHOLDER not in page and form_token(page)
+    notifications.notify(user.id, notifications.ASSIGNMENT_OVERDUE, {"path": {"fi": "Polku"}, "due": "2026-12-01"})
+    db.session.commit()
+    assert "1 lukematon" in _nav(client.get("/me").get_data(as_text=True))
+
+
+def test_a_flashed_message_shows_on_a_cached_signed_in_page_once(app, client):
+    make_user(make_org(), email="viesti@example.fi", name="Veera Viesti")
+    assert login(client, "viesti@example.fi").status_code == 302
+    client.get("/me")
+    client.get("/me")  # the whole page is in the cache now
+    with client.session_transaction() as sess:
+        sess["_flashes"] = [("info", "Tallennettu tänään")]
+    assert "Tallennettu tänään" in client.get("/me").get_data(as_text=True)
+    assert "Tallennettu tänään" not in client.get("/me").get_data(as_text=True)
+
+
+def test_the_cached_study_page_keeps_its_draw_until_an_attempt_and_grades_against_it(app, client, count_queries):
+    from sqlalchemy import select
+
+    from kampus.progress.models import Attempt
+    from tests.paths.helpers import make_learner, module, shown_check, sign_in, token_of
+
+    user = make_learner()
+    sign_in(client)
+    url = f"/modules/{MODULE}/study"
+    assert client.post(f"/modules/{MODULE}/start", data={"csrf_token": token_of(client, url)}).status_code == 302
+    client.get(url)  # the flashed message, if any
+    html = client.get(url).get_data(as_text=True)
+    with count_queries(app) as counter:
+        again = client.get(url).get_data(as_text=True)
+    # the person, the catalogue version, the module with its sections and questions: no progress
+    assert counter.count <= 6 and not any("attempts" in s or "progress" in s for s in counter.statements)
+    token, shown = shown_check(html)
+    assert shown_check(again) == (token, shown)  # the same signed draw from the cache
+    by_id = {q.id: q for q in module(MODULE).questions}
+    data = {"csrf_token": form_token(again), "draw": token}
+    for qid in shown:
+        data[f"q{qid}"] = [str(c) for c in by_id[qid].correct]
+    assert client.post(f"/modules/{MODULE}/check", data=data).status_code == 302
+    attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == user.id))
+    assert attempt.score == 100  # graded against the cached draw
+    assert shown_check(client.get(url).get_data(as_text=True))[0] != token  # the attempt moved the page
