@@ -173,8 +173,15 @@ def check_limits_only_where_limited(app: Flask) -> None:
         if any(name in limited for name in request.blueprints):
             check()
 
+    check_limited_blueprints.is_limit_check = True  # type: ignore[attr-defined]
+
     hooks[hooks.index(check)] = check_limited_blueprints
     skip_untouched_limiter_hooks(app)
+
+
+def is_limit_check(hook) -> bool:
+    """The per-request limit check that :func:`check_limits_only_where_limited` put in place."""
+    return getattr(hook, "is_limit_check", False)
 
 
 def skip_untouched_limiter_hooks(app: Flask) -> None:
@@ -218,8 +225,11 @@ def register_stored_pages(app: Flask) -> None:
     hooks = app.before_request_funcs.setdefault(None, [])
     position = hooks.index(request_log._start) + 1
     manager = limiter.limit_manager
-    if (manager.application_limits or manager.default_limits) and limiter._check_request_limit in hooks:
-        position = hooks.index(limiter._check_request_limit) + 1  # limits on every request: checked first
+    stored_blueprints = {endpoint.partition(".")[0] for endpoint in cache.ANONYMOUS_PAGES}
+    limited = manager.application_limits or manager.default_limits or stored_blueprints & set(manager._blueprint_limits)
+    checks = [i for i, hook in enumerate(hooks) if hook == limiter._check_request_limit or is_limit_check(hook)]
+    if limited and checks:
+        position = checks[0] + 1  # a limit on these pages: checked first
     hooks.insert(position, cache.serve_stored_anonymous_page)
 
 

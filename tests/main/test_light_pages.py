@@ -268,3 +268,18 @@ def test_the_cached_study_page_keeps_its_draw_until_an_attempt_and_grades_agains
     attempt = db.session.scalar(select(Attempt).where(Attempt.user_id == user.id))
     assert attempt.score == 100  # graded against the cached draw
     assert shown_check(client.get(url).get_data(as_text=True))[0] != token  # the attempt moved the page
+
+
+def test_a_limit_on_a_stored_pages_blueprint_is_checked_before_the_stored_page(make_app, monkeypatch):
+    from kampus.extensions import limiter
+
+    def order(app):
+        names = [getattr(h, "__name__", "") for h in app.before_request_funcs[None]]
+        return names.index("serve_stored_anonymous_page"), names.index("check_limited_blueprints")
+
+    stored, limit = order(make_app())
+    assert stored < limit  # no limit on the visitors' pages: the stored page comes first
+    # A blueprint limit later put on the catalogue must apply to its stored pages too.
+    monkeypatch.setitem(limiter.limit_manager._blueprint_limits, "catalogue", [])
+    stored, limit = order(make_app())
+    assert stored > limit
