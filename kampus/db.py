@@ -58,7 +58,10 @@ def scalar_outside_transaction(engine: Engine, sql: str):
                 cursor.close()
         finally:
             if idle:
-                dbapi.autocommit = False  # type: ignore[union-attr]
+                try:
+                    dbapi.autocommit = False  # type: ignore[union-attr]
+                except Exception:  # a broken connection: never back to the pool in autocommit
+                    raw.invalidate()
     finally:
         raw.close()
     return row[0] if row else None

@@ -283,3 +283,40 @@ def test_a_limit_on_a_stored_pages_blueprint_is_checked_before_the_stored_page(m
     monkeypatch.setitem(limiter.limit_manager._blueprint_limits, "catalogue", [])
     stored, limit = order(make_app())
     assert stored > limit
+
+
+def test_a_connection_whose_autocommit_cannot_be_reset_never_goes_back_to_the_pool():
+    from types import SimpleNamespace
+
+    from kampus.db import scalar_outside_transaction
+
+    class Driver:
+        info = SimpleNamespace(transaction_status=0)  # psycopg's IDLE
+        _autocommit = False
+
+        @property
+        def autocommit(self):
+            return self._autocommit
+
+        @autocommit.setter
+        def autocommit(self, value):
+            if not value:
+                raise OSError("the connection is closed")
+            self._autocommit = value
+
+    class Raw:
+        driver_connection = Driver()
+        invalidated = closed = False
+
+        def cursor(self):
+            return SimpleNamespace(execute=lambda sql: None, fetchone=lambda: (7,), close=lambda: None)
+
+        def invalidate(self):
+            self.invalidated = True
+
+        def close(self):
+            self.closed = True
+
+    raw = Raw()
+    assert scalar_outside_transaction(SimpleNamespace(raw_connection=lambda: raw), "SELECT 7") == 7
+    assert raw.invalidated and raw.closed
