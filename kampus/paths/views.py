@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kampus import cache
-from kampus.auth.forms import WeeklyTimeForm
+from kampus.auth.forms import WeeklyTimeForm, show_domain_error
 from kampus.auth.views import account_page
 from kampus.catalogue.drawing import draw
 from kampus.catalogue.forms import fill_goal_choices
@@ -135,7 +135,7 @@ def new_path():
             )
         except DomainError as exc:
             db.session.rollback()
-            getattr(form, exc.field or "title").errors.append(exc.message)
+            show_domain_error(form, exc, "title")
         else:
             db.session.commit()
             flash(_("Your path was created."), "success")
