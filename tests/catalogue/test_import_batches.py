@@ -69,7 +69,9 @@ def test_an_import_reads_nothing_per_new_module(app):
     counted(2, "lammin")  # caches outside the count
     small, big = counted(5, "pieni"), counted(40, "iso")
     assert big["SELECT"] == small["SELECT"] and big["UPDATE"] == small["UPDATE"], (small, big)
-    assert big["INSERT"] > small["INSERT"]  # the count sees the rows written
+    assert small["INSERT"] > 0  # the count sees the rows written
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL sends many rows in one INSERT … RETURNING
+        assert big["INSERT"] > small["INSERT"]
 
 
 def test_new_modules_get_the_search_rows_audit_and_version_of_a_single_write(app):
