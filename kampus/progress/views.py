@@ -60,28 +60,10 @@ def _check_form(module, *, token=None):
     return draw, services.draw_token(current_user.id, module, draw)
 
 
-def _page(
-    module,
-    *,
-    section_index=None,
-    answers=None,
-    reflection_form=None,
-    rating_form=None,
-    token=None,
-    unanswered=(),
-    code=200,
-):
-    """The study page. Reading it changes nothing; a learner who has not started sees Start and Test out."""
-    context = _page_context(
-        module,
-        section_index=section_index,
-        answers=answers,
-        reflection_form=reflection_form,
-        rating_form=rating_form,
-        token=token,
-        unanswered=unanswered,
-    )
-    return render_template("progress/study.html", **context), code
+def _page(module, *, code=200, **fields):
+    """The study page (``fields`` as for :func:`_page_context`). Reading it changes nothing; a
+    learner who has not started sees Start and Test out."""
+    return render_template("progress/study.html", **_page_context(module, **fields)), code
 
 
 def _page_context(
