@@ -218,8 +218,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_stored_pages(app: Flask) -> None:
-    """Serve visitors' stored pages (:func:`kampus.cache.serve_stored_anonymous_page`) right after
-    the input checks and the request id, before the CSRF, rate-limit and other hooks."""
+    """Serve visitors' stored pages (:func:`kampus.cache.serve_stored_anonymous_page`) and signed-in
+    readers' (:func:`kampus.cache.serve_stored_personal_page`) right after the input checks and
+    the request id, before the CSRF, rate-limit and other hooks."""
     from kampus import cache, request_log
 
     hooks = app.before_request_funcs.setdefault(None, [])
@@ -230,7 +231,7 @@ def register_stored_pages(app: Flask) -> None:
     checks = [i for i, hook in enumerate(hooks) if hook == limiter._check_request_limit or is_limit_check(hook)]
     if limited and checks:
         position = checks[0] + 1  # a limit on these pages: checked first
-    hooks.insert(position, cache.serve_stored_anonymous_page)
+    hooks[position:position] = [cache.serve_stored_anonymous_page, cache.serve_stored_personal_page]
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -36,8 +36,9 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import ClassVar, cast
 
 from flask import Flask, current_app, render_template, request, session
 from jinja2 import pass_context
@@ -351,30 +352,105 @@ def _render_blocks(template: str, context: dict) -> dict[str, str]:
     return blocks
 
 
-def personal_page(template: str, parts: tuple, context: Callable[[], dict]) -> str:
-    """``render_template(template, **context())`` for the signed-in reader, with the page's own
-    blocks cached per person, page version, catalogue version, language, day, path and query
-    (plus ``parts``); the whole page too, ``base.html`` included, unless a message is flashed."""
-    from flask_login import current_user
+@dataclass(frozen=True)
+class Reader:
+    """The signed-in reader as their stored pages are keyed: one light read (:func:`_read_reader`),
+    no ORM ``User``. On a request served from a stored page (:func:`serve_stored_personal_page`)
+    it is also Flask-Login's ``current_user``, which the after-request hooks ask for an id."""
 
-    from kampus.catalogue.services import current_version
-    from kampus.i18n import current_language
+    id: int
+    page_version: int
+    is_manager: bool
+    is_admin: bool
+    language: str
+    organisation_id: int | None
+    #: the organisation's ``report_version`` (kampus.reports.aggregates)
+    report_version: int | None
+    #: the organisation's report snapshot as ``(report_version, computed_at)``, or None
+    snapshot: tuple | None
+    catalogue_version: int
+    is_authenticated: ClassVar[bool] = True
+    is_active: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
 
-    if not enabled() or request.method != "GET" or not current_user.is_authenticated:
-        return render_template(template, **context())
+
+#: One statement: the person, their organisation's report versions and the catalogue version.
+_READER_SQL = (
+    "SELECT u.id, u.secret, u.password_hash, u.active, u.page_version, u.is_manager, u.is_admin, u.language,"
+    " u.organisation_id, o.report_version, s.report_version, s.computed_at,"
+    " (SELECT version FROM catalogue_state WHERE id = 1)"
+    " FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id"
+    " LEFT JOIN report_snapshots s ON s.organisation_id = u.organisation_id"
+    " WHERE u.id = ?"
+)
+
+
+def _read_reader(user_id: int, fingerprint: str | None = None) -> Reader | None:
+    """The reader ``user_id`` (None if there is none, or, given a session ``fingerprint``, if it
+    no longer signs them in: :func:`kampus.auth.models.session_holds`), read outside the request's
+    transaction: the same read whether a stored page is served early or a view stores one."""
+    from kampus.auth.models import session_holds
+    from kampus.db import row_outside_transaction
+    from kampus.extensions import db
+
+    row = row_outside_transaction(db.engine, _READER_SQL, (user_id,))
+    if row is None:
+        return None
+    uid, secret, password_hash, active, page_version, manager, admin, language, org, report, stored, at, version = row
+    if fingerprint is not None and not session_holds(bool(active), secret, password_hash, fingerprint):
+        return None
+    snapshot = None if stored is None else (stored, str(at))
+    return Reader(uid, page_version, bool(manager), bool(admin), language, org, report, snapshot, version or 0)
+
+
+#: Endpoint -> (template, the reader's fields the page also depends on) of the views whose page
+#: is a :func:`personal_page`, learnt when each first stores one; None when one endpoint stored
+#: two kinds (then it is never served early).
+PERSONAL_PAGES: dict[str, tuple[str, tuple[str, ...]] | None] = {}
+
+
+def _personal_versions(reader: Reader, template: str, depends: tuple[str, ...]) -> tuple:
     import datetime as dt
 
-    versions = (
+    return (
         template,
-        current_user.id,
-        current_user.page_version,
-        current_version(),
-        current_language(),
+        reader.id,
+        reader.page_version,
+        reader.catalogue_version,
+        reader.language,
         dt.date.today().isoformat(),
         request.path,
         request.query_string,
-        *parts,
+        *(getattr(reader, name) for name in depends),
     )
+
+
+def _whole_page_parts(reader: Reader, versions: tuple) -> tuple:
+    # The whole page, shell included: the shell shows the roles, the path, the language and the
+    # unread count, which moves the page version (a notification names its reader; marking
+    # read moves it too: kampus.notifications.services.mark_all_read).
+    return ("personal-page", reader.is_manager, reader.is_admin, *versions)
+
+
+def personal_page(template: str, context: Callable[[], dict], *, depends: tuple[str, ...] = ()) -> str:
+    """``render_template(template, **context())`` for the signed-in reader, with the page's own
+    blocks cached per person, page version, catalogue version, language, day, path and query,
+    plus the :class:`Reader` fields named in ``depends`` (``report_version``, ``snapshot`` …);
+    the whole page too, ``base.html`` included, unless a message is flashed. A stored whole
+    page is served before the view runs next time (:func:`serve_stored_personal_page`)."""
+    from flask import g
+    from flask_login import current_user
+
+    if not enabled() or request.method != "GET" or not current_user.is_authenticated:
+        return render_template(template, **context())
+    reader = g.get("kampus_reader") or _read_reader(current_user.id)
+    if reader is None:  # pragma: no cover - the person was loaded for this request
+        return render_template(template, **context())
+    endpoint = request.endpoint or ""
+    kind = (template, depends)
+    if PERSONAL_PAGES.setdefault(endpoint, kind) != kind:
+        PERSONAL_PAGES[endpoint] = None
+    versions = _personal_versions(reader, template, depends)
 
     def render() -> str:
         blocks = get_or_compute(("personal", *versions), lambda: _render_blocks(template, context()))
@@ -385,11 +461,52 @@ def personal_page(template: str, parts: tuple, context: Callable[[], dict]) -> s
 
     if session.get("_flashes"):  # a message to show once: the shell is rendered for this request
         return render()
-    # The whole page, shell included: the shell shows the roles (in the key), the path, the
-    # language and the unread count, which moves the page version (a notification names its
-    # reader; marking read moves it too: kampus.notifications.services.mark_all_read).
-    whole = ("personal-page", bool(current_user.is_manager), bool(current_user.is_admin), *versions)
-    return _with_token(get_or_compute(whole, lambda: _with_placeholder(render())))
+    return _with_token(get_or_compute(_whole_page_parts(reader, versions), lambda: _with_placeholder(render())))
+
+
+def _session_reader() -> Reader | None:
+    """The reader the session signs in, read lightly, when Flask-Login would load that same
+    person from it: a user id in the session that passes session protection and still holds."""
+    from kampus.auth.models import parse_session_id
+    from kampus.extensions import login_manager
+
+    parsed = parse_session_id(session.get("_user_id"))
+    if parsed is None:
+        return None
+    protection = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection)
+    if protection and session.get("_id") != login_manager._session_identifier_generator():
+        return None  # Flask-Login's session protection decides (strong: the session ends)
+    return _read_reader(*parsed)
+
+
+def serve_stored_personal_page():
+    """A ``before_request`` hook: the signed-in reader's stored whole :func:`personal_page`, or None.
+
+    For a GET of a page that stored one (:data:`PERSONAL_PAGES`) with no message waiting,
+    from a session whose person still holds (the same checks as Flask-Login's loader), it
+    costs one light read (:func:`_read_reader`) and skips the ORM ``User``, the view and the
+    locale, CSRF and rate-limit machinery; the reader stands in as ``current_user`` for the
+    after-request hooks. Anything else returns None and the request goes on as usual.
+    """
+    from flask import g
+
+    kind = PERSONAL_PAGES.get(request.endpoint or "")
+    if kind is None or request.method != "GET" or not enabled() or session.get("_flashes"):
+        return None
+    from kampus.extensions import limiter
+
+    if any(name in limiter.limit_manager._blueprint_limits for name in request.blueprints):
+        return None  # a limited blueprint: the limit is checked first, as for any page
+    reader = _session_reader()
+    if reader is None:
+        return None
+    g.kampus_reader = reader  # a miss: the view's personal_page reads no second time
+    versions = _personal_versions(reader, *kind)
+    stored = backend().get(make_key(*_whole_page_parts(reader, versions))) if enabled() else None
+    if stored is None:
+        return None
+    g._login_user = reader  # Flask-Login's current_user for the rest of this request
+    return _with_token(stored)
 
 
 # --- moving the page versions -----------------------------------------------------------

@@ -34,7 +34,13 @@ def rows_changed(result: Result[Any]) -> int:
 
 
 def scalar_outside_transaction(engine: Engine, sql: str):
-    """The first column of the first row of ``sql`` (a constant read-only statement), run on a
+    """The first column of the first row of ``sql`` (:func:`row_outside_transaction`), or None."""
+    row = row_outside_transaction(engine, sql)
+    return row[0] if row else None
+
+
+def row_outside_transaction(engine: Engine, sql: str, params: tuple = ()) -> tuple | None:
+    """The first row of ``sql`` (a read-only statement; ``?`` marks each of ``params``), run on a
     pooled connection of its own and given straight back.
 
     For requests that need nothing else from the database (a visitor's stored page, the
@@ -49,10 +55,15 @@ def scalar_outside_transaction(engine: Engine, sql: str):
         idle = info is not None and getattr(info, "transaction_status", None) == 0  # TransactionStatus.IDLE
         if idle:
             dbapi.autocommit = True  # type: ignore[union-attr]
+        if params and engine.dialect.paramstyle != "qmark":  # psycopg: %s
+            sql = sql.replace("?", "%s")
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute(sql)
+                if params:
+                    cursor.execute(sql, params)
+                else:
+                    cursor.execute(sql)
                 row = cursor.fetchone()
             finally:
                 cursor.close()
@@ -64,7 +75,7 @@ def scalar_outside_transaction(engine: Engine, sql: str):
                     raw.invalidate()
     finally:
         raw.close()
-    return row[0] if row else None
+    return tuple(row) if row else None
 
 
 def utcnow() -> datetime:

@@ -132,7 +132,7 @@ class FreshRequestClient(FlaskClient):
         from flask import g, has_app_context
 
         if has_app_context():
-            for name in ("csrf_token", "_login_user", "_flask_babel", "kampus_graph"):
+            for name in ("csrf_token", "_login_user", "_flask_babel", "kampus_graph", "kampus_reader"):
                 g.pop(name, None)
         return super().open(*args, **kwargs)
 

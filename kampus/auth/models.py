@@ -13,6 +13,7 @@ change or reset, deactivation) ends every session and link of that person at onc
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -40,6 +41,30 @@ def new_user_secret() -> str:
 def normalise_email(email: str | None) -> str:
     """The stored form of an address: trimmed and lower-cased."""
     return (email or "").strip().lower()
+
+
+def fingerprint_of(secret: str, password_hash: str | None, purpose: str) -> str:
+    """:meth:`User.fingerprint` from the two columns it is made of (a light read has no ``User``)."""
+    material = f"{purpose}\0{secret}\0{password_hash or ''}"
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def session_holds(active: bool, secret: str | None, password_hash: str | None, fingerprint: str) -> bool:
+    """Whether a session (or remember-me cookie) carrying ``fingerprint`` still signs its person
+    in: they are active and it is their current session fingerprint (a rotated secret or a
+    changed password moved it). The one rule, for Flask-Login's loader and the light read."""
+    if not (active and secret):
+        return False
+    return hmac.compare_digest(fingerprint.encode(), fingerprint_of(secret, password_hash, "session").encode())
+
+
+def parse_session_id(value: str | None) -> tuple[int, str] | None:
+    """What :meth:`User.get_id` wrote (``id:fingerprint``) as ``(id, fingerprint)``, or None when
+    it is not of that form (the id at most 18 digits)."""
+    identifier, _sep, fingerprint = (value or "").partition(":")
+    if not (identifier.isascii() and identifier.isdigit()) or len(identifier) > 18:
+        return None
+    return int(identifier), fingerprint
 
 
 class User(UserMixin, Model):
@@ -95,8 +120,7 @@ class User(UserMixin, Model):
         sessions and links carrying the old one stop working; without the secret nobody can make one."""
         if not self.secret:
             raise RuntimeError("a user without a secret has no fingerprint")
-        material = f"{purpose}\0{self.secret}\0{self.password_hash or ''}"
-        return hashlib.sha256(material.encode()).hexdigest()[:32]
+        return fingerprint_of(self.secret, self.password_hash, purpose)
 
     def rotate_secret(self) -> None:
         """End every session, remember-me cookie and signed link of this person."""

@@ -14,8 +14,6 @@ theirs on every device.
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -35,7 +33,7 @@ from kampus.auth.forms import (
     WeeklyTimeForm,
     show_domain_error,
 )
-from kampus.auth.models import AnonymousUser, User, normalise_email
+from kampus.auth.models import AnonymousUser, User, normalise_email, parse_session_id, session_holds
 from kampus.errors import DomainError
 from kampus.extensions import db, limiter, login_manager
 from kampus.security import safe_next
@@ -52,15 +50,12 @@ login_manager.login_message_category = "info"
 def load_user(user_id: str) -> User | None:
     """Sessions and remember-me cookies carry ``id:fingerprint`` (of the per-user secret); rotating
     the secret (sign-out, password change, deactivation) ends every session of that person."""
-    identifier, _sep, fingerprint = (user_id or "").partition(":")
-    if not (identifier.isascii() and identifier.isdigit()) or len(identifier) > 18:
+    parsed = parse_session_id(user_id)
+    if parsed is None:
         return None
-    user = db.session.get(User, int(identifier))
-    if (
-        user is None
-        or not user.active
-        or not hmac.compare_digest(fingerprint.encode(), user.fingerprint("session").encode())
-    ):
+    identifier, fingerprint = parsed
+    user = db.session.get(User, identifier)
+    if user is None or not session_holds(user.active, user.secret, user.password_hash, fingerprint):
         return None
     return user
 

@@ -12,10 +12,10 @@ import threading
 from dataclasses import dataclass
 
 import networkx as nx
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session, selectinload
 
-from kampus.catalogue.models import CatalogueState, Module, Prerequisite, Theme
+from kampus.catalogue.models import CatalogueState, Module, Prerequisite, Question, Section, Theme
 from kampus.db import rows_changed, scalar_outside_transaction
 from kampus.errors import NotFound
 from kampus.extensions import db
@@ -89,13 +89,18 @@ def version_outside_transaction() -> int:
 
 def bump_version() -> int:
     """Raise the catalogue version (every change to content calls this); returns the new version."""
-    result = db.session.execute(
+    _bump(db.session())
+    return current_version()
+
+
+def _bump(session: Session) -> None:
+    result = session.execute(
         update(CatalogueState).where(CatalogueState.id == 1).values(version=CatalogueState.version + 1)
     )
     if rows_changed(result) == 0:
-        db.session.add(CatalogueState(id=1, version=1))
-        db.session.flush()
-    return current_version()
+        session.add(CatalogueState(id=1, version=1))
+        session.flush()
+    session.info[_RAISED_IN] = session.get_transaction()
 
 
 _RAISED_IN = "kampus_catalogue_version_raised_in"
@@ -111,9 +116,41 @@ def raise_version_once() -> int:
     transaction = session.get_transaction()
     if transaction is not None and session.info.get(_RAISED_IN) is transaction:
         return current_version()
-    version = bump_version()
-    session.info[_RAISED_IN] = session.get_transaction()
-    return version
+    return bump_version()
+
+
+#: What the catalogue is made of: a flushed change to any of these moves the version.
+_CONTENT = (Theme, Module, Section, Question, Prerequisite)
+_CHANGED = "kampus_catalogue_content_changed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_content_changes(session: Session, flush_context) -> None:
+    """Note a flushed change to the catalogue's content, however it was made (the write path
+    raises the version itself, :func:`raise_version_once`; this catches every other door, so a
+    page cached on the version never shows stale material)."""
+    if session.info.get(_CHANGED):
+        return
+    changed = any(isinstance(obj, _CONTENT) for obj in (*session.new, *session.deleted)) or any(
+        isinstance(obj, _CONTENT) and session.is_modified(obj, include_collections=False) for obj in session.dirty
+    )
+    if changed:
+        session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_version_for_content_changes(session: Session) -> None:
+    session.flush()
+    if not session.info.pop(_CHANGED, None):
+        return
+    transaction = session.get_transaction()
+    if transaction is None or session.info.get(_RAISED_IN) is not transaction:
+        _bump(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_content_changes(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 # --- the graph --------------------------------------------------------------

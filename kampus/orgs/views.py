@@ -59,9 +59,8 @@ def overview():
     organisation = require_manager()
     from kampus.reports.services import charts_for, overview_figures, snapshot_of
 
-    snapshot = snapshot_of(organisation)  # big organisations: the figures the refresh task stored
-
     def context() -> dict:
+        snapshot = snapshot_of(organisation)  # big organisations: the figures the refresh task stored
         figures = overview_figures(organisation, snapshot)
         radar, trend_line = charts_for(figures.overview)
         return dict(
@@ -73,8 +72,8 @@ def overview():
             trend_line=trend_line,
         )
 
-    stored = (snapshot.report_version, snapshot.computed_at) if snapshot else None
-    return cache.personal_page("orgs/overview.html", (organisation.id, organisation.report_version, stored), context)
+    # Cached per manager and page version, and the organisation's report and snapshot versions.
+    return cache.personal_page("orgs/overview.html", context, depends=("report_version", "snapshot"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -413,8 +412,8 @@ def team(team_id: int):
     # The page's own blocks, cached per manager, page version and the organisation's report version (kampus.cache).
     return cache.personal_page(
         "orgs/team.html",
-        (organisation.id, organisation.report_version),
         lambda: _team_context(organisation, services.get_team(organisation, team_id)),
+        depends=("report_version",),
     )
 
 

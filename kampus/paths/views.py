@@ -47,7 +47,6 @@ def dashboard():
     # The page's own blocks are cached per learner and page version (kampus.cache).
     return cache.personal_page(
         "paths/dashboard.html",
-        (),
         lambda: dict(
             planned=services.dashboard(current_user.id),
             assessed=assessment.has_assessed(current_user.id),
@@ -193,7 +192,7 @@ def _assigned_path(assignment_id: int):
 @login_required
 def show(path_id: int):
     return cache.personal_page(
-        "paths/show.html", (), lambda: _path_context(services.plan_path(services.get_path(current_user.id, path_id)))
+        "paths/show.html", lambda: _path_context(services.plan_path(services.get_path(current_user.id, path_id)))
     )
 
 
@@ -201,7 +200,7 @@ def show(path_id: int):
 @login_required
 def assigned(assignment_id: int):
     """An assigned path as the learner sees it; only the people it is assigned to may open it."""
-    return cache.personal_page("paths/show.html", (), lambda: _path_context(_assigned_path(assignment_id)))
+    return cache.personal_page("paths/show.html", lambda: _path_context(_assigned_path(assignment_id)))
 
 
 def _path_key(key: str) -> tuple[str, int] | None:
