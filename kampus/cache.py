@@ -168,9 +168,38 @@ def _with_placeholder(html: str) -> str:
 def _with_token(html: str) -> str:
     if CSRF_PLACEHOLDER not in html:
         return html
+    return html.replace(CSRF_PLACEHOLDER, csrf_token())
+
+
+#: Seconds a signed CSRF token is handed out again (when tokens expire: ``WTF_CSRF_TIME_LIMIT``).
+SIGNED_TOKEN_REUSE = 60
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf()`` for this request, signing the session's token once and
+    handing the signed form out again (for a minute when tokens expire) instead of signing
+    on every request: signing was the biggest part of filling a stored page in. Each session
+    still gets its own token, and Flask-WTF validates it as ever."""
+    import time
+
+    from flask import g
     from flask_wtf.csrf import generate_csrf
 
-    return html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    signed: LRUCache = current_app.extensions.setdefault("kampus_signed_csrf", LRUCache(4096))
+    raw = session.get(field)
+    entry = signed.get(raw) if isinstance(raw, str) else None
+    fresh = not current_app.config.get("WTF_CSRF_TIME_LIMIT") or (
+        entry is not None and time.monotonic() - entry[0] < SIGNED_TOKEN_REUSE
+    )
+    if entry is not None and fresh:
+        setattr(g, field, entry[1])
+        return entry[1]
+    token = generate_csrf()
+    signed.set(session[field], (time.monotonic(), token))
+    return token
 
 
 def anonymous_page_cacheable() -> bool:

@@ -131,3 +131,30 @@ def test_the_stored_study_page_shows_a_direct_edit_at_once(app, monkeypatch):
     section.title = {**section.title, "fi": "Suoraan muokattu otsikko"}
     db.session.commit()  # no write path, no explicit raise: the catalogue version moves anyway
     assert "Suoraan muokattu otsikko" in client.get(url).get_data(as_text=True) and len(ran) == 1
+
+
+def test_a_stored_page_signs_the_sessions_csrf_token_once_and_the_token_still_works(app, monkeypatch):
+    import flask_wtf.csrf
+
+    make_user(make_org(), email="allekirjoitus@example.fi", name="Aili Allekirjoitus")
+    client = app.test_client()
+    assert login(client, "allekirjoitus@example.fi").status_code == 302
+    _stored(client, "/me")
+    signed = []
+    generate = flask_wtf.csrf.generate_csrf
+    monkeypatch.setattr(flask_wtf.csrf, "generate_csrf", lambda *a, **k: signed.append(1) or generate(*a, **k))
+    tokens = {form_token(client.get("/me").get_data(as_text=True)) for _ in range(3)}
+    assert len(tokens) == 1 and len(signed) <= 1  # signed at most once, then handed out again
+    other = app.test_client()
+    assert login(other, "allekirjoitus@example.fi").status_code == 302
+    assert form_token(_stored(other, "/me")) not in tokens  # each session its own
+    # Tokens that expire are signed again after SIGNED_TOKEN_REUSE seconds.
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    monkeypatch.setattr(cache, "SIGNED_TOKEN_REUSE", -1)
+    signed.clear()
+    client.get("/me")
+    client.get("/me")
+    assert len(signed) == 2
+    # The reused token is accepted: signing out with it works.
+    response = client.post("/logout", data={"csrf_token": tokens.pop()})
+    assert response.status_code == 302 and client.get("/me").status_code == 302
