@@ -220,17 +220,17 @@ def register_blueprints(app: Flask) -> None:
 def register_stored_pages(app: Flask) -> None:
     """Serve visitors' stored pages (:func:`kampus.cache.serve_stored_anonymous_page`) and signed-in
     readers' (:func:`kampus.cache.serve_stored_personal_page`) right after the input checks and
-    the request id, before the CSRF, rate-limit and other hooks."""
+    the request id, before the CSRF, rate-limit and other hooks; after the rate-limit check when
+    every request is limited (application or default limits). A blueprint's own limit keeps its
+    pages from being served early at all (:func:`kampus.cache._limited_blueprint`)."""
     from kampus import cache, request_log
 
     hooks = app.before_request_funcs.setdefault(None, [])
     position = hooks.index(request_log._start) + 1
     manager = limiter.limit_manager
-    stored_blueprints = {endpoint.partition(".")[0] for endpoint in cache.ANONYMOUS_PAGES}
-    limited = manager.application_limits or manager.default_limits or stored_blueprints & set(manager._blueprint_limits)
     checks = [i for i, hook in enumerate(hooks) if hook == limiter._check_request_limit or is_limit_check(hook)]
-    if limited and checks:
-        position = checks[0] + 1  # a limit on these pages: checked first
+    if (manager.application_limits or manager.default_limits) and checks:
+        position = checks[0] + 1
     hooks[position:position] = [cache.serve_stored_anonymous_page, cache.serve_stored_personal_page]
 
 

@@ -209,14 +209,26 @@ def anonymous_page_cacheable() -> bool:
     return enabled() and request.method == "GET" and not current_user.is_authenticated and not session.get("_flashes")
 
 
-#: Endpoint -> page name of the views whose visitors' page is :func:`anonymous_page`; a stored
-#: copy of these is served by :func:`serve_stored_anonymous_page` before the other hooks run.
-ANONYMOUS_PAGES: dict[str, str] = {}
+#: Endpoint -> page name of the views whose visitors' page is :func:`anonymous_page`, learnt when
+#: each first stores one (None when one endpoint stored two kinds); a stored copy of these is
+#: served by :func:`serve_stored_anonymous_page` before the other hooks run.
+ANONYMOUS_PAGES: dict[str, str | None] = {}
 
 
-def anonymous_endpoint(endpoint: str, name: str) -> None:
-    """Declare that ``endpoint``'s visitor page is ``anonymous_page(name, …)``."""
-    ANONYMOUS_PAGES[endpoint] = name
+def _learn(registry: dict, kind) -> None:
+    """Note that this request's endpoint stores pages of ``kind``: served early from now on, unless
+    the endpoint has stored another kind too (then never)."""
+    endpoint = request.endpoint or ""
+    if registry.setdefault(endpoint, kind) != kind:
+        registry[endpoint] = None
+
+
+def _limited_blueprint() -> bool:
+    """Whether the request's blueprint carries a rate limit: its stored pages are not served
+    before the limit is checked (the views serve them from the cache after it)."""
+    from kampus.extensions import limiter
+
+    return any(name in limiter.limit_manager._blueprint_limits for name in request.blueprints)
 
 
 def _anonymous_key(name: str, version: int, language: str) -> str:
@@ -256,6 +268,7 @@ def anonymous_page(name: str, render: Callable[[], str]) -> str:
     from kampus.catalogue.services import current_version
     from kampus.i18n import current_language
 
+    _learn(ANONYMOUS_PAGES, name)
     key = _anonymous_key(name, current_version(), current_language())
     stored = _stored_anonymous(key)
     if stored is None:
@@ -272,16 +285,6 @@ def _plain_visitor() -> bool:
     return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
 
 
-def _visitor_language() -> str:
-    """:func:`kampus.i18n.select_locale` for a visitor: the switcher's choice, else Accept-Language."""
-    from kampus.i18n import LANGUAGES
-
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES) or "fi"
-
-
 def serve_stored_anonymous_page():
     """A ``before_request`` hook: a visitor's stored copy of an :func:`anonymous_page`, or None.
 
@@ -292,11 +295,12 @@ def serve_stored_anonymous_page():
     A miss returns None: the view renders the page and stores it under the same key.
     """
     name = ANONYMOUS_PAGES.get(request.endpoint or "")
-    if name is None or request.method != "GET" or not enabled() or not _plain_visitor():
+    if name is None or request.method != "GET" or not enabled() or not _plain_visitor() or _limited_blueprint():
         return None
     from kampus.catalogue.services import version_outside_transaction
+    from kampus.i18n import visitor_language
 
-    stored = _stored_anonymous(_anonymous_key(name, version_outside_transaction(), _visitor_language()))
+    stored = _stored_anonymous(_anonymous_key(name, version_outside_transaction(), visitor_language()))
     return None if stored is None else _with_token(stored)
 
 
@@ -475,10 +479,7 @@ def personal_page(template: str, context: Callable[[], dict], *, depends: tuple[
     reader = g.get("kampus_reader") or _read_reader(current_user.id)
     if reader is None:  # pragma: no cover - the person was loaded for this request
         return render_template(template, **context())
-    endpoint = request.endpoint or ""
-    kind = (template, depends)
-    if PERSONAL_PAGES.setdefault(endpoint, kind) != kind:
-        PERSONAL_PAGES[endpoint] = None
+    _learn(PERSONAL_PAGES, (template, depends))
     versions = _personal_versions(reader, template, depends)
 
     def render() -> str:
@@ -520,12 +521,8 @@ def serve_stored_personal_page():
     from flask import g
 
     kind = PERSONAL_PAGES.get(request.endpoint or "")
-    if kind is None or request.method != "GET" or not enabled() or session.get("_flashes"):
+    if kind is None or request.method != "GET" or not enabled() or session.get("_flashes") or _limited_blueprint():
         return None
-    from kampus.extensions import limiter
-
-    if any(name in limiter.limit_manager._blueprint_limits for name in request.blueprints):
-        return None  # a limited blueprint: the limit is checked first, as for any page
     reader = _session_reader()
     if reader is None:
         return None
@@ -571,6 +568,14 @@ def _note_page_changes(session, flush_context):
         from kampus.orgs.models import Team
 
         orgs.update(session.connection().scalars(select(Team.organisation_id).where(Team.id.in_(sorted(teams)))))
+
+
+def pages_changed_for(user_id: int) -> None:
+    """Move ``user_id``'s page version when the transaction commits, for a write the flush
+    cannot see (a Core ``UPDATE`` of rows naming them, such as marking notifications read)."""
+    from kampus.extensions import db
+
+    db.session().info.setdefault(_PEOPLE, set()).add(user_id)
 
 
 @event.listens_for(Session, "before_commit")

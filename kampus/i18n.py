@@ -28,7 +28,7 @@ TRANSLATIONS = PACKAGE / "translations"
 
 def select_locale() -> str:
     """The signed-in user's language, else the switcher's choice, else Accept-Language, else Finnish."""
-    from flask import has_request_context, request, session
+    from flask import has_request_context
     from flask_login import current_user
 
     if not has_request_context():  # commands and services run outside a request
@@ -36,6 +36,14 @@ def select_locale() -> str:
     language = getattr(current_user, "language", None) if current_user else None
     if language in LANGUAGES:
         return language
+    return visitor_language()
+
+
+def visitor_language() -> str:
+    """The language of a request with no signed-in person: the switcher's choice, else
+    Accept-Language, else Finnish (:func:`select_locale` after the person's own)."""
+    from flask import request, session
+
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -43,9 +43,6 @@ def theme(slug: str):
     return cache.anonymous_page("theme", lambda: _theme_page(slug))
 
 
-cache.anonymous_endpoint("catalogue.theme", "theme")
-
-
 def _reader_statuses(slugs) -> dict[str, str]:
     """The signed-in reader's status of each module (nothing for visitors)."""
     if not current_user.is_authenticated:
@@ -92,9 +89,6 @@ def _theme_page(slug: str):
 @bp.get("/modules/<slug>")
 def module(slug: str):
     return cache.anonymous_page("module", lambda: _module_page(slug))
-
-
-cache.anonymous_endpoint("catalogue.module", "module")
 
 
 def _module_page(slug: str):

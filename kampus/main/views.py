@@ -24,9 +24,6 @@ def landing():
     return cache.anonymous_page("landing", lambda: render_template("main/landing.html", themes=theme_overview()))
 
 
-cache.anonymous_endpoint("main.landing", "landing")
-
-
 @bp.route("/accessibility", methods=["GET", "POST"])
 def accessibility():
     """The accessibility statement and its feedback form (stored for the maintainers to answer)."""

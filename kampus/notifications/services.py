@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kampus import cache
 from kampus.auth.mail import mail_configured
 from kampus.auth.models import User
 from kampus.db import rows_changed, utcnow
@@ -180,6 +181,6 @@ def mark_all_read(user_id: int) -> int:
         )
     )
     if changed:  # the nav's unread count is on the person's cached pages (kampus.cache): move them
-        db.session.execute(update(User).where(User.id == user_id).values(page_version=User.page_version + 1))
+        cache.pages_changed_for(user_id)
     db.session.flush()
     return changed

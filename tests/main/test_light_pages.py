@@ -270,19 +270,33 @@ def test_the_cached_study_page_keeps_its_draw_until_an_attempt_and_grades_agains
     assert shown_check(client.get(url).get_data(as_text=True))[0] != token  # the attempt moved the page
 
 
-def test_a_limit_on_a_stored_pages_blueprint_is_checked_before_the_stored_page(make_app, monkeypatch):
+def test_a_limit_on_a_stored_pages_blueprint_is_checked_before_the_stored_page(app, make_app, monkeypatch):
     from kampus.extensions import limiter
+
+    visitor = app.test_client()
+    visitor.get("/themes/digistrategia")
+    rendered = []
+    view = app.view_functions["catalogue.theme"]
+    monkeypatch.setitem(app.view_functions, "catalogue.theme", lambda slug: rendered.append(slug) or view(slug))
+    assert visitor.get("/themes/digistrategia").status_code == 200 and rendered == []  # served early
+    # A blueprint limit later put on the catalogue: its stored pages go through the limit (and the view).
+    monkeypatch.setitem(limiter.limit_manager._blueprint_limits, "catalogue", [])
+    assert visitor.get("/themes/digistrategia").status_code == 200 and rendered == ["digistrategia"]
 
     def order(app):
         names = [getattr(h, "__name__", "") for h in app.before_request_funcs[None]]
         return names.index("serve_stored_anonymous_page"), names.index("check_limited_blueprints")
 
     stored, limit = order(make_app())
-    assert stored < limit  # no limit on the visitors' pages: the stored page comes first
-    # A blueprint limit later put on the catalogue must apply to its stored pages too.
-    monkeypatch.setitem(limiter.limit_manager._blueprint_limits, "catalogue", [])
-    stored, limit = order(make_app())
-    assert stored > limit
+    assert stored < limit  # no limit on every request: the stored pages come first
+    # An application limit (every request) is checked before any stored page. (Flask-Limiter
+    # keeps a configured application limit on its one manager: put back after the test.)
+    monkeypatch.setattr(limiter.limit_manager, "_application_limits", [])
+    app_limited = [
+        getattr(h, "__name__", "") for h in make_app(RATELIMIT_APPLICATION="1000 per second").before_request_funcs[None]
+    ]
+    assert app_limited.index("serve_stored_personal_page") > app_limited.index("serve_stored_anonymous_page")
+    assert app_limited.index("serve_stored_anonymous_page") > app_limited.index("_check_request_limit")
 
 
 def test_a_connection_whose_autocommit_cannot_be_reset_never_goes_back_to_the_pool():
