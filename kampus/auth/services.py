@@ -76,8 +76,40 @@ def create_user(
     if password is not None:
         check_password_rules(password, user_inputs=(address, name))
         password_hash = hash_password(password)
+    user = new_user(
+        address,
+        name=name,
+        password_hash=password_hash,
+        organisation=organisation,
+        is_manager=is_manager,
+        is_admin=is_admin,
+        language=language,
+        target_group=target_group,
+    )
+    db.session.flush()
+    return user
+
+
+def new_user(
+    email: str,
+    *,
+    name: str = "",
+    password_hash: str | None = None,
+    organisation=None,
+    is_manager: bool = False,
+    is_admin: bool = False,
+    language: str | None = None,
+    target_group: str = "other",
+) -> User:
+    """A new active person with every default, added to the session but not flushed, so that a
+    batch (the staff import) flushes its people once.
+
+    Checks nothing: the caller has checked the address (and that it is free) and the password,
+    as :func:`create_user` does. Without a known ``language`` they get their organisation's
+    default content language (else Finnish); an unknown ``target_group`` is "other".
+    """
     user = User(
-        email=address,
+        email=normalise_email(email),
         name=(name or "").strip(),
         password_hash=password_hash,
         organisation=organisation,
@@ -88,7 +120,6 @@ def create_user(
         active=True,
     )
     db.session.add(user)
-    db.session.flush()
     return user
 
 

@@ -390,10 +390,15 @@ def rename_team(organisation: Organisation, team: Team, name: str) -> None:
         ) from None
 
 
-def add_member(organisation: Organisation, team: Team, user: User) -> bool:
-    """Put ``user`` in ``team``; False when they already were (nothing changes)."""
+def _check_membership(organisation: Organisation, team: Team, user: User) -> None:
+    """A team's members are people of the team's organisation: NotFound for anyone else's team or person."""
     if team.organisation_id != organisation.id or user.organisation_id != organisation.id:
         raise NotFound("no such team or person")
+
+
+def add_member(organisation: Organisation, team: Team, user: User) -> bool:
+    """Put ``user`` in ``team``; False when they already were (nothing changes)."""
+    _check_membership(organisation, team, user)
     exists = db.session.scalar(
         select(TeamMembership.id).where(TeamMembership.team_id == team.id, TeamMembership.user_id == user.id)
     )
@@ -408,9 +413,42 @@ def add_member(organisation: Organisation, team: Team, user: User) -> bool:
     return True
 
 
+def add_members(organisation: Organisation, pairs: list[tuple[Team, User]]) -> int:
+    """:func:`add_member` for many ``(team, person)`` pairs at once (the staff import's batch): the
+    memberships already there are read in one query, the new ones flushed together. Returns how
+    many were added; a pair already there, or twice in ``pairs``, changes nothing. The people may
+    be new and not yet flushed (they are flushed first, for their ids).
+
+    Raises NotFound as :func:`add_member` does, before adding any membership. Takes no savepoint:
+    a membership written meanwhile by another request raises IntegrityError at the flush, for the
+    caller's savepoint to roll back (and write its pairs one by one with :func:`add_member`).
+    """
+    if not pairs:
+        return 0
+    known = {user.id for _team, user in pairs if user.id is not None}  # a person not yet flushed is in no team
+    db.session.flush()  # the new people's ids and organisation
+    for team, user in pairs:
+        _check_membership(organisation, team, user)
+    present: set[tuple[int, int]] = set()
+    if known:
+        query = select(TeamMembership.team_id, TeamMembership.user_id).where(
+            TeamMembership.team_id.in_({team.id for team, _user in pairs}), TeamMembership.user_id.in_(known)
+        )
+        present = {(team_id, user_id) for team_id, user_id in db.session.execute(query)}
+    added = 0
+    for team, user in pairs:
+        if (team.id, user.id) not in present:
+            present.add((team.id, user.id))
+            db.session.add(TeamMembership(team_id=team.id, user_id=user.id))
+            added += 1
+    db.session.flush()
+    for team in {team.id: team for team, _user in pairs}.values():
+        db.session.expire(team, ["memberships", "members"])
+    return added
+
+
 def remove_member(organisation: Organisation, team: Team, user: User) -> bool:
-    if team.organisation_id != organisation.id or user.organisation_id != organisation.id:
-        raise NotFound("no such team or person")
+    _check_membership(organisation, team, user)
     membership = db.session.scalar(
         select(TeamMembership).where(TeamMembership.team_id == team.id, TeamMembership.user_id == user.id)
     )

@@ -29,11 +29,10 @@ from sqlalchemy.exc import IntegrityError
 from kampus.auth import services as auth_services
 from kampus.auth.models import User, normalise_email
 from kampus.db import rows_changed, utcnow
-from kampus.errors import NotFound
 from kampus.exports import safe_cell
 from kampus.extensions import db
 from kampus.orgs import services
-from kampus.orgs.models import InvitationList, Organisation, Team, TeamMembership
+from kampus.orgs.models import InvitationList, Organisation, Team
 
 MAX_ROWS = 2000
 MAX_BYTES = 1024 * 1024
@@ -206,51 +205,25 @@ def apply_staff_import(organisation: Organisation, preview: ImportPreview) -> Im
             result = _apply_together(organisation, teams, rows)
     except IntegrityError:
         result = _apply_one_by_one(organisation, teams, rows)
-    for team in teams.values():
-        db.session.expire(team, ["memberships", "members"])
     return result
 
 
 def _apply_together(organisation: Organisation, teams: dict, rows: list[ImportRow]) -> ImportResult:
     addresses = [normalise_email(row.email) for row in rows]
     people = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(addresses)))}
-    known = {u.id for u in people.values()}
-    members: set[tuple[int, int]] = set()
-    if known:
-        query = select(TeamMembership.team_id, TeamMembership.user_id).where(TeamMembership.user_id.in_(known))
-        members = {(team_id, user_id) for team_id, user_id in db.session.execute(query)}
     created, present, pending = [], 0, []
     with db.session.no_autoflush:
         for row, address in zip(rows, addresses, strict=True):
             user = people.get(address)
-            if user is None:
-                user = people[address] = User(
-                    email=address,
-                    name=(row.name or "").strip(),
-                    password_hash=None,
-                    organisation=organisation,
-                    is_manager=False,
-                    is_admin=False,
-                    language=getattr(organisation, "content_language", None) or "fi",
-                    target_group="other",
-                    active=True,
-                )
-                db.session.add(user)
+            if user is None:  # the preview checked the address; the savepoint catches one taken meanwhile
+                user = people[address] = auth_services.new_user(address, name=row.name, organisation=organisation)
                 created.append(user)
             else:
                 present += 1
             if row.team:
                 pending.append((teams[services.team_name_key(row.team)], user))
-    db.session.flush()  # the new people's ids
-    added = 0
-    for team, user in pending:
-        if user.organisation_id != organisation.id:  # as services.add_member refuses it
-            raise NotFound("no such team or person")
-        if (team.id, user.id) not in members:
-            members.add((team.id, user.id))
-            db.session.add(TeamMembership(team_id=team.id, user_id=user.id))
-            added += 1
-    db.session.flush()
+    added = services.add_members(organisation, pending)  # flushes the new people first
+    db.session.flush()  # the new people when no row names a team
     return ImportResult(created, added, present)
 
 

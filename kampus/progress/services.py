@@ -291,7 +291,12 @@ def read_draw_token(token: str, user_id: int, module: Module) -> tuple[Draw, str
             raise ValueError("token for someone or something else")
         return Draw.from_json(data), str(data["n"])
     except (BadSignature, KeyError, TypeError, ValueError):
-        raise DomainError(_("The self-check form has expired. Answer the questions again."), field="answers") from None
+        raise _expired_form() from None
+
+
+def _expired_form() -> DomainError:
+    """The refusal of a self-check form that is not (or no longer) the learner's to send."""
+    return DomainError(_("The self-check form has expired. Answer the questions again."), field="answers")
 
 
 def _result_of(attempt: Attempt, module: Module) -> CheckResult:
@@ -333,7 +338,7 @@ def submit_self_check(
     (``self_check``); after starting, a pass completes it. A ``nonce`` already
     recorded returns that attempt's result (``repeated``) and records nothing.
     Refused with :class:`NotAllowed` while locked or cooling down, and with
-    :class:`DomainError` when an answer is missing.
+    :class:`DomainError` when an answer is missing or the ``nonce`` is another learner's.
     """
     _require_studyable(module)
     questions = {q.id: q for q in module.questions}
@@ -386,7 +391,8 @@ def submit_self_check(
             db.session.add(attempt)
     except IntegrityError:  # the same form sent twice at once: the other request recorded it
         earlier = db.session.scalar(select(Attempt).where(Attempt.user_id == user_id, Attempt.draw_nonce == nonce))
-        assert earlier is not None  # the unique (user, nonce) row the other request inserted
+        if earlier is None:  # the nonce is unique across learners: another learner's, so a forged form
+            raise _expired_form() from None
         return _result_of(earlier, module)
     log_event(user_id, "attempted", module.id, score=score, kind=kind)
     if existing is not None and (existing.best_score is None or score > existing.best_score):

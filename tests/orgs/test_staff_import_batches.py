@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
+from kampus.auth import services as auth_services
 from kampus.auth.models import User
+from kampus.errors import NotFound
 from kampus.extensions import db
-from kampus.orgs import staff_import
+from kampus.orgs import services, staff_import
 from kampus.orgs.models import TeamMembership
 
 
@@ -78,3 +81,34 @@ def test_new_people_are_invited_people_of_the_organisation(app, world):
         assert user.organisation_id == world.org_a.id and user.password_hash is None and user.active
         assert not user.is_manager and not user.is_admin and user.target_group == "other"
         assert user.language == (world.org_a.content_language or "fi") and user.name.startswith("Uusi ")
+
+
+def test_the_batch_of_memberships_keeps_the_rule_of_one_membership(app, world):
+    new = auth_services.new_user("tuore@example.fi", organisation=world.org_a)  # not flushed yet
+    pairs = [(world.team_a, world.learner_a), (world.team_a, world.other_a), (world.team_a, new), (world.team_a, new)]
+    reads: list[str] = []
+
+    def hook(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT") and "FROM team_memberships" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", hook)
+    try:
+        added = services.add_members(world.org_a, pairs)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", hook)
+    assert added == 2  # learner_a was there; the repeated new person is added once
+    assert len(reads) == 1, reads  # the memberships already there, of the people already there, at once
+    assert services.add_members(world.org_a, [(world.team_a, new)]) == 0
+    members = select(TeamMembership.user_id).where(TeamMembership.team_id == world.team_a.id)
+    assert sorted(db.session.scalars(members)) == sorted([world.learner_a.id, world.other_a.id, new.id])
+    assert services.add_members(world.org_a, []) == 0
+
+
+def test_the_batch_of_memberships_refuses_another_organisations_team_or_person_before_adding_any(app, world):
+    before = db.session.scalar(select(func.count()).select_from(TeamMembership))
+    with pytest.raises(NotFound):
+        services.add_members(world.org_a, [(world.team_a, world.other_a), (world.team_a, world.learner_b)])
+    with pytest.raises(NotFound):
+        services.add_members(world.org_a, [(world.team_b, world.learner_a)])
+    assert db.session.scalar(select(func.count()).select_from(TeamMembership)) == before
