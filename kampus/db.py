@@ -8,12 +8,13 @@ connection.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import CursorResult, Engine, Result
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,6 +77,42 @@ def row_outside_transaction(engine: Engine, sql: str, params: tuple = ()) -> tup
     finally:
         raw.close()
     return tuple(row) if row else None
+
+
+# --- after the commit: one queue for every side effect of a transaction -------------------
+
+_AFTER_COMMIT = "kampus_after_commit"
+
+
+def on_commit(session: Session, handler: Callable[[list], None], *items) -> None:
+    """Call ``handler(items)`` once after this transaction really commits (not when a savepoint
+    is released), with every item noted for it in the transaction, in order; nothing if it rolls
+    back. Mail (the outbox), job dispatch and report refreshes go through here, so a side effect
+    never runs for work that was not saved. A handler deals with its own failures."""
+    pending: dict = session.info.setdefault(_AFTER_COMMIT, {})
+    pending.setdefault(handler, []).extend(items)
+
+
+def cancel_on_commit(session: Session, handler: Callable[[list], None]) -> list:
+    """Forget what waits for ``handler`` in this transaction; returns those items."""
+    return session.info.get(_AFTER_COMMIT, {}).pop(handler, [])
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    root = session.get_transaction()
+    if root is not None and root.is_active:
+        return  # a savepoint was released (SQLAlchemy fires after_commit for it too): wait for the real commit
+    for handler, items in (session.info.pop(_AFTER_COMMIT, None) or {}).items():
+        if items:
+            handler(items)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    # Only the transaction's own rollback: a savepoint's, or a failed flush's inside one, keeps the rest.
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def utcnow() -> datetime:

@@ -20,11 +20,11 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kampus.db import rows_changed, utcnow
+from kampus.db import on_commit, rows_changed, utcnow
 from kampus.extensions import db
 from kampus.jobs.models import FAILED, PENDING, SENDING, SENT, OutboxMessage
 
@@ -32,7 +32,6 @@ log = logging.getLogger("kampus.jobs")
 
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=5)
-_SESSION_KEY = "kampus_outbox_new"
 
 #: kind -> function(payload) that performs the side effect; raises on failure.
 HANDLERS: dict[str, Callable[[dict], None]] = {}
@@ -68,7 +67,7 @@ def enqueue(kind: str, payload: dict, *, key: str) -> OutboxMessage | None:
             db.session.flush()
     except IntegrityError:
         return None
-    db.session.info.setdefault(_SESSION_KEY, []).append(message.id)
+    on_commit(db.session(), dispatch_messages, message.id)
     return message
 
 
@@ -77,28 +76,16 @@ def queue_mail(to: str, subject: str, body: str, *, key: str) -> OutboxMessage |
     return enqueue("mail", {"to": to, "subject": subject, "body": body}, key=key)
 
 
-@event.listens_for(Session, "after_commit")
-def _dispatch_after_commit(session: Session) -> None:
-    root = session.get_transaction()
-    if root is not None and root.is_active:
-        return  # a savepoint was released (SQLAlchemy fires after_commit for it too): wait for the real commit
-    ids = session.info.pop(_SESSION_KEY, None)
-    if not ids:
-        return
+def dispatch_messages(ids: list[int]) -> None:
+    """Hand messages just committed to this app's own Celery (tests build many apps; the default
+    would be the last one); run after the commit that wrote them (:func:`kampus.db.on_commit`)."""
     from flask import current_app
 
     for message_id in ids:
         try:
-            # This app's own Celery (tests build many apps; the default would be the last one).
             current_app.extensions["celery"].tasks["kampus.jobs.tasks.deliver_outbox"].delay(message_id)
         except Exception:  # a broker down or a failing handler: the sweep retries
             log.exception("outbox message %s not dispatched; the sweep will retry it", message_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    if not session.in_transaction():
-        session.info.pop(_SESSION_KEY, None)
 
 
 def deliver(message_id: int) -> str:

@@ -39,18 +39,17 @@ from typing import IO
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from kampus.db import rows_changed, utcnow
+from kampus.db import on_commit, rows_changed, utcnow
 from kampus.extensions import db
 from kampus.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 
 log = logging.getLogger("kampus.jobs")
 
 MAX_ATTEMPTS = 5
-_SESSION_KEY = "kampus_jobs_new"
 
 
 class JobFailed(Exception):
@@ -118,7 +117,7 @@ def start(kind: str, *, key: str, user_id: int, organisation_id: int | None, par
         existing.params = params
         db.session.flush()
         job = existing
-    db.session.info.setdefault(_SESSION_KEY, []).append(job.id)
+    on_commit(db.session(), dispatch_jobs, job.id)
     return job
 
 
@@ -132,23 +131,13 @@ def dispatch(job_id: int) -> None:
     current_app.extensions["celery"].tasks["kampus.jobs.tasks.run_job"].delay(job_id)
 
 
-@event.listens_for(Session, "after_commit")
-def _dispatch_after_commit(session: Session) -> None:
-    root = session.get_transaction()
-    if root is not None and root.is_active:
-        return  # a savepoint was released: wait for the real commit
-    ids = session.info.pop(_SESSION_KEY, None)
-    for job_id in ids or ():
+def dispatch_jobs(ids: list[int]) -> None:
+    """:func:`dispatch` each job just committed (:func:`kampus.db.on_commit`)."""
+    for job_id in ids:
         try:
             dispatch(job_id)
         except Exception:  # a broker down or, eagerly, a failing task: the sweep runs it
             log.exception("job %s not dispatched; the sweep will run it", job_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    if not session.in_transaction():
-        session.info.pop(_SESSION_KEY, None)
 
 
 # --- running ---------------------------------------------------------------------------

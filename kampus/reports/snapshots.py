@@ -32,11 +32,11 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kampus.db import rows_changed, utcnow
+from kampus.db import on_commit, rows_changed, utcnow
 from kampus.extensions import db
 from kampus.reports.capability import Capability, ThemeCapability, ThemeSnapshot
 from kampus.reports.models import ReportSnapshot
@@ -215,18 +215,12 @@ _BUMPED = "kampus_report_orgs_bumped"
 
 
 def note_bumped(session: Session, organisation_ids: Iterable[int]) -> None:
-    """Remember organisations whose report version this transaction moves (from aggregates)."""
-    session.info.setdefault(_BUMPED, set()).update(organisation_ids)
+    """Remember organisations whose report version this transaction moves (from aggregates):
+    their snapshots are refreshed after it commits."""
+    on_commit(session, _refresh_after_commit, *organisation_ids)
 
 
-@event.listens_for(Session, "after_commit")
-def _refresh_after_commit(session: Session) -> None:
-    root = session.get_transaction()
-    if root is not None and root.is_active:
-        return  # a savepoint was released: wait for the real commit
-    orgs = session.info.pop(_BUMPED, None)
-    if not orgs:
-        return
+def _refresh_after_commit(organisation_ids: list[int]) -> None:
     from flask import after_this_request, g, has_app_context, has_request_context
 
     if has_request_context():
@@ -240,15 +234,9 @@ def _refresh_after_commit(session: Session) -> None:
                 request_refresh(g.pop(_BUMPED, ()))
                 return response
 
-        pending.update(orgs)
+        pending.update(organisation_ids)
     elif has_app_context():
-        request_refresh(orgs)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    if not session.in_transaction():
-        session.info.pop(_BUMPED, None)
+        request_refresh(set(organisation_ids))
 
 
 # --- computing -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from kampus.db import utcnow
+from kampus.db import cancel_on_commit, utcnow
 from kampus.extensions import db
 from kampus.jobs import outbox
 from kampus.jobs.models import PENDING, SENDING, SENT, OutboxMessage
@@ -123,7 +123,7 @@ def test_two_deliveries_of_one_message_at_once_send_it_once(mail_app, sink):
     db.session.add(message)
     db.session.flush()
     message_id = message.id
-    db.session.info.pop("kampus_outbox_new", None)
+    cancel_on_commit(db.session(), outbox.dispatch_messages)
     db.session.commit()
     outcomes: list[str] = []
     barrier = threading.Barrier(4)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kampus.db import utcnow
+from kampus.db import cancel_on_commit, utcnow
 from kampus.extensions import db
 from kampus.jobs import progress
 from kampus.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
@@ -93,7 +93,7 @@ def test_progress_is_committed_while_the_work_is_not_and_all_of_it_at_the_end(ow
     job = new_job(owner, "test_teams", {"names": ["T-1", "T-2", "T-3"]})
     job_id = job.id
     db.session.flush()
-    db.session.info.pop(progress._SESSION_KEY)  # run it by hand
+    assert cancel_on_commit(db.session(), progress.dispatch_jobs)  # run it by hand
     db.session.commit()
     assert progress.run(job_id) == "done"
     if db.engine.dialect.name == "postgresql":  # SQLite: progress is best effort under the write lock
@@ -118,7 +118,7 @@ def test_a_done_job_run_again_does_nothing(owner):
 def test_a_running_job_is_claimed_once_and_taken_again_when_its_lease_runs_out(owner):
     job = new_job(owner, "test_teams", {"names": ["T-1"]})
     job_id = job.id
-    db.session.info.pop(progress._SESSION_KEY)
+    assert cancel_on_commit(db.session(), progress.dispatch_jobs)
     job.state, job.lease_until = RUNNING, utcnow() + dt.timedelta(minutes=5)  # another worker has it
     db.session.commit()
     assert progress.run(job_id) == "skipped"
@@ -147,7 +147,7 @@ def test_a_failure_is_recorded_with_its_message_and_rolls_the_work_back(owner):
 def test_an_unexpected_error_is_retried_then_recorded_without_its_details(owner):
     job = new_job(owner, "test_crashes")
     job_id = job.id
-    db.session.info.pop(progress._SESSION_KEY)
+    assert cancel_on_commit(db.session(), progress.dispatch_jobs)
     db.session.commit()
     outcomes = [progress.run(job_id) for _ in range(progress.MAX_ATTEMPTS)]
     assert outcomes == ["retry"] * (progress.MAX_ATTEMPTS - 1) + [FAILED]
@@ -172,7 +172,7 @@ def test_old_result_files_are_removed(owner):
 def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_run_that_took_over(owner):
     job = new_job(owner, "test_teams", {"names": ["T-1"]})
     job_id = job.id
-    db.session.info.pop(progress._SESSION_KEY)
+    assert cancel_on_commit(db.session(), progress.dispatch_jobs)
     db.session.commit()
     slow = progress.JobRun(db.session.get(Job, job_id), attempt=1)  # claimed once, then its lease ran out
     db.session.execute(
