@@ -20,7 +20,6 @@ runs of letters and digits (at most :data:`MAX_QUERY_CHARS` characters,
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.models import Module, SearchDocument
-from kampus.content import render_markdown
+from kampus.content import markdown_words
 from kampus.extensions import db
 from kampus.i18n import LANGUAGES, localized
 
@@ -64,9 +63,8 @@ def plain_text(markdown: str) -> str:
     """Authored Markdown as the words a reader sees (no markup, no link addresses).
 
     Memoised: a text shown in several languages (a missing translation falls back to the
-    Finnish one) is rendered once, so an import renders each section body once."""
-    stripped = nh3.clean(str(render_markdown(markdown)), tags=set())
-    return re.sub(r"\s+", " ", html.unescape(stripped)).strip()
+    Finnish one) is parsed once, so an import parses each section body once."""
+    return markdown_words(markdown)
 
 
 def document_texts(module: Module, lang: str) -> dict[str, str]:

@@ -30,7 +30,7 @@ def outcome(read, text: str):
         return type(exc).__name__, exc.problem, mark.line, mark.column
 
 
-@pytest.mark.parametrize("path", sorted(SEED.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(SEED.rglob("*.yaml")), ids=lambda p: p.name)
 def test_each_seed_file_reads_as_safe_load_reads_it(path):
     text = path.read_text(encoding="utf-8")
     assert load_yaml(text) == safe_load(text) == yaml.safe_load(text)
