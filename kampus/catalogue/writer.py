@@ -16,7 +16,9 @@ A module travels as one *record* in the catalogue's import format
 - when anything changed: touches the row (so its ``edit_version`` moves), writes
   one audit entry (not for the seed, whose history is the repository's) and raises
   the catalogue version once per transaction, and rewrites the module's search
-  rows (:func:`kampus.catalogue.search.index_module`).
+  rows (:func:`kampus.catalogue.search.index_module`). An import's new modules are written a
+  batch at a time (``batch=True``, then :func:`write_batch`): the same rows, audit entries and
+  search rows, each kind in one statement.
 
 Flush only, never commit; refusals are :class:`~kampus.errors.DomainError` naming
 the module and the field.
