@@ -2,10 +2,13 @@
 
 Raw HTML in the source is not rendered; whatever markup results is cleaned to
 an allow-list, so no script, event handler or ``javascript:``/``data:`` URL
-survives. Links get ``rel="noopener noreferrer"``.
+survives. Links get ``rel="noopener noreferrer"``. :func:`markdown_words` gives the
+words of the same rendering without building it (the search index's text).
 """
 
 from __future__ import annotations
+
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -53,3 +56,31 @@ def render_markdown(source: str | None) -> Markup:
         link_rel="noopener noreferrer",
     )
     return Markup(cleaned)
+
+
+_SPACE = re.compile(r"\s+")
+#: Inline tokens whose text a reader sees; everything else (tags, images) shows no text.
+_TEXT_TOKENS = {"text", "text_special", "code_inline"}
+_BREAK_TOKENS = {"softbreak", "hardbreak"}
+
+
+def markdown_words(source: str | None) -> str:
+    """The text a reader sees in :func:`render_markdown`'s HTML, spaces collapsed: no markup,
+    no link addresses, no image (the allow-list drops ``<img>`` and its alt text).
+
+    Read from the parser's tokens instead of the HTML: the rendering puts a line break
+    between any two blocks, and nothing between the pieces of one line.
+    """
+    parts: list[str] = []
+    for token in _md.parse(source or ""):
+        if token.type == "inline":
+            for child in token.children or ():
+                if child.type in _TEXT_TOKENS:
+                    parts.append(child.content)
+                elif child.type in _BREAK_TOKENS:
+                    parts.append(" ")
+        elif token.type in ("fence", "code_block"):
+            parts.append(" " + token.content + " ")
+        else:
+            parts.append(" ")
+    return _SPACE.sub(" ", "".join(parts)).strip()

@@ -20,14 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.loader import CatalogueData, LoadError
-from kampus.catalogue.models import AuditEntry, Module, Prerequisite, Theme
-from kampus.catalogue.search import index_new_modules
+from kampus.catalogue.models import Module, Prerequisite, Theme
 from kampus.catalogue.services import raise_version_once
-from kampus.catalogue.writer import apply_module_content, check_lifecycle, module_record, same_content
+from kampus.catalogue.writer import (
+    ModuleWrite,
+    apply_module_content,
+    check_lifecycle,
+    module_record,
+    same_content,
+    write_batch,
+)
 from kampus.errors import DomainError
 from kampus.extensions import db
 from kampus.graph import Finding, validate
@@ -314,23 +320,16 @@ def apply_import(
         )
     }
     total = len(data.modules)
-    new: list[Module] = []
-    entries: list[dict] = []
+    batch: list[ModuleWrite] = []
     for done, record in enumerate(data.modules, start=1):
-        before = modules.get(record["slug"])
-        written = apply_module_content(before, record, actor=actor, source=source, themes=themes, batch=True)
+        written = apply_module_content(
+            modules.get(record["slug"]), record, actor=actor, source=source, themes=themes, batch=True
+        )
         modules[record["slug"]] = written.module
-        if before is None:
-            new.append(written.module)
-        if written.audit_entry is not None:
-            entries.append(written.audit_entry)
+        batch.append(written)
         if done % PROGRESS_EVERY == 0 or done == total:
-            db.session.flush()  # new modules are written a batch at a time, their search rows
-            index_new_modules(new)  # and audit entries in one insert each
-            if entries:
-                db.session.execute(insert(AuditEntry), entries)
-            new.clear()
-            entries.clear()
+            write_batch(batch)  # new modules, their items, search rows and audit entries: one insert each
+            batch.clear()
             if progress is not None:
                 progress(done, total)
     db.session.flush()

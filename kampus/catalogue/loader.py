@@ -21,6 +21,7 @@ import yaml
 from flask_babel import gettext as _
 
 from kampus.catalogue.models import KINDS, LEVELS, STATUSES, TARGET_GROUPS
+from kampus.catalogue.safe_yaml import MAX_DEPTH, load_yaml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TRANSLATED = ("fi", "sv", "en")
@@ -47,58 +48,14 @@ ITEM_KEYS = {
     "question": ("prompt", "choices", "correct", "explanation"),
     "prerequisite": ("before", "after", "kind"),
 }
-#: Collections nested deeper than this are refused before anything is built (the format needs about 7).
-MAX_DEPTH = 20
 #: Longest quotation of a value in an error message.
 QUOTE_LIMIT = 80
-# libyaml's parser when it is installed (fast), else PyYAML's own.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def quote(value, limit: int = QUOTE_LIMIT) -> str:
     """``repr(value)`` cut to ``limit`` characters and "…", for error messages."""
     text = repr(value[: limit + 1] if isinstance(value, str) else value)
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-class UnsafeYAML(yaml.YAMLError):
-    """The text uses a YAML feature the catalogue refuses (aliases, anchors, deep nesting)."""
-
-    def __init__(self, problem: str, mark):
-        super().__init__(problem)
-        self.problem = problem
-        self.problem_mark = mark
-
-
-def check_events(text: str) -> None:
-    """Refuse anchors, aliases and nesting deeper than :data:`MAX_DEPTH` while parsing, before
-    any value is built: an alias "bomb" of a few hundred bytes would otherwise expand to gigabytes.
-
-    Raises :class:`UnsafeYAML` (a :class:`yaml.YAMLError`) at the first offending event.
-    """
-    loader = _Loader(text)
-    depth = 0
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise UnsafeYAML(
-                    _("anchors and aliases (& and *) are not allowed; write each value out"), event.start_mark
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise UnsafeYAML(_("nested deeper than %(num)d levels", num=MAX_DEPTH), event.start_mark)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    finally:
-        loader.dispose()
-
-
-def load_yaml(text: str):
-    """The YAML document in ``text``, after :func:`check_events`. Raises :class:`yaml.YAMLError`."""
-    check_events(text)
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader, checked above
 
 
 def _unknown_keys(raw: dict, kind: str, file: str, item: str, where: str, errors: list) -> None:

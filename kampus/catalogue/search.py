@@ -20,7 +20,6 @@ runs of letters and digits (at most :data:`MAX_QUERY_CHARS` characters,
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import selectinload
 
 from kampus.catalogue.models import Module, SearchDocument
-from kampus.content import render_markdown
+from kampus.content import markdown_words
 from kampus.extensions import db
 from kampus.i18n import LANGUAGES, localized
 
@@ -64,17 +63,19 @@ def plain_text(markdown: str) -> str:
     """Authored Markdown as the words a reader sees (no markup, no link addresses).
 
     Memoised: a text shown in several languages (a missing translation falls back to the
-    Finnish one) is rendered once, so an import renders each section body once."""
-    stripped = nh3.clean(str(render_markdown(markdown)), tags=set())
-    return re.sub(r"\s+", " ", html.unescape(stripped)).strip()
+    Finnish one) is parsed once, so an import parses each section body once."""
+    return markdown_words(markdown)
 
 
-def document_texts(module: Module, lang: str) -> dict[str, str]:
-    """The title, summary and material of ``module`` as a reader of ``lang`` sees them, as plain text."""
+def document_texts(module: Module, lang: str, sections: list[dict] | None = None) -> dict[str, str]:
+    """The title, summary and material of ``module`` as a reader of ``lang`` sees them, as plain text.
+    ``sections``: its sections' ``title`` and ``body`` (default: read from ``module.sections``)."""
+    if sections is None:
+        sections = [{"title": s.title, "body": s.body} for s in module.sections]
     parts = []
-    for section in module.sections:
-        parts.append(localized(section.title, lang)[0])
-        parts.append(plain_text(localized(section.body, lang)[0]))
+    for section in sections:
+        parts.append(localized(section["title"], lang)[0])
+        parts.append(plain_text(localized(section["body"], lang)[0]))
     return {
         "title": localized(module.title, lang)[0],
         "summary": localized(module.summary, lang)[0],
@@ -83,10 +84,14 @@ def document_texts(module: Module, lang: str) -> dict[str, str]:
     }
 
 
-def index_new_modules(modules: list[Module]) -> None:
-    """Write the search rows of modules just created and flushed (an import's batch) in one
-    statement: the rows :func:`index_module` would write, without loading them as objects."""
-    rows = [{"module_id": m.id, "lang": lang, **document_texts(m, lang)} for m in modules for lang in LANGUAGES]
+def index_new_modules(modules: list[tuple[Module, list[dict]]]) -> None:
+    """Write the search rows of modules just created and flushed (an import's batch), each with its
+    sections' columns, in one statement: the rows :func:`index_module` would write, without objects."""
+    rows = [
+        {"module_id": m.id, "lang": lang, **document_texts(m, lang, sections)}
+        for m, sections in modules
+        for lang in LANGUAGES
+    ]
     if rows:
         db.session.execute(insert(SearchDocument), rows)
 

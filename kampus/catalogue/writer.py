@@ -16,7 +16,9 @@ A module travels as one *record* in the catalogue's import format
 - when anything changed: touches the row (so its ``edit_version`` moves), writes
   one audit entry (not for the seed, whose history is the repository's) and raises
   the catalogue version once per transaction, and rewrites the module's search
-  rows (:func:`kampus.catalogue.search.index_module`).
+  rows (:func:`kampus.catalogue.search.index_module`). An import's new modules are written a
+  batch at a time (``batch=True``, then :func:`write_batch`): the same rows, audit entries and
+  search rows, each kind in one statement.
 
 Flush only, never commit; refusals are :class:`~kampus.errors.DomainError` naming
 the module and the field.
@@ -25,15 +27,16 @@ the module and the field.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from kampus.catalogue import audit
 from kampus.catalogue.loader import ITEM_KEYS
-from kampus.catalogue.models import Module, Question, Section, Theme
-from kampus.catalogue.search import index_module
+from kampus.catalogue.models import AuditEntry, Module, Question, Section, Theme
+from kampus.catalogue.search import index_module, index_new_modules
 from kampus.catalogue.services import raise_version_once
 from kampus.db import utcnow
 from kampus.errors import DomainError
@@ -99,20 +102,27 @@ QUESTION_FIELDS = {"prompt": _texts, "choices": _choices, "correct": _items, "ex
 # --- the record format ---------------------------------------------------------------
 
 
-def module_record(module: Module, theme_slug: str) -> dict[str, Any]:
-    """The module as a record of the import format (what the export writes and the audit log compares)."""
+def module_record(module: Module, theme_slug: str, items: dict[str, list[dict]] | None = None) -> dict[str, Any]:
+    """The module as a record of the import format (what the export writes and the audit log compares).
+
+    ``items``: the rows of a new module's sections and questions not yet written
+    (:attr:`ModuleWrite.items`), read instead of the module's collections."""
     record: dict[str, Any] = {"slug": module.slug, "theme": theme_slug, "status": module.status}
     record.update({key: normalise(getattr(module, key)) for key, normalise in MODULE_FIELDS.items()})
+    sections, questions = (
+        (module.sections, module.questions)
+        if items is None
+        else ([SimpleNamespace(**row) for row in items[name]] for name in ("sections", "questions"))
+    )
     record["sections"] = [
-        {key: normalise(getattr(s, key)) for key, normalise in SECTION_FIELDS.items()} for s in module.sections
+        {key: normalise(getattr(s, key)) for key, normalise in SECTION_FIELDS.items()} for s in sections
     ]
-    has_check = bool(module.questions) or module.pass_mark is not None
+    has_check = bool(questions) or module.pass_mark is not None
     record["self_check"] = (
         {
             **{key: getattr(module, column) for column, (key, _empty) in SELF_CHECK_FIELDS.items()},
             "questions": [
-                {key: normalise(getattr(q, key)) for key, normalise in QUESTION_FIELDS.items()}
-                for q in module.questions
+                {key: normalise(getattr(q, key)) for key, normalise in QUESTION_FIELDS.items()} for q in questions
             ],
         }
         if has_check
@@ -211,8 +221,11 @@ class ModuleWrite:
 
     module: Module
     outcome: str
-    #: A new module of a batch: its audit entry's columns, for the caller to insert with the batch.
+    #: A new module of a batch: its audit entry's columns, for :func:`write_batch` to insert with the batch.
     audit_entry: dict | None = None
+    #: A new module of a batch: the columns of its ``sections`` and ``questions`` rows (without
+    #: ``module_id``, which the batch's flush gives), for :func:`write_batch` to insert.
+    items: dict[str, list[dict]] | None = None
 
     @property
     def changed(self) -> bool:
@@ -237,8 +250,8 @@ def apply_module_content(
     first (the editor turns it into a conflict).
 
     ``themes`` (slug → theme) spares a query per module; with ``batch`` a new module is left
-    for the caller to flush and index (:func:`kampus.catalogue.search.index_new_modules`), and the
-    caller raises the catalogue version (an import does all three once per batch).
+    for :func:`write_batch` to flush, to give its sections, questions, search rows and audit entry,
+    and the caller raises the catalogue version (an import does all of it once per batch).
     """
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
@@ -266,12 +279,18 @@ def apply_module_content(
     check = record.get("self_check")
     for column, (key, empty) in SELF_CHECK_FIELDS.items():
         setattr(module, column, check.get(key, getattr(module, column)) if check else empty)
-    _sync(module, "sections", Section, record.get("sections") or [], SECTION_FIELDS, match_on="title")
-    _sync(module, "questions", Question, (check or {}).get("questions") or [], QUESTION_FIELDS, match_on="prompt")
-    module.updated_at = utcnow()  # always touch the row, so that its edit_version moves on every change
-    # In a batch (an import) a new module is not flushed here: the caller flushes many at once
-    # and raises the catalogue version once. Updates flush as always (their version check).
+    # In a batch (an import) a new module is not flushed here: write_batch flushes many at once and
+    # inserts their sections and questions as rows (no objects: they have no ids to keep yet); the
+    # caller raises the catalogue version once. Updates flush as always (their version check).
     deferred = batch and created
+    sections, questions = record.get("sections") or [], (check or {}).get("questions") or []
+    items = None
+    if deferred:
+        items = {"sections": _new_rows(sections, SECTION_FIELDS), "questions": _new_rows(questions, QUESTION_FIELDS)}
+    else:
+        _sync(module, "sections", Section, sections, SECTION_FIELDS, match_on="title")
+        _sync(module, "questions", Question, questions, QUESTION_FIELDS, match_on="prompt")
+    module.updated_at = utcnow()  # always touch the row, so that its edit_version moves on every change
     if not deferred:
         db.session.flush()
     if not deferred:  # the search index follows every write, whichever door it came through
@@ -284,14 +303,31 @@ def apply_module_content(
             "module.create" if created else "module.update",
             module_slug=module.slug,
             theme_slug=theme.slug,
-            changes=audit.diff(current or {}, module_record(module, theme.slug)),
+            changes=audit.diff(current or {}, module_record(module, theme.slug, items)),
         )
         if not deferred:
             db.session.add(audit.AuditEntry(**entry))
             entry = None
     if not deferred:
         raise_version_once()
-    return ModuleWrite(module, "created" if created else "updated", entry)
+    return ModuleWrite(module, "created" if created else "updated", entry, items)
+
+
+def write_batch(writes: list[ModuleWrite]) -> None:
+    """Finish a batch of :func:`apply_module_content` calls made with ``batch``: flush the new
+    modules, then insert their sections, questions, search rows and audit entries, one statement
+    (of many rows) each. Flush only; the caller raises the catalogue version. The modules' ``sections``
+    and ``questions`` were never loaded, so they are read from these rows when asked for."""
+    db.session.flush()
+    new = [w for w in writes if w.items is not None]
+    for name, model in (("sections", Section), ("questions", Question)):
+        rows = [{"module_id": w.module.id, **row} for w in new for row in (w.items or {})[name]]
+        if rows:
+            db.session.execute(insert(model), rows)
+    index_new_modules([(w.module, (w.items or {})["sections"]) for w in new])
+    entries = [w.audit_entry for w in writes if w.audit_entry is not None]
+    if entries:
+        db.session.execute(insert(AuditEntry), entries)
 
 
 def same_content(current: dict | None, record: dict) -> bool:
@@ -317,6 +353,14 @@ def _sync(module: Module, name: str, model, records: list[dict], fields: dict, *
         for key, normalise in fields.items():
             setattr(row, key, normalise(record.get(key)))
     setattr(module, name, rows)  # rows left out are deleted (delete-orphan)
+
+
+def _new_rows(records: list[dict], fields: dict) -> list[dict]:
+    """The rows :func:`_sync` would make for ``records`` of a module that has none yet."""
+    return [
+        {"position": position, **{key: normalise(record.get(key)) for key, normalise in fields.items()}}
+        for position, record in enumerate(records, start=1)
+    ]
 
 
 def _match(rows: list, records: list[dict], match_on: str, model) -> list:

@@ -101,3 +101,55 @@ def test_plain_text_is_memoised_and_the_same_as_rendering_it():
     assert search.plain_text(text) == search.plain_text.__wrapped__(text) == "Tekstiä paljon ja linkki."
     search.plain_text(text)
     assert search.plain_text.cache_info().hits == 1
+
+
+def test_a_new_module_of_a_batch_is_the_module_a_single_write_makes(app):
+    """A batch inserts a new module's sections and questions as rows, without objects: the module,
+    its items, search rows and audit entry are those of the same record written on its own."""
+    from kampus.catalogue.writer import apply_module_content, module_record
+
+    record = new_module(
+        "eras-yksin",
+        sections=[
+            {"title": {"fi": "Osa", "sv": "Del"}, "body": {"fi": "Teksti **yksi**.\n", "en": "Text *one*.\n"}},
+            {"title": "Toinen", "body": "- a\n- b\n"},
+        ],
+        self_check={
+            "pass_mark": 60,
+            "ask": 1,
+            "questions": [
+                {"prompt": "K1?", "choices": ["a", {"fi": "b", "sv": "b2"}], "correct": [1], "explanation": "Siksi."},
+                {"prompt": "K2?", "choices": ["c", "d", "e"], "correct": [0, 2]},
+            ],
+        },
+    )
+    importer.apply_import(plan_of([{**record, "slug": "eras-erana"}]), source="import")
+    batch = db.session.scalar(select(Module).where(Module.slug == "eras-erana"))
+    # In the same transaction the module's collections show the rows written around the objects.
+    assert [s.title for s in batch.sections] == [{"fi": "Osa", "sv": "Del"}, {"fi": "Toinen"}]
+    assert [q.position for q in batch.questions] == [1, 2] and all(q.id for q in batch.questions)
+    theme = batch.theme
+    alone = apply_module_content(None, record, actor=None, source="import", themes={theme.slug: theme}).module
+    db.session.flush()
+    db.session.expire_all()
+
+    def record_of(module):
+        return {**module_record(module, module.theme.slug), "slug": None}
+
+    assert record_of(batch) == record_of(alone)
+    assert record_of(batch)["self_check"]["questions"][1]["correct"] == [0, 2]
+
+    def entry_of(slug):
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.module_slug == slug))
+        changes = dict(entry.changes)
+        changes.pop("slug")
+        return entry.action, changes
+
+    assert entry_of("eras-erana") == entry_of("eras-yksin")
+
+    def search_rows(module):
+        rows = db.session.scalars(select(SearchDocument).where(SearchDocument.module_id == module.id))
+        return {d.lang: (d.title, d.summary, d.body, d.target_groups) for d in rows}
+
+    assert search_rows(batch) == search_rows(alone) and len(search_rows(batch)) == 3
+    assert "yksi" in search_rows(batch)["fi"][2] and "one" in search_rows(batch)["en"][2]
