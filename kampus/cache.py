@@ -19,7 +19,10 @@ Signed-in pages are personal, so only their own blocks (``title``, ``content``
 …) are cached, keyed on the reader's ``users.page_version``, and so is the whole page
 (``base.html`` included: the navigation, the language switch, the unread count, which
 moves the version) unless a flashed message waits to be shown; then ``base.html`` is
-rendered around the cached blocks. The
+rendered around the cached blocks. The keys come from one light read of the reader
+(:class:`Reader`), so a stored whole page is served before the view, the ORM user and
+the locale machinery (:func:`serve_stored_personal_page`), to a session Flask-Login
+would sign the same person in with. The
 version moves in the committing transaction whenever a flushed row names the
 person (any ``user_id``: progress, events, memberships, assignments naming them,
 reflections …), or their organisation (an assignment, a team, a template of
@@ -528,7 +531,7 @@ def serve_stored_personal_page():
         return None
     g.kampus_reader = reader  # a miss: the view's personal_page reads no second time
     versions = _personal_versions(reader, *kind)
-    stored = backend().get(make_key(*_whole_page_parts(reader, versions))) if enabled() else None
+    stored = backend().get(make_key(*_whole_page_parts(reader, versions)))
     if stored is None:
         return None
     g._login_user = reader  # Flask-Login's current_user for the rest of this request
