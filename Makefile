@@ -120,4 +120,4 @@ mutants: install-test
 	$(BIN)/python bench/mutation_score.py --target $(MUTANTS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache mutants
+	rm -rf $(VENV) instance .pytest_cache .pytest-kampus-cache mutants

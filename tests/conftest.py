@@ -12,6 +12,7 @@ use PostgreSQL databases cloned from templates.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import re
@@ -20,7 +21,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 
 from kampus.app import create_app
@@ -61,6 +64,93 @@ def _memoise_url_builders() -> None:
 
 
 _memoise_url_builders()
+
+
+def _environment_fingerprint(env) -> tuple:
+    """What in a Jinja environment shapes the code a template compiles to: the lexer's settings,
+    the extensions, autoescaping, async, the optimiser, a finaliser and gettext's style."""
+    autoescape = env.autoescape
+    return (
+        env.block_start_string,
+        env.block_end_string,
+        env.variable_start_string,
+        env.variable_end_string,
+        env.comment_start_string,
+        env.comment_end_string,
+        env.line_statement_prefix,
+        env.line_comment_prefix,
+        env.trim_blocks,
+        env.lstrip_blocks,
+        env.newline_sequence,
+        env.keep_trailing_newline,
+        tuple(sorted(env.extensions)),
+        getattr(getattr(autoescape, "__func__", autoescape), "__qualname__", autoescape),
+        env.is_async,
+        env.optimized,
+        env.finalize is not None,
+        getattr(env, "newstyle_gettext", None),
+        env.policies.get("ext.i18n.trimmed"),
+    )
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates shared by every app of a test process (tests only).
+
+    Each test builds its own app, so each app's Jinja environment compiled the same templates
+    again: about a quarter of a page-rendering test's time. Jinja's bytecode cache is the
+    documented way to keep compiled code between environments; this one keeps the code objects
+    in memory, keyed by the template's name and file, the SHA-1 of its source (Jinja's own
+    checksum) and :func:`_environment_fingerprint`, so a changed template or an environment
+    that compiles differently is compiled afresh. Rendering, globals and filters stay each
+    app's own: a code object is run in the namespace of the environment that loads it.
+    """
+
+    def __init__(self) -> None:
+        self.codes: dict[tuple, object] = {}
+
+    def _key(self, bucket: Bucket) -> tuple:
+        return (bucket.key, bucket.checksum, _environment_fingerprint(bucket.environment))
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.codes.get(self._key(bucket))
+        if code is not None:
+            bucket.code = code  # type: ignore[assignment]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.codes[self._key(bucket)] = bucket.code
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCode()}
+
+
+def _document_the_api_when_read() -> None:
+    """Every app of a test documented all the API's operations into its OpenAPI document as it was
+    built (flask-smorest's ``register_views_in_doc``: deep copies and schema resolution, half of
+    ``create_app``), though few tests read the document. Here each blueprint's call is kept, in
+    order, and made with the same arguments the first time that app's document is read
+    (``APISpec.to_dict``, which ``/api/v1/openapi.json`` and ``to_yaml`` go through), so the
+    document served is the one built eagerly. Tests only."""
+    from apispec import APISpec
+    from flask_smorest.blueprint import Blueprint as ApiBlueprint
+
+    register = ApiBlueprint.register_views_in_doc
+    to_dict = APISpec.to_dict
+    lock = threading.Lock()  # the live server answers from several threads
+
+    def register_when_read(self, api, app, spec, *, name, parameters):
+        spec.__dict__.setdefault("_pending_views", []).append((self, api, app, name, parameters))
+
+    def to_dict_with_views(self):
+        with lock:
+            for blueprint, api, app, name, parameters in self.__dict__.pop("_pending_views", []):
+                register(blueprint, api, app, self, name=name, parameters=parameters)
+        return to_dict(self)
+
+    ApiBlueprint.register_views_in_doc = register_when_read  # type: ignore[method-assign]
+    APISpec.to_dict = to_dict_with_views  # type: ignore[method-assign]
+
+
+_document_the_api_when_read()
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("KAMPUS_TEST_POSTGRES_URL")
@@ -163,6 +253,37 @@ def _prepare(url: str, kind: str) -> None:
         db.engine.dispose()
 
 
+#: Migrated and seeded SQLite template databases kept between runs (git-ignored), named by
+#: :func:`template_key`. ``rm -rf .pytest-kampus-cache`` builds them again.
+TEMPLATE_CACHE = ROOT / ".pytest-kampus-cache"
+
+
+@functools.cache
+def template_key() -> str:
+    """A digest of everything a template database is built from: the code (``kampus/``, its
+    models, services and seeding), ``migrations/``, ``seed/``, this file, the database packages'
+    versions, SQLite's, Python's, the ``KAMPUS_*`` environment (the configuration) and today's UTC
+    date (the demo's due dates are relative to the day it is seeded)."""
+    import datetime
+    import hashlib
+    import sqlite3
+    import sys
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for folder in ("kampus", "migrations", "seed"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".mo"):
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(Path(__file__).read_bytes())
+    for package in ("SQLAlchemy", "alembic", "Flask-Migrate", "Flask-SQLAlchemy", "argon2-cffi", "PyYAML"):
+        digest.update(f"{package}={metadata.version(package)}\0".encode())
+    digest.update(f"{sqlite3.sqlite_version}\0{sys.version}\0".encode())
+    digest.update(repr(sorted((k, v) for k, v in os.environ.items() if k.startswith("KAMPUS_"))).encode())
+    digest.update(datetime.datetime.now(datetime.UTC).date().isoformat().encode())
+    return digest.hexdigest()[:20]
+
+
 class SqliteDatabases:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -174,9 +295,33 @@ class SqliteDatabases:
     def template(self, kind: str) -> Path:
         if kind not in self.templates:
             path = self.folder / f"template-{kind}.db"
-            _prepare(self.url_for_path(path), kind)
+            shutil.copyfile(self._cached_template(kind), path)
             self.templates[kind] = path
         return self.templates[kind]
+
+    def _cached_template(self, kind: str) -> Path:
+        """The template of ``kind`` in :data:`TEMPLATE_CACHE`, built by ``_prepare`` when it is not
+        there yet. One process builds it while the others (xdist workers) wait on a file lock;
+        it appears under its final name only once complete."""
+        import fcntl
+
+        cached = TEMPLATE_CACHE / f"template-{kind}-{template_key()}.db"
+        if cached.exists():
+            return cached
+        TEMPLATE_CACHE.mkdir(exist_ok=True)
+        with open(TEMPLATE_CACHE / f"{kind}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not cached.exists():
+                building = self.folder / f"building-{kind}.db"
+                _prepare(self.url_for_path(building), kind)
+                partial = TEMPLATE_CACHE / f"{cached.name}.{os.getpid()}.partial"
+                shutil.copyfile(building, partial)
+                os.replace(partial, cached)
+                building.unlink()
+                for old in TEMPLATE_CACHE.glob(f"template-{kind}-*.db"):
+                    if old != cached:
+                        old.unlink(missing_ok=True)
+        return cached
 
     def fresh(self, kind: str) -> str:
         if kind == "none":
@@ -239,7 +384,24 @@ def databases(tmp_path_factory):
         yield dbs
         dbs.close()
     else:
-        yield SqliteDatabases(tmp_path_factory.mktemp("db"))
+        folder = _memory_folder()
+        if folder is None:
+            yield SqliteDatabases(tmp_path_factory.mktemp("db"))
+        else:
+            yield SqliteDatabases(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _memory_folder() -> Path | None:
+    """A fresh folder in /dev/shm (tmpfs) for this process's SQLite files, or None where there is
+    none: every commit of a test database on disk waited for an fsync, about 7 ms each. SQLite
+    behaves the same on tmpfs (locks, WAL); only durability across a power cut is lost."""
+    import tempfile
+
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        return None
+    return Path(tempfile.mkdtemp(prefix="kampus-tests-", dir=shm))
 
 
 @pytest.fixture
