@@ -112,11 +112,14 @@ def raise_version_once() -> int:
     An editor save, an import of many modules or a seed run is one change to
     the catalogue: caches rebuild once. Returns the version.
     """
-    session = db.session()
+    _raise_once(db.session())
+    return current_version()
+
+
+def _raise_once(session: Session) -> None:
     transaction = session.get_transaction()
-    if transaction is not None and session.info.get(_RAISED_IN) is transaction:
-        return current_version()
-    return bump_version()
+    if transaction is None or session.info.get(_RAISED_IN) is not transaction:
+        _bump(session)
 
 
 #: What the catalogue is made of: a flushed change to any of these moves the version.
@@ -141,11 +144,8 @@ def _note_content_changes(session: Session, flush_context) -> None:
 @event.listens_for(Session, "before_commit")
 def _raise_version_for_content_changes(session: Session) -> None:
     session.flush()
-    if not session.info.pop(_CHANGED, None):
-        return
-    transaction = session.get_transaction()
-    if transaction is None or session.info.get(_RAISED_IN) is not transaction:
-        _bump(session)
+    if session.info.pop(_CHANGED, None):
+        _raise_once(session)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -348,15 +348,15 @@ def _keep_omitted_settings(record: dict, current: dict | None) -> dict:
 def _sync(module: Module, name: str, model, records: list[dict], fields: dict, *, match_on: str) -> None:
     """Make the module's sections (or questions) equal ``records``, in order, keeping ids where it can."""
     rows = _match(list(getattr(module, name)), records, match_on, model)
-    for position, (row, record) in enumerate(zip(rows, records, strict=False), start=1):
-        row.position = position
-        for key, normalise in fields.items():
-            setattr(row, key, normalise(record.get(key)))
+    for row, values in zip(rows, _new_rows(records, fields), strict=True):
+        for key, value in values.items():
+            setattr(row, key, value)
     setattr(module, name, rows)  # rows left out are deleted (delete-orphan)
 
 
 def _new_rows(records: list[dict], fields: dict) -> list[dict]:
-    """The rows :func:`_sync` would make for ``records`` of a module that has none yet."""
+    """The columns of ``records``' rows, in order (position and normalised fields): what
+    :func:`_sync` sets on the rows it keeps or makes, and a batch inserts for a new module."""
     return [
         {"position": position, **{key: normalise(record.get(key)) for key, normalise in fields.items()}}
         for position, record in enumerate(records, start=1)
