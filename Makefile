@@ -36,7 +36,7 @@ test: install-test lint system-test-deps i18n
 # without it every run compiles and assertion-rewrites all of tests/ and kampus/ again (half of collection).
 test-fast: export PYTHONDONTWRITEBYTECODE =
 test-fast: install-test i18n
-	$(BIN)/pytest $(XDIST) -m "not browser and not route_matrix" --ignore=tests/browser --ignore=tests/security --ignore=tests/scale $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) -m "not browser and not route_matrix and not slow" --ignore=tests/browser --ignore=tests/security --ignore=tests/scale $(PYTEST_ARGS)
 
 # The lint, format and type gate (configured in pyproject.toml); make test runs it before any test.
 lint: install-test

@@ -164,9 +164,37 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         "markers",
+        "slow: starts real processes (Celery workers, Node.js validators) or many threads, sweeps every route "
+        "or API operation, round-trips the whole catalogue or a large export, or scans the whole source "
+        "(make test runs them; make test-fast does not)",
+    )
+    config.addinivalue_line(
+        "markers",
         "refused_cell: a route × role cell whose role is refused before the route runs (a sign-in redirect, "
         "401, 403, 405); the PostgreSQL pass of make test leaves them to the SQLite pass",
     )
+
+
+#: A test of the inner loop (``make test-fast``) slower than this, in seconds of its own
+#: (fixtures included), is named at the end of the run: mark it ``slow`` or make it faster.
+INNER_LOOP_BUDGET = 2.0
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """In a run that leaves out ``slow`` (make test-fast), name the tests over
+    :data:`INNER_LOOP_BUDGET`. A hint only: no test passes or fails by its time."""
+    if "not slow" not in (config.getoption("markexpr", "") or ""):
+        return
+    spent: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) in ("setup", "call", "teardown"):
+                spent[report.nodeid] = spent.get(report.nodeid, 0.0) + report.duration
+    over = sorted(((t, nodeid) for nodeid, t in spent.items() if t > INNER_LOOP_BUDGET), reverse=True)
+    if over:
+        terminalreporter.section("inner loop: tests over its budget (mark them slow, or make them faster)")
+        for seconds, nodeid in over:
+            terminalreporter.write_line(f"{seconds:5.1f} s  {nodeid}")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -273,7 +301,10 @@ def template_key() -> str:
     digest = hashlib.sha256()
     for folder in ("kampus", "migrations", "seed"):
         for path in sorted((ROOT / folder).rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".mo"):
+            # kampus/translations is built from kampus/i18n's sources on every run (its .po files
+            # carry the minute they were written): hashing it rebuilt the templates at each run.
+            generated = "__pycache__" in path.parts or "translations" in path.parts
+            if path.is_file() and not generated and path.suffix not in (".pyc", ".mo"):
                 digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(Path(__file__).read_bytes())
     for package in ("SQLAlchemy", "alembic", "Flask-Migrate", "Flask-SQLAlchemy", "argon2-cffi", "PyYAML"):
@@ -330,6 +361,17 @@ class SqliteDatabases:
         shutil.copyfile(self.template(kind), path)
         return self.url_for_path(path)
 
+    def reset(self, url: str, kind: str) -> None:
+        """The database at ``url`` becomes a fresh copy of the template of ``kind`` again (its
+        connections are closed): copied aside and renamed over it, journal files removed."""
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{path}{suffix}").unlink()
+        aside = path.with_name(path.name + ".next")
+        shutil.copyfile(self.template(kind), aside)
+        os.replace(aside, path)
+
     def drop(self, url: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             Path(url.removeprefix("sqlite:///")).unlink()
@@ -364,6 +406,11 @@ class PostgresDatabases:
         else:
             self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}" STRATEGY FILE_COPY')
         return f"{self.server_url}/{name}"
+
+    def reset(self, url: str, kind: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}" STRATEGY FILE_COPY')
 
     def drop(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
@@ -404,32 +451,101 @@ def _memory_folder() -> Path | None:
     return Path(tempfile.mkdtemp(prefix="kampus-tests-", dir=shm))
 
 
+class AppPool:
+    """Apps kept for the next test of this process, by their configuration overrides.
+
+    Building an app (``create_app``: blueprints, URL rules, Jinja, extensions) cost about 50 ms
+    of CPU, and each new engine compiled every SQL statement again: a good part of a short
+    test's time. So an app is built once per configuration and process and lent test after
+    test: before each test its database becomes a fresh copy of the template asked for
+    (:meth:`SqliteDatabases.reset`), its configuration what it was built with, and every cache
+    that outlives a request is emptied (the page cache, the catalogue's graph and versioned
+    caches, the rate limiter). A test that must build its own app uses ``create_app`` itself.
+    """
+
+    def __init__(self) -> None:
+        self.idle: dict[str, list[tuple[Flask, str, dict]]] = {}
+
+    @staticmethod
+    def key(overrides: dict) -> str | None:
+        """Overrides of plain values only (strings, numbers, booleans): anything else gets an
+        app of its own, and so does an app on a shared Redis (another process's tests use it
+        too, and its keys would outlive the database they were computed from)."""
+        plain = (str, int, float, bool, type(None))
+        if not all(isinstance(value, plain) for value in overrides.values()):
+            return None
+        if any(name in overrides for name in ("CACHE_URL", "REDIS_URL", "CELERY_BROKER_URL")):
+            return None
+        return repr(sorted(overrides.items()))
+
+    def take(self, key: str | None) -> tuple[Flask, str, dict] | None:
+        if key is None or not self.idle.get(key):
+            return None
+        return self.idle[key].pop()
+
+    def give_back(self, key: str | None, app: Flask, url: str, config: dict) -> bool:
+        if key is None:
+            return False
+        self.idle.setdefault(key, []).append((app, url, config))
+        return True
+
+
+APP_POOL = AppPool()
+
+
+def _empty_caches(app: Flask) -> None:
+    from kampus.cache import LRUCache
+    from kampus.catalogue.services import GRAPH_CACHE, VERSIONED_CACHE
+    from kampus.extensions import limiter
+    from kampus.reports import aggregates, snapshots
+    from kampus.sso import oidc, saml
+
+    GRAPH_CACHE.clear()
+    VERSIONED_CACHE.clear()
+    aggregates.clear()
+    # per-process memories keyed by database URL or by a provider's id, which a lent app repeats
+    for memory in (snapshots._first_queued, saml._metadata_cache, saml._clients, oidc._discovery, oidc._jwks):
+        memory.clear()
+    for name in ("kampus_cache", "kampus_cache_local_pages"):
+        store = app.extensions.get(name)
+        if isinstance(store, LRUCache):
+            store.clear()
+    with app.app_context():
+        limiter.reset()
+
+
 @pytest.fixture
 def make_app(databases):
-    """Factory: ``make_app(kind="catalogue", **config)`` → an app on a fresh database of that kind."""
+    """Factory: ``make_app(kind="catalogue", **config)`` → an app on a fresh database of that kind
+    (lent from :data:`APP_POOL` when this process has built one with the same ``config``)."""
+    from kampus.extensions import db
+
     made = []
 
     def factory(kind: str = "catalogue", **overrides):
-        url = databases.fresh(kind)
-        app = create_app(config_for(url, **overrides))
-        app.test_client_class = FreshRequestClient
-        from kampus.catalogue.services import GRAPH_CACHE
-        from kampus.extensions import limiter
-
-        GRAPH_CACHE.clear()
-        with app.app_context():
-            limiter.reset()
-        made.append((app, url))
+        key = AppPool.key(overrides)
+        lent = APP_POOL.take(key)
+        if lent is None:
+            url = databases.fresh(kind)
+            app = create_app(config_for(url, **overrides))
+            app.test_client_class = FreshRequestClient
+            config = dict(app.config)
+        else:
+            app, url, config = lent
+            databases.reset(url, kind)
+        _empty_caches(app)
+        made.append((app, url, config, key))
         return app
 
     yield factory
-    from kampus.extensions import db
-
-    for app, url in made:
+    for app, url, config, key in made:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        databases.drop(url)
+        app.config.clear()
+        app.config.update(config)
+        if not APP_POOL.give_back(key, app, url, config):
+            databases.drop(url)
 
 
 @pytest.fixture

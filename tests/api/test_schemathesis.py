@@ -23,7 +23,7 @@ from tests.api.conftest import bearer, make_tokens
 from tests.conftest import config_for
 from tests.factories import make_world
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.slow]
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 

@@ -104,6 +104,7 @@ def test_every_post_needs_the_csrf_token(app):
     assert snapshot_database() == before
 
 
+@pytest.mark.slow
 def test_admins_reach_every_page(app):
     client, _admin = admin_client(app)
     for url in GETS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import yaml
 
 from kampus.catalogue.services import current_version
@@ -50,6 +51,7 @@ def upload_and_confirm(client, text: str):
     return html, client.post(IMPORT + "/confirm", data=confirm_data(html))
 
 
+@pytest.mark.slow
 def test_export_downloads_the_whole_catalogue_as_yaml(app):
     client, _admin = admin_client(app)
     response = client.get("/admin/content/export")
@@ -60,6 +62,7 @@ def test_export_downloads_the_whole_catalogue_as_yaml(app):
     assert "digipedagogiikka" in {m["slug"] for m in document["modules"]}
 
 
+@pytest.mark.slow
 def test_exported_catalogue_imports_back_as_unchanged(app):
     client, _admin = admin_client(app)
     text = client.get("/admin/content/export").get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from kampus.case.services import case_package
@@ -23,6 +24,7 @@ def test_export_format_case_writes_a_valid_package(case_app, runner, tmp_path, c
     assert "ä" in file.read_text(encoding="utf-8")  # Finnish written as text, not \\u escapes
 
 
+@pytest.mark.slow
 def test_export_without_format_is_still_yaml(case_app, runner, tmp_path):
     file = tmp_path / "catalogue.yaml"
     result = runner.invoke(args=["catalogue", "export", str(file)])

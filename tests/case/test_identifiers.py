@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 import yaml
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
@@ -43,6 +44,7 @@ def test_identifiers_are_the_same_in_two_exports(case_app):
     assert all(uuid.UUID(i) for i in ids.values())
 
 
+@pytest.mark.slow
 def test_identifiers_survive_an_edit_of_a_module_title_through_the_import_command(case_app, tmp_path):
     runner = case_app.test_cli_runner()
     before = case_package(BASE_URL)

@@ -305,6 +305,7 @@ def test_a_file_lists_all_the_prerequisites_of_its_modules(app, runner, tmp_path
 # --- export round trips ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_export_then_import_of_the_same_file_changes_nothing(app, runner, tmp_path):
     path = tmp_path / "catalogue.yaml"
     exported = runner.invoke(args=["catalogue", "export", str(path)])
@@ -323,6 +324,7 @@ def test_export_then_import_of_the_same_file_changes_nothing(app, runner, tmp_pa
     assert current_version() == version
 
 
+@pytest.mark.slow
 def test_export_then_import_into_an_empty_database_reproduces_the_catalogue(make_app, tmp_path):
     path = tmp_path / "catalogue.yaml"
     source = make_app("catalogue")

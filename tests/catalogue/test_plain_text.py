@@ -36,6 +36,7 @@ def seed_bodies() -> list[str]:
     return bodies
 
 
+@pytest.mark.slow
 def test_every_seed_body_gives_the_words_of_its_page():
     bodies = seed_bodies()
     assert len(bodies) > 100

@@ -155,6 +155,7 @@ def test_unknown_keys_in_themes_and_prerequisites_are_refused_by_name():
     assert any(e.startswith("tuonti.yaml: a → b: knd: unknown key in a prerequisite") for e in errors), errors
 
 
+@pytest.mark.slow
 def test_the_seed_and_an_export_still_read_without_errors(app, runner, tmp_path):
     path = tmp_path / "vienti.yaml"
     assert runner.invoke(args=["catalogue", "export", str(path)]).exit_code == 0

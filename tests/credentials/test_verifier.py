@@ -7,10 +7,14 @@ internet too, so it cannot run here (the JSON-LD check in test_jsonld.py stands 
 
 import copy
 
+import pytest
+
 from kampus.credentials import services
 from kampus.extensions import db
 from tests.credentials.conftest import complete, credential_of, offline_documents
 from tests.factories import make_org, make_user
+
+pytestmark = pytest.mark.slow
 
 
 def issued(cred_app):

@@ -61,6 +61,7 @@ def two_servers(databases, redis_url):
     databases.drop(url)
 
 
+@pytest.mark.slow
 def test_a_page_cached_by_one_server_is_served_by_the_other_and_moves_with_the_catalogue(two_servers, count_queries):
     from tests.authoring.helpers import editor_data
     from tests.factories import login

@@ -13,6 +13,8 @@ from kampus.extensions import db
 from kampus.jobs import outbox
 from kampus.jobs.models import SENT, OutboxMessage
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def broker_app(make_app, redis_url, sink, workers):

@@ -13,6 +13,8 @@ from kampus.jobs.models import DONE
 from tests.factories import login, make_user
 from tests.jobs.test_worker import wait_ready
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def broker_app(make_app, redis_url, sink, workers, tmp_path):

@@ -95,6 +95,7 @@ def _walk(client, rules) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["admin", "manager_a"])
+@pytest.mark.slow
 def test_every_get_route_survives_odd_ids_and_query_numbers(app, world, role):
     client = app.test_client()
     login(client, getattr(world, role).email)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from kampus.auth.models import User
@@ -19,6 +20,8 @@ from kampus.orgs.models import Team, TeamMembership
 from kampus.progress import services
 from kampus.progress.models import Feedback, LearningEvent, Progress, Reflection, SelfAssessment
 from tests.factories import csrf_token, login
+
+pytestmark = pytest.mark.slow
 
 SLUG = "oppimateriaalin-laatu"  # no prerequisites, a self-check
 

@@ -184,6 +184,7 @@ def test_export_queries_do_not_grow_with_the_number_of_people(app, count_queries
     assert counts[(20, "xlsx")] == counts[(200, "xlsx")], counts
 
 
+@pytest.mark.slow
 def test_xlsx_export_memory_does_not_grow_with_its_size(app):
     import tracemalloc
 

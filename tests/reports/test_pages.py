@@ -5,6 +5,8 @@ import datetime as dt
 import io
 import re
 
+import pytest
+
 from kampus.auth.models import User
 from kampus.extensions import db
 from kampus.orgs.models import TeamMembership
@@ -67,6 +69,7 @@ def test_team_matrix_sorts_by_progress(client):
     assert by_name == [str(anna.id), str(bert.id)] and by_progress == [str(bert.id), str(anna.id)]
 
 
+@pytest.mark.slow
 def test_team_page_query_count_is_the_same_for_5_and_300_members_and_the_matrix_is_paged(app, client, count_queries):
     org = make_org()
     manager = make_user(org, manager=True)
@@ -254,6 +257,7 @@ def _big_organisation(people: int, modules: list):
     return org, manager
 
 
+@pytest.mark.slow
 def test_csv_export_streams_in_batches_with_memory_that_does_not_grow_with_its_size(app, count_queries):
     import tracemalloc
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from kampus.extensions import db
 from kampus.progress import services as progress
 from kampus.progress.models import LearningEvent
@@ -12,6 +14,7 @@ from tests.paths.helpers import make_learner, module
 from tests.xapi.conftest import lrs_config, validate_statement
 
 
+@pytest.mark.slow
 def test_export_writes_every_statement_as_a_json_line(app, runner, tmp_path):
     learner = make_learner()
     m = module("digcomp-perusteet")

@@ -40,6 +40,7 @@ def state_counts() -> dict[str, int]:
     return dict(db.session.execute(select(XapiOutbox.state, func.count()).group_by(XapiOutbox.state)).all())
 
 
+@pytest.mark.slow
 def test_a_flaky_lrs_gets_every_statement_exactly_once(make_app, make_lrs):
     lrs = make_lrs(fail_before=0.3, fail_after=0.1, seed=20)
     app = make_app("catalogue", **lrs_config(lrs, KAMPUS_XAPI_BATCH_SIZE=7))
