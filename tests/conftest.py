@@ -7,6 +7,11 @@ once per session by ``upgrade`` (never ``create_all``) and, for most kinds, the
 seed catalogue. SQLite by default; when ``KAMPUS_TEST_POSTGRES_URL`` names a
 PostgreSQL server (``make test`` starts a throwaway cluster), the same fixtures
 use PostgreSQL databases cloned from templates.
+
+Apps: ``make_app`` builds one app per configuration and process and lends it test
+after test (``AppPool``): its database is reset to a fresh copy of the template and
+every cache that outlives a request is emptied first (``_empty_caches``; a new
+per-process memory keyed by database URL or provider belongs there too).
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password")
 
 
 def _memoise_url_builders() -> None:
-    """Tests build an app per test (about a thousand apps a run), and 60 % of ``create_app`` was
+    """Tests built an app per test (about a thousand apps a run), and 60 % of ``create_app`` was
     werkzeug compiling the same ~450 URL builders again, each from a Python AST. A builder is
     a pure function of its rule's text, parsed parts and defaults (it reads the rule's
     converters through its ``self`` argument when called), so one compiled per distinct rule
