@@ -360,26 +360,26 @@ class SqliteDatabases:
         return cached
 
     def fresh(self, kind: str) -> str:
-        if kind == "none":
-            return self.url_for_path(self.folder / f"t{next(_counter)}.db")
         path = self.folder / f"t{next(_counter)}.db"
-        shutil.copyfile(self.template(kind), path)
+        self._create(path, kind)
         return self.url_for_path(path)
 
+    def _create(self, path: Path, kind: str) -> None:
+        """A copy of the template of ``kind`` at ``path`` (a new file; ``none``: no file yet)."""
+        if kind != "none":
+            shutil.copyfile(self.template(kind), path)
+
     def reset(self, url: str, kind: str) -> None:
-        """The database at ``url`` becomes a fresh copy of the template of ``kind`` again (its
-        connections are closed): copied aside and renamed over it, journal files removed."""
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{path}{suffix}").unlink()
-        aside = path.with_name(path.name + ".next")
-        shutil.copyfile(self.template(kind), aside)
-        os.replace(aside, path)
+        """The database at ``url`` becomes a fresh one of ``kind`` again: dropped and created anew
+        (a new file, so a connection still open would keep reading the old one)."""
+        self.drop(url)
+        self._create(Path(url.removeprefix("sqlite:///")), kind)
 
     def drop(self, url: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            Path(url.removeprefix("sqlite:///")).unlink()
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(path + suffix).unlink()
 
 
 class PostgresDatabases:
@@ -406,16 +406,19 @@ class PostgresDatabases:
 
     def fresh(self, kind: str) -> str:
         name = f"{self.prefix}_{next(_counter)}"
+        self._create(name, kind)
+        return f"{self.server_url}/{name}"
+
+    def _create(self, name: str, kind: str) -> None:
         if kind == "none":
             self._admin(f'CREATE DATABASE "{name}"')
         else:
             self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}" STRATEGY FILE_COPY')
-        return f"{self.server_url}/{name}"
 
     def reset(self, url: str, kind: str) -> None:
-        name = url.rsplit("/", 1)[1]
-        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template(kind)}" STRATEGY FILE_COPY')
+        """The database at ``url`` becomes a fresh one of ``kind`` again: dropped and created anew."""
+        self.drop(url)
+        self._create(url.rsplit("/", 1)[1], kind)
 
     def drop(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
@@ -462,10 +465,10 @@ class AppPool:
     Building an app (``create_app``: blueprints, URL rules, Jinja, extensions) cost about 50 ms
     of CPU, and each new engine compiled every SQL statement again: a good part of a short
     test's time. So an app is built once per configuration and process and lent test after
-    test: before each test its database becomes a fresh copy of the template asked for
-    (:meth:`SqliteDatabases.reset`), its configuration what it was built with, and every cache
-    that outlives a request is emptied (the page cache, the catalogue's graph and versioned
-    caches, the rate limiter). A test that must build its own app uses ``create_app`` itself.
+    test: before each test its database becomes a fresh one of the kind asked for
+    (``databases.reset``), its configuration what it was built with, and every memory that
+    outlives a request is emptied (:func:`_empty_caches`). A test that must build its own app
+    uses ``create_app`` itself. ``tests/test_app_pool.py`` checks that a lent app starts clean.
     """
 
     def __init__(self) -> None:
@@ -519,10 +522,10 @@ def _empty_caches(app: Flask) -> None:
         limiter.reset()
 
 
-@pytest.fixture
-def make_app(databases):
-    """Factory: ``make_app(kind="catalogue", **config)`` → an app on a fresh database of that kind
-    (lent from :data:`APP_POOL` when this process has built one with the same ``config``)."""
+@contextlib.contextmanager
+def app_factory(databases):
+    """``make_app``'s factory, for as long as the ``with`` lasts: its apps go back to
+    :data:`APP_POOL` (or are dropped) at the end."""
     from kampus.extensions import db
 
     made = []
@@ -542,15 +545,25 @@ def make_app(databases):
         made.append((app, url, config, key))
         return app
 
-    yield factory
-    for app, url, config, key in made:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        app.config.clear()
-        app.config.update(config)
-        if not APP_POOL.give_back(key, app, url, config):
-            databases.drop(url)
+    try:
+        yield factory
+    finally:
+        for app, url, config, key in made:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+            app.config.clear()
+            app.config.update(config)
+            if not APP_POOL.give_back(key, app, url, config):
+                databases.drop(url)
+
+
+@pytest.fixture
+def make_app(databases):
+    """Factory: ``make_app(kind="catalogue", **config)`` → an app on a fresh database of that kind
+    (lent from :data:`APP_POOL` when this process has built one with the same ``config``)."""
+    with app_factory(databases) as factory:
+        yield factory
 
 
 @pytest.fixture
